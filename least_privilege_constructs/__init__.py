@@ -1,0 +1,58 @@
+"""least-privilege-constructs: least privilege at organization scale for AWS CDK apps.
+
+The public constructs are importable from the package root::
+
+    from least_privilege_constructs import (
+        PermissionsBoundaryPolicy, DeveloperRole, BoundaryEnforcement,
+    )
+
+Imports are lazy: ``import least_privilege_constructs`` does not load ``aws_cdk`` (the jsii runtime
+takes seconds to start), so the analysis core and the ``lpc`` CLI stay fast. A CDK construct is only
+imported when it is first accessed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (one concept per file; see DESIGN.md)
+_EXPORTS: dict[str, str] = {
+    # boundary/
+    "PermissionsBoundaryPolicy": "least_privilege_constructs.boundary.permissions_boundary_policy",
+    "DeveloperRole": "least_privilege_constructs.boundary.developer_role",
+    "DeveloperTrust": "least_privilege_constructs.boundary.developer_role",
+    "BoundaryEnforcement": "least_privilege_constructs.boundary.boundary_enforcement",
+    # templates/
+    "PolicyTemplate": "least_privilege_constructs.templates.template",
+    "TemplateCatalog": "least_privilege_constructs.templates.catalog",
+    # rollout/
+    "DefaultPolicies": "least_privilege_constructs.rollout.default_policies",
+    "OrganizationRollout": "least_privilege_constructs.rollout.organization_rollout",
+    # nag/
+    "LeastPrivilegeChecks": "least_privilege_constructs.nag.pack",
+    # validation/
+    "LeastPrivilegeValidation": "least_privilege_constructs.validation.plugin",
+}
+
+__all__ = [*sorted(_EXPORTS), "__version__"]
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from least_privilege_constructs.boundary.boundary_enforcement import BoundaryEnforcement
+    from least_privilege_constructs.boundary.developer_role import DeveloperRole, DeveloperTrust
+    from least_privilege_constructs.boundary.permissions_boundary_policy import PermissionsBoundaryPolicy
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'least_privilege_constructs' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
