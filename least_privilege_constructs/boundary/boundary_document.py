@@ -1,0 +1,443 @@
+"""The permissions-boundary document, built as plain JSON (no CDK import).
+
+The construct :class:`~least_privilege_constructs.boundary.permissions_boundary_policy.PermissionsBoundaryPolicy`
+turns this document into a managed policy; the escalation analysis and the tests read the same document.
+Strings may contain the CloudFormation pseudo parameters ``${AWS::Partition}`` and ``${AWS::AccountId}``
+(rendered with ``Fn::Sub``) so that the same boundary works in every account (apps and StackSets).
+
+Each self-protection statement closes paths of ``shared/reference/escalation-paths.md``:
+
+==========================  ===========================================================================
+Sid                         closes
+==========================  ===========================================================================
+DenyPrincipalWritesWithout  B1, B2, B6, B7: creating/changing roles and users (and their policies, trust)
+BoundaryAttached            is denied unless the *exact* boundary ARN (account pinned) is attached
+DenyBoundaryRemoval         B3: deleting any role's or user's permissions boundary
+DenyGuardrailPolicyEdits    B4: editing, deleting or re-versioning this boundary or any guardrail policy
+DenyPolicyWritesOutside     B5: customer-managed policy writes outside the application path
+ApplicationPath
+DenyRoleWritesOutside       B6, B7: role writes (attach/put policies, trust, delete) outside the
+ApplicationPath             application path, so CDK bootstrap and admin roles cannot be touched
+DenyPassRoleOutside         B8, B14: PassRole only for application-path roles, and only to the listed
+ApplicationPath             services
+DenyUserAndGroupManagement  B10: users, groups, credentials (groups cannot carry a boundary)
+DenyAssumeRoleOutside       B11: AssumeRole only into application-path roles (plus allow-listed ARNs)
+ApplicationPath
+DenyServiceLinkedRoles      B12: service-linked roles only for allow-listed services
+DenyTaggingOutside          B13: tag changes on principals and policies outside the application path
+ApplicationPath
+DenyInstanceProfilesOutside B14: instance profiles only under the application path
+ApplicationPath
+==========================  ===========================================================================
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+ACCOUNT = "${AWS::AccountId}"
+PARTITION = "${AWS::Partition}"
+
+POLICY_NAME_RE = re.compile(r"^[\w+=,.@-]{1,128}$")
+PATH_RE = re.compile(r"^/$|^/[\x21-\x7E]{1,510}/$")
+MANAGED_POLICY_MAX_CHARS = 6144
+"""IAM quota: a managed policy may hold at most 6,144 characters, whitespace not counted."""
+
+# iam actions that support the iam:PermissionsBoundary condition key (IAM service reference)
+BOUNDARY_CONDITION_ACTIONS: tuple[str, ...] = (
+    "iam:CreateRole",
+    "iam:CreateUser",
+    "iam:PutRolePermissionsBoundary",
+    "iam:PutUserPermissionsBoundary",
+    "iam:AttachRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:PutRolePolicy",
+    "iam:DeleteRolePolicy",
+    "iam:AttachUserPolicy",
+    "iam:DetachUserPolicy",
+    "iam:PutUserPolicy",
+    "iam:DeleteUserPolicy",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:UpdateRole",
+    "iam:UpdateRoleDescription",
+    "iam:DeleteRole",
+)
+
+ROLE_WRITE_ACTIONS: tuple[str, ...] = (
+    "iam:CreateRole",
+    "iam:DeleteRole",
+    "iam:UpdateRole",
+    "iam:UpdateRoleDescription",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:AttachRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:PutRolePolicy",
+    "iam:DeleteRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+)
+
+POLICY_WRITE_ACTIONS: tuple[str, ...] = (
+    "iam:CreatePolicy",
+    "iam:CreatePolicyVersion",
+    "iam:DeletePolicy",
+    "iam:DeletePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+)
+
+USER_AND_GROUP_ACTIONS: tuple[str, ...] = (
+    "iam:CreateAccessKey",
+    "iam:UpdateAccessKey",
+    "iam:CreateLoginProfile",
+    "iam:UpdateLoginProfile",
+    "iam:CreateServiceSpecificCredential",
+    "iam:ResetServiceSpecificCredential",
+    "iam:UploadSSHPublicKey",
+    "iam:UploadSigningCertificate",
+    "iam:EnableMFADevice",
+    "iam:CreateGroup",
+    "iam:AddUserToGroup",
+    "iam:AttachGroupPolicy",
+    "iam:PutGroupPolicy",
+    "iam:DetachGroupPolicy",
+    "iam:DeleteGroupPolicy",
+    "iam:UpdateGroup",
+)
+
+TAG_ACTIONS: tuple[str, ...] = (
+    "iam:TagRole",
+    "iam:UntagRole",
+    "iam:TagUser",
+    "iam:UntagUser",
+    "iam:TagPolicy",
+    "iam:UntagPolicy",
+    "iam:TagInstanceProfile",
+    "iam:UntagInstanceProfile",
+)
+
+INSTANCE_PROFILE_ACTIONS: tuple[str, ...] = (
+    "iam:CreateInstanceProfile",
+    "iam:DeleteInstanceProfile",
+    "iam:AddRoleToInstanceProfile",
+    "iam:RemoveRoleFromInstanceProfile",
+)
+
+# services whose control plane is global (us-east-1); exempt from a region guardrail
+GLOBAL_SERVICE_ACTIONS: tuple[str, ...] = (
+    "iam:*",
+    "sts:*",
+    "organizations:*",
+    "account:*",
+    "cloudfront:*",
+    "route53:*",
+    "route53domains:*",
+    "globalaccelerator:*",
+    "waf:*",
+    "shield:*",
+    "support:*",
+    "health:*",
+    "trustedadvisor:*",
+    "budgets:*",
+    "ce:*",
+    "cur:*",
+    "pricing:*",
+    "s3:ListAllMyBuckets",
+    "s3:GetAccountPublicAccessBlock",
+)
+
+DEFAULT_PASSABLE_SERVICES: tuple[str, ...] = (
+    "lambda.amazonaws.com",
+    "ecs-tasks.amazonaws.com",
+    "states.amazonaws.com",
+)
+
+# B9: actions that take over a resource already running with a (possibly privileged) role
+TAKEOVER_ACTIONS_BY_ARN: tuple[tuple[str, str], ...] = (
+    ("lambda:UpdateFunctionCode", "arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:{prefix}*"),
+    ("lambda:UpdateFunctionConfiguration", "arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:{prefix}*"),
+    ("cloudformation:UpdateStack", "arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/{prefix}*/*"),
+    ("cloudformation:CreateChangeSet", "arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/{prefix}*/*"),
+    ("cloudformation:ExecuteChangeSet", "arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/{prefix}*/*"),
+    ("codebuild:StartBuild", "arn:${AWS::Partition}:codebuild:*:${AWS::AccountId}:project/{prefix}*"),
+    ("codebuild:StartBuildBatch", "arn:${AWS::Partition}:codebuild:*:${AWS::AccountId}:project/{prefix}*"),
+    ("codebuild:UpdateProject", "arn:${AWS::Partition}:codebuild:*:${AWS::AccountId}:project/{prefix}*"),
+    ("apprunner:UpdateService", "arn:${AWS::Partition}:apprunner:*:${AWS::AccountId}:service/{prefix}*"),
+)
+# B9: interactive access to compute that runs with an arbitrary role; denied unless explicitly allowed
+INTERACTIVE_TAKEOVER_ACTIONS: tuple[str, ...] = (
+    "ssm:SendCommand",
+    "ssm:StartSession",
+    "ecs:ExecuteCommand",
+    "ec2-instance-connect:SendSSHPublicKey",
+    "ec2-instance-connect:SendSerialConsoleSSHPublicKey",
+    "ec2:ModifyInstanceAttribute",
+    "ec2:CreateLaunchTemplateVersion",
+    "ec2:ModifyLaunchTemplate",
+    "glue:UpdateDevEndpoint",
+    "sagemaker:CreatePresignedNotebookInstanceUrl",
+)
+
+
+def iam_arn(kind: str, path: str, name: str = "*") -> str:
+    """``arn:${AWS::Partition}:iam::${AWS::AccountId}:<kind><path><name>``."""
+    return f"arn:{PARTITION}:iam::{ACCOUNT}:{kind}{path}{name}"
+
+
+@dataclass(frozen=True)
+class BoundarySpec:
+    """Everything that determines a boundary document. Validated by :func:`build_boundary_document`."""
+
+    name: str
+    path: str = "/boundaries/"
+    application_path: str = "/app/"
+    allowed_services: Sequence[str] = ()
+    allowed_actions: Sequence[str] = ()
+    statements: Sequence[Mapping[str, Any]] = ()
+    additional_statements: Sequence[Mapping[str, Any]] = ()
+    allowed_regions: Sequence[str] = ()
+    passable_to_services: Sequence[str] = DEFAULT_PASSABLE_SERVICES
+    service_linked_role_services: Sequence[str] = ()
+    assumable_role_arns: Sequence[str] = ()
+    protected_policy_arns: Sequence[str] = ()
+    protect_tags: bool = True
+    application_resource_prefix: str = "app-"
+    allow_interactive_access: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def arn(self) -> str:
+        return iam_arn("policy", self.path, self.name)
+
+
+def check_name(name: str) -> str | None:
+    """A problem with a managed-policy name, or None."""
+    if not isinstance(name, str) or not name:
+        return "the boundary name must be a non-empty string"
+    if not POLICY_NAME_RE.match(name):
+        return (
+            f"invalid managed policy name {name!r}: 1-128 characters of letters, digits and +=,.@_- "
+            "(IAM's pattern [\\w+=,.@-]+)"
+        )
+    return None
+
+
+def check_path(path: str, what: str = "path") -> str | None:
+    """A problem with an IAM path, or None."""
+    if not isinstance(path, str) or not PATH_RE.match(path):
+        return f"{what} {path!r} must start and end with '/' (e.g. '/app/') and hold printable ASCII only"
+    return None
+
+
+def _as_list(value: str | Iterable[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def build_boundary_document(spec: BoundarySpec) -> dict[str, Any]:
+    """The boundary policy document for ``spec`` (raises ``ValueError`` with a precise message).
+
+    Example::
+
+        >>> doc = build_boundary_document(BoundarySpec(name="dev-boundary", allowed_services=["s3"]))
+        >>> [s["Sid"] for s in doc["Statement"]][:2]
+        ['AllowedMaximum', 'DenyPrincipalWritesWithoutBoundaryAttached']
+    """
+    from least_privilege_constructs.analysis.catalog import get_catalog
+
+    problem = check_name(spec.name) or check_path(spec.path) or check_path(
+        spec.application_path, "application_path"
+    )
+    if problem:
+        raise ValueError(problem)
+    if spec.path == spec.application_path:
+        raise ValueError(
+            f"the boundary path {spec.path!r} must differ from the application path: developers may write "
+            "policies under the application path and must not be able to touch guardrail policies"
+        )
+    catalog = get_catalog()
+    unknown = sorted({s for s in spec.allowed_services if not catalog.service_exists(s)})
+    if unknown:
+        raise ValueError(
+            f"unknown service prefix(es) in allowed_services: {', '.join(unknown)} "
+            "(use IAM service prefixes such as 's3', 'dynamodb', 'lambda')"
+        )
+    bad_actions = sorted(
+        a
+        for a in spec.allowed_actions
+        if not isinstance(a, str) or ":" not in a or not catalog.expand_action(a)
+    )
+    if bad_actions:
+        raise ValueError(f"unknown or malformed action(s) in allowed_actions: {', '.join(map(str, bad_actions))}")
+    for region in spec.allowed_regions:
+        if not re.fullmatch(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d", region):
+            raise ValueError(f"invalid region {region!r} in allowed_regions (expected e.g. 'eu-west-1')")
+    if not (spec.allowed_services or spec.allowed_actions or spec.statements):
+        raise ValueError(
+            "a boundary needs its maximum permissions: give allowed_services, allowed_actions or statements"
+        )
+
+    boundary_arn = spec.arn
+    app = spec.application_path
+    statements: list[dict[str, Any]] = []
+    allowed = sorted({f"{s.lower()}:*" for s in spec.allowed_services} | set(spec.allowed_actions))
+    if allowed:
+        statements.append({"Sid": "AllowedMaximum", "Effect": "Allow", "Action": allowed, "Resource": "*"})
+    statements.extend(dict(s) for s in spec.statements)
+
+    statements.append(
+        {
+            "Sid": "DenyPrincipalWritesWithoutBoundaryAttached",
+            "Effect": "Deny",
+            "Action": list(BOUNDARY_CONDITION_ACTIONS),
+            "Resource": "*",
+            "Condition": {"StringNotEquals": {"iam:PermissionsBoundary": boundary_arn}},
+        }
+    )
+    statements.append(
+        {
+            "Sid": "DenyBoundaryRemoval",
+            "Effect": "Deny",
+            "Action": ["iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"],
+            "Resource": "*",
+        }
+    )
+    guardrails = [iam_arn("policy", spec.path, "*"), *spec.protected_policy_arns]
+    statements.append(
+        {
+            "Sid": "DenyGuardrailPolicyEdits",
+            "Effect": "Deny",
+            "Action": [*POLICY_WRITE_ACTIONS, "iam:TagPolicy", "iam:UntagPolicy"],
+            "Resource": guardrails,
+        }
+    )
+    statements.append(
+        {
+            "Sid": "DenyPolicyWritesOutsideApplicationPath",
+            "Effect": "Deny",
+            "Action": list(POLICY_WRITE_ACTIONS),
+            "NotResource": iam_arn("policy", app),
+        }
+    )
+    statements.append(
+        {
+            "Sid": "DenyRoleWritesOutsideApplicationPath",
+            "Effect": "Deny",
+            "Action": list(ROLE_WRITE_ACTIONS),
+            "NotResource": iam_arn("role", app),
+        }
+    )
+    pass_role: dict[str, Any] = {
+        "Sid": "DenyPassRoleOutsideApplicationPath",
+        "Effect": "Deny",
+        "Action": "iam:PassRole",
+        "NotResource": iam_arn("role", app),
+    }
+    statements.append(pass_role)
+    if spec.passable_to_services:
+        statements.append(
+            {
+                "Sid": "DenyPassRoleToUnlistedServices",
+                "Effect": "Deny",
+                "Action": "iam:PassRole",
+                "Resource": "*",
+                "Condition": {"StringNotEquals": {"iam:PassedToService": list(spec.passable_to_services)}},
+            }
+        )
+    statements.append(
+        {
+            "Sid": "DenyUserAndGroupManagement",
+            "Effect": "Deny",
+            "Action": list(USER_AND_GROUP_ACTIONS),
+            "Resource": "*",
+        }
+    )
+    statements.append(
+        {
+            "Sid": "DenyAssumeRoleOutsideApplicationPath",
+            "Effect": "Deny",
+            "Action": ["sts:AssumeRole"],
+            "NotResource": [iam_arn("role", app), *spec.assumable_role_arns],
+        }
+    )
+    slr: dict[str, Any] = {
+        "Sid": "DenyServiceLinkedRoles",
+        "Effect": "Deny",
+        "Action": "iam:CreateServiceLinkedRole",
+        "Resource": "*",
+    }
+    if spec.service_linked_role_services:
+        slr["Condition"] = {"StringNotEquals": {"iam:AWSServiceName": list(spec.service_linked_role_services)}}
+    statements.append(slr)
+    if spec.protect_tags:
+        statements.append(
+            {
+                "Sid": "DenyTaggingOutsideApplicationPath",
+                "Effect": "Deny",
+                "Action": list(TAG_ACTIONS),
+                "NotResource": [
+                    iam_arn("role", app),
+                    iam_arn("policy", app),
+                    iam_arn("instance-profile", app),
+                ],
+            }
+        )
+    statements.append(
+        {
+            "Sid": "DenyInstanceProfilesOutsideApplicationPath",
+            "Effect": "Deny",
+            "Action": list(INSTANCE_PROFILE_ACTIONS),
+            "NotResource": iam_arn("instance-profile", app),
+        }
+    )
+    prefix = spec.application_resource_prefix
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}", prefix or ""):
+        raise ValueError(
+            f"application_resource_prefix {prefix!r} must be 1-63 letters, digits, '_', '.' or '-' "
+            "(it scopes the resources bounded principals may take over)"
+        )
+    by_resource: dict[str, list[str]] = {}
+    for action, arn in TAKEOVER_ACTIONS_BY_ARN:
+        by_resource.setdefault(arn.replace("{prefix}", prefix), []).append(action)
+    for index, (arn, actions) in enumerate(sorted(by_resource.items())):
+        statements.append(
+            {
+                "Sid": f"DenyTakeoverOutsideApplicationResources{index}",
+                "Effect": "Deny",
+                "Action": actions,
+                "NotResource": arn,
+            }
+        )
+    if not spec.allow_interactive_access:
+        statements.append(
+            {
+                "Sid": "DenyInteractiveAccessToCompute",
+                "Effect": "Deny",
+                "Action": list(INTERACTIVE_TAKEOVER_ACTIONS),
+                "Resource": "*",
+            }
+        )
+    if spec.allowed_regions:
+        statements.append(
+            {
+                "Sid": "DenyOutsideAllowedRegions",
+                "Effect": "Deny",
+                "NotAction": list(GLOBAL_SERVICE_ACTIONS),
+                "Resource": "*",
+                "Condition": {"StringNotEquals": {"aws:RequestedRegion": list(spec.allowed_regions)}},
+            }
+        )
+    statements.extend(dict(s) for s in spec.additional_statements)
+    sids = [s.get("Sid") for s in statements if s.get("Sid")]
+    duplicates = sorted({s for s in sids if sids.count(s) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate statement Sid(s) in the boundary: {', '.join(duplicates)}")
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def policy_size(document: Mapping[str, Any], account: str = "123456789012", partition: str = "aws") -> int:
+    """Characters IAM counts for a managed policy (whitespace excluded), pseudo parameters substituted."""
+    text = json.dumps(document, separators=(",", ":"))
+    text = text.replace(ACCOUNT, account).replace(PARTITION, partition)
+    return len(re.sub(r"\s", "", text))

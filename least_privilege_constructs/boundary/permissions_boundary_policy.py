@@ -1,0 +1,231 @@
+"""``PermissionsBoundaryPolicy``: a reusable, self-protecting permissions boundary.
+
+Example::
+
+    from aws_cdk import App, Stack, aws_iam as iam
+    from least_privilege_constructs import PermissionsBoundaryPolicy
+
+    app = App()
+    stack = Stack(app, "Guardrails")
+    boundary = PermissionsBoundaryPolicy(
+        stack, "Boundary",
+        allowed_services=["s3", "dynamodb", "lambda", "logs", "sqs"],
+        allowed_regions=["eu-west-1"],
+    )
+    iam.PermissionsBoundary.of(stack).apply(boundary)
+
+The policy has a fixed, account-independent name and path (``/boundaries/lpc-developer-boundary`` by
+default), so the same boundary ARN is valid in every account: in apps, in StackSets rolled out to an
+organization, and in the ``iam:PermissionsBoundary`` conditions of the developer roles.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from aws_cdk import Fn, Stack
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from least_privilege_constructs.boundary.boundary_document import (
+    DEFAULT_PASSABLE_SERVICES,
+    MANAGED_POLICY_MAX_CHARS,
+    BoundarySpec,
+    build_boundary_document,
+    iam_arn,
+    policy_size,
+)
+from least_privilege_constructs.errors import LeastPrivilegeError, construct_path
+
+DEFAULT_BOUNDARY_NAME = "lpc-developer-boundary"
+DEFAULT_BOUNDARY_PATH = "/boundaries/"
+DEFAULT_APPLICATION_PATH = "/app/"
+
+
+def to_cdk_json(value: Any) -> Any:
+    """Replace strings holding ``${AWS::...}`` pseudo parameters by ``Fn::Sub`` tokens (recursively)."""
+    if isinstance(value, str):
+        return Fn.sub(value) if "${AWS::" in value else value
+    if isinstance(value, list):
+        return [to_cdk_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_cdk_json(v) for k, v in value.items()}
+    return value
+
+
+def statement_to_json(statement: iam.PolicyStatement | Mapping[str, Any], scope: Construct) -> dict[str, Any]:
+    """A PolicyStatement or dict as plain JSON (tokens resolved once through the stack)."""
+    if isinstance(statement, Mapping):
+        return copy.deepcopy(dict(statement))
+    resolved = Stack.of(scope).resolve(statement.to_statement_json())
+    return dict(resolved)
+
+
+class PermissionsBoundaryPolicy(iam.ManagedPolicy):
+    """A customer-managed policy meant to be attached as a permissions boundary.
+
+    It allows at most ``allowed_services`` / ``allowed_actions`` / ``statements`` and protects itself
+    (see :mod:`least_privilege_constructs.boundary.boundary_document` for the statement that closes each
+    escalation path B1–B14).
+
+    :param managed_policy_name: fixed name (default ``lpc-developer-boundary``).
+    :param path: IAM path of the guardrail policies (default ``/boundaries/``); every policy under it is
+        protected from edits by bounded principals.
+    :param application_path: the IAM path under which bounded principals may create roles, policies and
+        instance profiles (default ``/app/``).
+    :param allowed_services: service prefixes whose actions are allowed (``s3`` → ``s3:*``).
+    :param allowed_actions: individual actions or patterns allowed (``ssm:GetParameter``).
+    :param statements: further Allow statements (``iam.PolicyStatement`` or JSON dicts) of the maximum.
+    :param additional_statements: extra statements appended after the guardrails (e.g. organization denies).
+    :param allowed_regions: if given, deny every regional action outside these regions.
+    :param passable_to_services: ``iam:PassedToService`` values allowed for PassRole.
+    :param service_linked_role_services: services (``elasticbeanstalk.amazonaws.com``) for which service-linked
+        roles may be created; none by default.
+    :param assumable_role_arns: roles outside the application path that bounded principals may assume.
+    :param protected_policy_arns: other guardrail policies (outside ``path``) to protect from edits.
+    :param application_resource_prefix: name prefix of the resources (functions, stacks, build projects,
+        App Runner services) that bounded principals may update; others may run with privileged roles (B9).
+    :param allow_interactive_access: allow SSM sessions/commands, ECS exec and EC2 instance connect (B9);
+        denied by default since the target may run with any role.
+    :param templates: ``(template id, parameters)`` pairs from the policy template catalog whose statements
+        join the maximum permissions.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        managed_policy_name: str = DEFAULT_BOUNDARY_NAME,
+        path: str = DEFAULT_BOUNDARY_PATH,
+        application_path: str = DEFAULT_APPLICATION_PATH,
+        allowed_services: Sequence[str] = (),
+        allowed_actions: Sequence[str] = (),
+        statements: Sequence[iam.PolicyStatement | Mapping[str, Any]] = (),
+        additional_statements: Sequence[iam.PolicyStatement | Mapping[str, Any]] = (),
+        allowed_regions: Sequence[str] = (),
+        passable_to_services: Sequence[str] = DEFAULT_PASSABLE_SERVICES,
+        service_linked_role_services: Sequence[str] = (),
+        assumable_role_arns: Sequence[str] = (),
+        protected_policy_arns: Sequence[str] = (),
+        application_resource_prefix: str = "app-",
+        allow_interactive_access: bool = False,
+        templates: Sequence[tuple[str, Mapping[str, Any]]] = (),
+        description: str | None = None,
+    ) -> None:
+        where = construct_path(scope, construct_id)
+        template_statements = _render_templates(templates, where)
+        spec = BoundarySpec(
+            name=managed_policy_name,
+            path=path,
+            application_path=application_path,
+            allowed_services=list(allowed_services),
+            allowed_actions=list(allowed_actions),
+            statements=[*(statement_to_json(s, scope) for s in statements), *template_statements],
+            additional_statements=[statement_to_json(s, scope) for s in additional_statements],
+            allowed_regions=list(allowed_regions),
+            passable_to_services=list(passable_to_services),
+            service_linked_role_services=list(service_linked_role_services),
+            assumable_role_arns=list(assumable_role_arns),
+            protected_policy_arns=list(protected_policy_arns),
+            application_resource_prefix=application_resource_prefix,
+            allow_interactive_access=allow_interactive_access,
+        )
+        try:
+            document = build_boundary_document(spec)
+        except ValueError as exc:
+            raise LeastPrivilegeError("LPC-BOUNDARY-001", where, str(exc)) from None
+        size = policy_size(document)
+        if size > MANAGED_POLICY_MAX_CHARS:
+            raise LeastPrivilegeError(
+                "LPC-BOUNDARY-002",
+                where,
+                f"the boundary policy would be {size} characters, over IAM's managed-policy limit of "
+                f"{MANAGED_POLICY_MAX_CHARS} (whitespace excluded); allow whole services instead of long "
+                "action lists, or move statements into SCPs",
+            )
+        super().__init__(
+            scope,
+            construct_id,
+            managed_policy_name=managed_policy_name,
+            path=path,
+            description=description
+            or f"Permissions boundary: the maximum for principals created under {application_path}",
+            document=iam.PolicyDocument.from_json(to_cdk_json(document)),
+        )
+        self._spec = spec
+        self._document_json = document
+
+    @property
+    def spec(self) -> BoundarySpec:
+        """The inputs that determine this boundary."""
+        return self._spec
+
+    @property
+    def document_json(self) -> dict[str, Any]:
+        """The boundary document as JSON with ``${AWS::AccountId}``/``${AWS::Partition}`` placeholders."""
+        return copy.deepcopy(self._document_json)
+
+    @property
+    def size(self) -> int:
+        """Characters IAM counts for this policy (whitespace excluded)."""
+        return policy_size(self._document_json)
+
+    @property
+    def application_path(self) -> str:
+        return self._spec.application_path
+
+    @property
+    def boundary_path(self) -> str:
+        return self._spec.path
+
+    @property
+    def boundary_name(self) -> str:
+        return self._spec.name
+
+    @property
+    def boundary_arn_template(self) -> str:
+        """The ARN with pseudo parameters, e.g. for ``Fn::Sub`` or conditions in other templates."""
+        return iam_arn("policy", self._spec.path, self._spec.name)
+
+    def boundary_arn_for(self, account: str, partition: str = "aws") -> str:
+        """The concrete boundary ARN in one account."""
+        return f"arn:{partition}:iam::{account}:policy{self._spec.path}{self._spec.name}"
+
+    @classmethod
+    def imported(
+        cls,
+        scope: Construct,
+        construct_id: str,
+        *,
+        managed_policy_name: str = DEFAULT_BOUNDARY_NAME,
+        path: str = DEFAULT_BOUNDARY_PATH,
+    ) -> iam.IManagedPolicy:
+        """The boundary deployed elsewhere (e.g. by the organization's StackSet), in the current account.
+
+        Unlike ``ManagedPolicy.from_managed_policy_name`` this keeps the policy's path in the ARN.
+        """
+        return iam.ManagedPolicy.from_managed_policy_arn(
+            scope, construct_id, Fn.sub(iam_arn("policy", path, managed_policy_name))
+        )
+
+    def pinned_arn(self) -> str:
+        """The ARN as a token pinned to the deploying account (``Fn::Sub``), usable in conditions."""
+        return Fn.sub(self.boundary_arn_template)
+
+
+def _render_templates(templates: Sequence[tuple[str, Mapping[str, Any]]], where: str) -> list[dict[str, Any]]:
+    if not templates:
+        return []
+    from least_privilege_constructs.templates.catalog import TemplateCatalog
+
+    catalog = TemplateCatalog.builtin()
+    out: list[dict[str, Any]] = []
+    for template_id, params in templates:
+        try:
+            out.extend(catalog.get(template_id).render_statements(dict(params)))
+        except Exception as exc:  # the catalog's errors name the template and parameter
+            raise LeastPrivilegeError("LPC-BOUNDARY-003", where, str(exc)) from None
+    return out

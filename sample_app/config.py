@@ -1,0 +1,36 @@
+"""The sample organization's settings (fake but well-formed identifiers)."""
+
+from __future__ import annotations
+
+ORGANIZATION_ID = "o-a1b2c3d4e5"
+MANAGEMENT_ACCOUNT = "111111111111"
+SECURITY_ACCOUNT = "222222222222"
+IDENTITY_ACCOUNT = "333333333333"
+WORKLOAD_ACCOUNT = "444444444444"
+WORKLOADS_OU = "ou-a1b2-c3d4e5f6"
+SANDBOX_OU = "ou-a1b2-f6e5d4c3"
+REGIONS = ["eu-west-1", "eu-central-1"]
+
+CI_OIDC_ISSUER = "https://token.actions.githubusercontent.com"
+CI_REPOSITORY = "example-org/data-pipeline"
+
+# services application developers work with (the boundary's maximum)
+ALLOWED_SERVICES = [
+    "s3",
+    "dynamodb",
+    "sqs",
+    "sns",
+    "lambda",
+    "logs",
+    "cloudwatch",
+    "xray",
+    "events",
+    "states",
+    "ecs",
+    "ecr",
+    "kms",
+    "secretsmanager",
+    "ssm",
+    "cloudformation",
+    "apigateway",
+]
