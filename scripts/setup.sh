@@ -1,17 +1,29 @@
 #!/usr/bin/env bash
 # Idempotent set-up on a fresh machine (Python 3.11+, Node.js 20): a project venv with the package and its
-# dev extras, and the Node test harness (the CDK CLI and the independent IAM evaluator used in tests).
+# dev extras, and the Node tools (the CDK CLI, and the independent IAM evaluator used only by tests).
+# Re-runs are near-instant: each step is skipped while its stamp is newer than its inputs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+run() { if ! "$@" >"$log" 2>&1; then cat "$log" >&2; echo "set-up failed: $*" >&2; exit 1; fi; }
+
 if [ ! -x .venv/bin/python ]; then
-  "$PY" -m venv .venv
+  run "$PY" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-if command -v npm >/dev/null 2>&1; then
-  if [ ! -d node_modules ] || [ package.json -nt node_modules ]; then
-    npm install --no-audit --no-fund --loglevel=error >/dev/null
-    touch node_modules
+if [ ! -f .venv/.lpc-installed ] || [ pyproject.toml -nt .venv/.lpc-installed ]; then
+  echo "set-up: installing the package and its dev extras into .venv" >&2
+  run .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip
+  run .venv/bin/python -m pip install --disable-pip-version-check -e '.[dev]'
+  touch .venv/.lpc-installed
+fi
+if [ ! -f node_modules/.lpc-installed ] || [ package.json -nt node_modules/.lpc-installed ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "set-up: npm (Node.js 20) is required for the CDK CLI and the differential tests" >&2
+    exit 1
   fi
+  echo "set-up: installing the Node tools (npm ci)" >&2
+  if [ -f package-lock.json ]; then run npm ci --no-audit --no-fund; else run npm install --no-audit --no-fund; fi
+  touch node_modules/.lpc-installed
 fi
