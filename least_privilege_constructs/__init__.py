@@ -40,9 +40,11 @@ _EXPORTS: dict[str, str] = {
 __all__ = [*sorted(_EXPORTS), "__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from least_privilege_constructs.boundary.boundary_enforcement import BoundaryEnforcement
-    from least_privilege_constructs.boundary.developer_role import DeveloperRole, DeveloperTrust
-    from least_privilege_constructs.boundary.permissions_boundary_policy import PermissionsBoundaryPolicy
+    from least_privilege_constructs.boundary.boundary_enforcement import BoundaryEnforcement  # noqa: F401
+    from least_privilege_constructs.boundary.developer_role import DeveloperRole, DeveloperTrust  # noqa: F401
+    from least_privilege_constructs.boundary.permissions_boundary_policy import (  # noqa: F401
+        PermissionsBoundaryPolicy,
+    )
 
 
 def __getattr__(name: str) -> Any:
