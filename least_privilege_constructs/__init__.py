@@ -31,10 +31,14 @@ _EXPORTS: dict[str, str] = {
     # rollout/
     "DefaultPolicies": "least_privilege_constructs.rollout.default_policies",
     "OrganizationRollout": "least_privilege_constructs.rollout.organization_rollout",
+    "FederationProvider": "least_privilege_constructs.rollout.federation",
+    "OperationPreferences": "least_privilege_constructs.rollout.operation_preferences",
+    "StackSetTemplateSynthesizer": "least_privilege_constructs.rollout.synthesizer",
     # nag/
     "LeastPrivilegeChecks": "least_privilege_constructs.nag.pack",
     # validation/
     "LeastPrivilegeValidation": "least_privilege_constructs.validation.plugin",
+    "synth": "least_privilege_constructs.validation.synth",
 }
 
 __all__ = [*sorted(_EXPORTS), "__version__"]

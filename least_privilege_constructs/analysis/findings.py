@@ -149,10 +149,18 @@ class Finding:
             "learnMoreLink": self.learn_more_link
             or "https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html",
             "locations": [
-                {"path": [_aa_path_element(p) for p in path], "span": {"start": {}, "end": {}}}
-                for path in self.locations
+                {"path": [_aa_path_element(p) for p in path], "span": self._span(i)}
+                for i, path in enumerate(self.locations)
             ],
         }
+
+    def _span(self, i: int) -> dict[str, Any]:
+        """The i-th location's span when the producer recorded spans in ``details["spans"]`` (validate_policy
+        does for policies given as JSON text), else Access Analyzer's empty span."""
+        spans = self.details.get("spans")
+        if isinstance(spans, list) and i < len(spans) and spans[i]:
+            return dict(spans[i])
+        return {"start": {}, "end": {}}
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -167,6 +175,17 @@ class Finding:
         if self.details:
             out["details"] = self.details
         return out
+
+
+FAIL_CLOSED_CHECKS: frozenset[str] = frozenset({"extraction", "analysis"})
+"""Checks whose findings mean "this policy could not be analysed": they block whatever the blocking
+finding types are (fail closed); only an explicit ignore lets them pass."""
+
+
+def blocks(finding: Finding, blocking: Iterable[FindingType | str] = DEFAULT_BLOCKING) -> bool:
+    """Whether a finding blocks: its type is in ``blocking``, or it reports an analysis that could not run
+    (:data:`FAIL_CLOSED_CHECKS`)."""
+    return finding.check in FAIL_CLOSED_CHECKS or finding.is_blocking(blocking)
 
 
 def _aa_path_element(step: PathElement) -> dict[str, Any]:

@@ -166,6 +166,21 @@ TAKEOVER_ACTIONS_BY_ARN: tuple[tuple[str, str], ...] = (
     ("codebuild:UpdateProject", "arn:${AWS::Partition}:codebuild:*:${AWS::AccountId}:project/{prefix}*"),
     ("apprunner:UpdateService", "arn:${AWS::Partition}:apprunner:*:${AWS::AccountId}:service/{prefix}*"),
 )
+# B9: writes to the CDK bootstrap asset bucket and repository
+CDK_ASSET_WRITE_ACTIONS: tuple[str, ...] = (
+    "s3:Put*",
+    "s3:Delete*",
+    "s3:Replicate*",
+    "s3:RestoreObject",
+    "ecr:Put*",
+    "ecr:BatchDeleteImage",
+    "ecr:InitiateLayerUpload",
+    "ecr:UploadLayerPart",
+    "ecr:CompleteLayerUpload",
+    "ecr:Delete*",
+    "ecr:Set*",
+)
+
 # B9: interactive access to compute that runs with an arbitrary role; denied unless explicitly allowed
 INTERACTIVE_TAKEOVER_ACTIONS: tuple[str, ...] = (
     "ssm:SendCommand",
@@ -282,8 +297,21 @@ def build_boundary_document(spec: BoundarySpec) -> dict[str, Any]:
     app = spec.application_path
     statements: list[dict[str, Any]] = []
     allowed = sorted({f"{s.lower()}:*" for s in spec.allowed_services} | set(spec.allowed_actions))
+    # PassRole is only ever allowed on application roles: its own statement, scoped, so the boundary itself
+    # never holds iam:PassRole on "*" (Access Analyzer's PASS_ROLE_WITH_STAR_IN_RESOURCE)
+    pass_role = [a for a in allowed if a.lower() == "iam:passrole"]
+    allowed = [a for a in allowed if a.lower() != "iam:passrole"]
     if allowed:
         statements.append({"Sid": "AllowedMaximum", "Effect": "Allow", "Action": allowed, "Resource": "*"})
+    if pass_role:
+        statements.append(
+            {
+                "Sid": "AllowedPassRoleOfApplicationRoles",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": iam_arn("role", spec.application_path),
+            }
+        )
     statements.extend(dict(s) for s in spec.statements)
 
     statements.append(
@@ -328,13 +356,14 @@ def build_boundary_document(spec: BoundarySpec) -> dict[str, Any]:
             "NotResource": iam_arn("role", app),
         }
     )
-    pass_role: dict[str, Any] = {
-        "Sid": "DenyPassRoleOutsideApplicationPath",
-        "Effect": "Deny",
-        "Action": "iam:PassRole",
-        "NotResource": iam_arn("role", app),
-    }
-    statements.append(pass_role)
+    statements.append(
+        {
+            "Sid": "DenyPassRoleOutsideApplicationPath",
+            "Effect": "Deny",
+            "Action": "iam:PassRole",
+            "NotResource": iam_arn("role", app),
+        }
+    )
     if spec.passable_to_services:
         statements.append(
             {
@@ -397,18 +426,16 @@ def build_boundary_document(spec: BoundarySpec) -> dict[str, Any]:
             f"application_resource_prefix {prefix!r} must be 1-63 letters, digits, '_', '.' or '-' "
             "(it scopes the resources bounded principals may take over)"
         )
-    by_resource: dict[str, list[str]] = {}
-    for action, arn in TAKEOVER_ACTIONS_BY_ARN:
-        by_resource.setdefault(arn.replace("{prefix}", prefix), []).append(action)
-    for index, (arn, actions) in enumerate(sorted(by_resource.items())):
-        statements.append(
-            {
-                "Sid": f"DenyTakeoverOutsideApplicationResources{index}",
-                "Effect": "Deny",
-                "Action": actions,
-                "NotResource": arn,
-            }
-        )
+    # one statement: each action only ever targets its own service's ARNs, so one NotResource list of the
+    # prefixed ARNs of every service is equivalent to one statement per service (and smaller)
+    statements.append(
+        {
+            "Sid": "DenyTakeoverOutsideApplicationResources",
+            "Effect": "Deny",
+            "Action": [action for action, _ in TAKEOVER_ACTIONS_BY_ARN],
+            "NotResource": sorted({arn.replace("{prefix}", prefix) for _, arn in TAKEOVER_ACTIONS_BY_ARN}),
+        }
+    )
     if not spec.allow_interactive_access:
         statements.append(
             {
@@ -418,6 +445,19 @@ def build_boundary_document(spec: BoundarySpec) -> dict[str, Any]:
                 "Resource": "*",
             }
         )
+    # B9 via the CDK bootstrap asset stores: cdk-assets skips uploading an object or image that already
+    # exists, so a planted or overwritten asset would be deployed by the (privileged) execution role
+    statements.append(
+        {
+            "Sid": "DenyCdkBootstrapAssetWrites",
+            "Effect": "Deny",
+            "Action": list(CDK_ASSET_WRITE_ACTIONS),
+            "Resource": [
+                f"arn:{PARTITION}:s3:::cdk-*-assets-{ACCOUNT}-*",  # the bucket and (the * spans /) its objects
+                f"arn:{PARTITION}:ecr:*:{ACCOUNT}:repository/cdk-*-container-assets-*",
+            ],
+        }
+    )
     if spec.allowed_regions:
         statements.append(
             {

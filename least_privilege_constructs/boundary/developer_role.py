@@ -234,6 +234,15 @@ class DeveloperRole(iam.Role):
                 f"developer_actions may not include {', '.join(escalating)}; use the role's bounded statements",
             )
 
+        if allow_cdk_bootstrap_roles and not any(":role/cdk-" in a for a in boundary.spec.assumable_role_arns):
+            raise LeastPrivilegeError(
+                "LPC-DEVROLE-009",
+                where,
+                "allow_cdk_bootstrap_roles needs the boundary to allow them (assumable_role_arns with the "
+                "cdk-* role ARNs) and is only safe when the bootstrap roles are themselves bounded "
+                "(cdk bootstrap --custom-permissions-boundary): the deploy role passes the cfn-exec role, which "
+                "has AdministratorAccess by default (B11)",
+            )
         _SCOPE.append(scope)
         try:
             principal = trust.principal()
@@ -263,7 +272,7 @@ class DeveloperRole(iam.Role):
             developer_actions=list(developer_actions),
             developer_statements=[
                 *(statement_to_json(s, self) for s in developer_statements),
-                *_template_statements(templates, where),
+                *_template_statements(templates, where, scope),
             ],
             allow_cdk_bootstrap_roles=allow_cdk_bootstrap_roles,
         )
@@ -343,12 +352,14 @@ def developer_policy_document(
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def _template_statements(templates: Sequence[tuple[str, Mapping[str, Any]]], where: str) -> list[dict[str, Any]]:
+def _template_statements(
+    templates: Sequence[tuple[str, Mapping[str, Any]]], where: str, scope: Construct
+) -> list[dict[str, Any]]:
     if not templates:
         return []
     from least_privilege_constructs.templates.catalog import TemplateCatalog
 
-    catalog = TemplateCatalog.builtin()
+    catalog = TemplateCatalog.from_context(scope)
     out: list[dict[str, Any]] = []
     for template_id, params in templates:
         try:

@@ -22,6 +22,7 @@ organization, and in the ``iam:PermissionsBoundary`` conditions of the developer
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -44,10 +45,17 @@ DEFAULT_BOUNDARY_PATH = "/boundaries/"
 DEFAULT_APPLICATION_PATH = "/app/"
 
 
+_POLICY_VARIABLE = re.compile(r"\$\{(?!AWS::)")
+
+
 def to_cdk_json(value: Any) -> Any:
-    """Replace strings holding ``${AWS::...}`` pseudo parameters by ``Fn::Sub`` tokens (recursively)."""
+    """Replace strings holding ``${AWS::...}`` pseudo parameters by ``Fn::Sub`` tokens (recursively).
+
+    IAM policy variables in such strings (``${aws:username}``) are escaped as ``${!aws:username}`` so that
+    ``Fn::Sub`` leaves them to IAM.
+    """
     if isinstance(value, str):
-        return Fn.sub(value) if "${AWS::" in value else value
+        return Fn.sub(_POLICY_VARIABLE.sub("${!", value)) if "${AWS::" in value else value
     if isinstance(value, list):
         return [to_cdk_json(v) for v in value]
     if isinstance(value, dict):
@@ -116,7 +124,7 @@ class PermissionsBoundaryPolicy(iam.ManagedPolicy):
         description: str | None = None,
     ) -> None:
         where = construct_path(scope, construct_id)
-        template_statements = _render_templates(templates, where)
+        template_statements = _render_templates(templates, where, scope)
         spec = BoundarySpec(
             name=managed_policy_name,
             path=path,
@@ -216,12 +224,14 @@ class PermissionsBoundaryPolicy(iam.ManagedPolicy):
         return Fn.sub(self.boundary_arn_template)
 
 
-def _render_templates(templates: Sequence[tuple[str, Mapping[str, Any]]], where: str) -> list[dict[str, Any]]:
+def _render_templates(
+    templates: Sequence[tuple[str, Mapping[str, Any]]], where: str, scope: Construct
+) -> list[dict[str, Any]]:
     if not templates:
         return []
     from least_privilege_constructs.templates.catalog import TemplateCatalog
 
-    catalog = TemplateCatalog.builtin()
+    catalog = TemplateCatalog.from_context(scope)
     out: list[dict[str, Any]] = []
     for template_id, params in templates:
         try:

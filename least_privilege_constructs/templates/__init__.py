@@ -1,1 +1,53 @@
-"""templates."""
+"""Policy templates: a versioned, typed, searchable catalog of least-privilege policies.
+
+Pure Python (never imports ``aws_cdk``) except :mod:`least_privilege_constructs.templates.cdk`, which the
+CDK methods of :class:`PolicyTemplate` import lazily. Layout, one concept a module:
+
+* ``template`` — :class:`PolicyTemplate` (format, checks, rendering) and ``RenderedPolicy``
+* ``parameters`` — typed parameters and their validation; ``render`` — the placeholder engine
+* ``version`` — semantic versions and pins; ``provenance`` — where a template came from
+* ``repository`` — built-in / directory / git repositories; ``catalog`` — :class:`TemplateCatalog`
+* ``audience`` — the audience rules; ``lint`` — ``lpc templates lint``; ``docs`` — docs/templates.md
+* ``builtin/`` — the built-in templates (YAML data files)
+
+Example::
+
+    >>> from least_privilege_constructs.templates import TemplateCatalog
+    >>> TemplateCatalog.builtin().get("app.sns-publish").render(
+    ...     topic_arn="arn:aws:sns:eu-west-1:111122223333:events").statements[0]["Action"]
+    'sns:Publish'
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS: dict[str, str] = {
+    "PolicyTemplate": "least_privilege_constructs.templates.template",
+    "RenderedPolicy": "least_privilege_constructs.templates.template",
+    "TemplateCatalog": "least_privilege_constructs.templates.catalog",
+    "TemplateRepository": "least_privilege_constructs.templates.repository",
+    "RenderContext": "least_privilege_constructs.templates.render",
+    "to_cloudformation": "least_privilege_constructs.templates.render",
+    "TemplateError": "least_privilege_constructs.templates.errors",
+    "ParameterError": "least_privilege_constructs.templates.errors",
+    "TemplateNotFoundError": "least_privilege_constructs.templates.errors",
+    "lint_template": "least_privilege_constructs.templates.lint",
+    "check_audience": "least_privilege_constructs.templates.audience",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

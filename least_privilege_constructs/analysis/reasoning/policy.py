@@ -1,0 +1,247 @@
+"""Normalized policies for reasoning: statements with every element as a tuple, conditions parsed.
+
+The reasoning layer works on raw policy dicts (JSON) and normalizes them itself, so it has no dependency
+on how a policy was extracted. :func:`parse_policy` turns a document into a :class:`Policy`; bad input
+raises :class:`PolicyError` naming the JSON path (``Statement[2].Condition``).
+
+Example::
+
+    >>> p = parse_policy({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:Get*",
+    ...                   "Resource": "*"}})
+    >>> p.statements[0].actions
+    ('s3:Get*',)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+SET_OPERATORS = ("ForAllValues", "ForAnyValue")
+
+
+class PolicyError(ValueError):
+    """A policy that cannot be understood; the message names the JSON path."""
+
+
+@dataclass(frozen=True)
+class PrincipalEntry:
+    """One principal of a ``Principal``/``NotPrincipal`` element: ``kind`` is ``*`` (the bare string
+    ``"*"``), ``AWS``, ``Service``, ``Federated`` or ``CanonicalUser``."""
+
+    kind: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One (operator, key, values) triple of a ``Condition`` block.
+
+    ``operator`` is the text of the policy (``ForAnyValue:StringLikeIfExists``); ``base`` the operator
+    without qualifier or suffix (``StringLike``); ``set_op`` ``ForAllValues``/``ForAnyValue``/None.
+    """
+
+    operator: str
+    base: str
+    set_op: str | None
+    if_exists: bool
+    key: str
+    values: tuple[str, ...]
+
+    @property
+    def path(self) -> tuple[str, str]:
+        return (self.operator, self.key)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One normalized statement. Exactly one of ``actions``/``not_actions`` is set, likewise for
+    resources; principals are None when the statement has neither ``Principal`` nor ``NotPrincipal``."""
+
+    index: int
+    sid: str | None
+    effect: str
+    actions: tuple[str, ...] | None = None
+    not_actions: tuple[str, ...] | None = None
+    resources: tuple[str, ...] | None = None
+    not_resources: tuple[str, ...] | None = None
+    principals: tuple[PrincipalEntry, ...] | None = None
+    not_principals: tuple[PrincipalEntry, ...] | None = None
+    conditions: tuple[Condition, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def is_allow(self) -> bool:
+        return self.effect == "Allow"
+
+    def label(self) -> str:
+        return f"Statement[{self.index}]" + (f" ({self.sid})" if self.sid else "")
+
+    def canonical(self) -> str:
+        """A canonical text of the statement's meaning (order-insensitive lists, no Sid) used by the
+        syntactic fast paths."""
+        data = {
+            "e": self.effect,
+            "a": sorted(a.lower() for a in self.actions) if self.actions is not None else None,
+            "na": sorted(a.lower() for a in self.not_actions) if self.not_actions is not None else None,
+            "r": sorted(self.resources) if self.resources is not None else None,
+            "nr": sorted(self.not_resources) if self.not_resources is not None else None,
+            "p": sorted((p.kind, p.value) for p in self.principals) if self.principals is not None else None,
+            "np": (
+                sorted((p.kind, p.value) for p in self.not_principals)
+                if self.not_principals is not None
+                else None
+            ),
+            "c": sorted((c.operator.lower(), c.key.lower(), sorted(c.values)) for c in self.conditions),
+        }
+        return json.dumps(data, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A normalized policy document."""
+
+    statements: tuple[Statement, ...]
+    name: str = ""
+    document: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def allows(self) -> tuple[Statement, ...]:
+        return tuple(s for s in self.statements if s.is_allow)
+
+    @property
+    def denies(self) -> tuple[Statement, ...]:
+        return tuple(s for s in self.statements if not s.is_allow)
+
+
+def _as_str_tuple(value: Any, path: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise PolicyError(f"{path}: expected a string or a list of strings, got {json.dumps(value)[:80]}")
+
+
+def _condition_value(v: Any, path: str) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return str(v)
+    if isinstance(v, str):
+        return v
+    raise PolicyError(f"{path}: a condition value must be a string, number or boolean")
+
+
+def _principals(value: Any, path: str) -> tuple[PrincipalEntry, ...]:
+    if value == "*":
+        return (PrincipalEntry("*", "*"),)
+    if isinstance(value, Mapping):
+        out: list[PrincipalEntry] = []
+        for kind, vals in value.items():
+            if kind not in ("AWS", "Service", "Federated", "CanonicalUser"):
+                raise PolicyError(f"{path}.{kind}: unknown principal type")
+            for v in _as_str_tuple(vals, f"{path}.{kind}"):
+                out.append(PrincipalEntry(kind, v))
+        return tuple(out)
+    raise PolicyError(f'{path}: expected "*" or an object of principal types')
+
+
+def parse_operator(operator: str, path: str = "Condition") -> tuple[str | None, str, bool]:
+    """Split ``ForAnyValue:StringLikeIfExists`` into (set operator, base operator, if-exists)."""
+    set_op: str | None = None
+    rest = operator
+    if ":" in operator:
+        qual, _, rest = operator.partition(":")
+        match = [s for s in SET_OPERATORS if s.lower() == qual.lower()]
+        if not match:
+            raise PolicyError(f"{path}.{operator}: unknown set operator {qual!r}")
+        set_op = match[0]
+    if_exists = rest.endswith("IfExists") and rest != "IfExists"
+    base = rest[: -len("IfExists")] if if_exists else rest
+    from least_privilege_constructs.analysis.reasoning.conditions import OPERATORS
+
+    if base not in OPERATORS:
+        raise PolicyError(f"{path}.{operator}: unknown condition operator {base!r}")
+    if base == "Null" and (if_exists or set_op):
+        raise PolicyError(f"{path}.{operator}: Null cannot be combined with IfExists or a set operator")
+    return set_op, base, if_exists
+
+
+def _conditions(value: Any, path: str) -> tuple[Condition, ...]:
+    if not isinstance(value, Mapping):
+        raise PolicyError(f"{path}: expected an object of condition operators")
+    out: list[Condition] = []
+    for operator, block in value.items():
+        set_op, base, if_exists = parse_operator(str(operator), path)
+        if not isinstance(block, Mapping):
+            raise PolicyError(f"{path}.{operator}: expected an object of condition keys")
+        for key, vals in block.items():
+            raw_vals = vals if isinstance(vals, list) else [vals]
+            values = tuple(_condition_value(v, f"{path}.{operator}.{key}") for v in raw_vals)
+            out.append(Condition(str(operator), base, set_op, if_exists, str(key), values))
+    return tuple(out)
+
+
+def parse_statement(raw: Any, index: int, path: str = "Statement") -> Statement:
+    """Normalize one statement (``path`` is used in error messages)."""
+    where = f"{path}[{index}]"
+    if not isinstance(raw, Mapping):
+        raise PolicyError(f"{where}: a statement must be an object")
+    effect = raw.get("Effect")
+    if effect not in ("Allow", "Deny"):
+        raise PolicyError(f'{where}.Effect: must be "Allow" or "Deny", got {effect!r}')
+    if ("Action" in raw) == ("NotAction" in raw):
+        raise PolicyError(f"{where}: exactly one of Action and NotAction is required")
+    if "Resource" in raw and "NotResource" in raw:
+        raise PolicyError(f"{where}: Resource and NotResource cannot both be present")
+    if "Principal" in raw and "NotPrincipal" in raw:
+        raise PolicyError(f"{where}: Principal and NotPrincipal cannot both be present")
+    sid = raw.get("Sid")
+    return Statement(
+        index=index,
+        sid=str(sid) if sid is not None else None,
+        effect=str(effect),
+        actions=_as_str_tuple(raw["Action"], f"{where}.Action") if "Action" in raw else None,
+        not_actions=_as_str_tuple(raw["NotAction"], f"{where}.NotAction") if "NotAction" in raw else None,
+        # a statement without Resource (trust policies, some resource policies) applies to the resource
+        resources=(
+            _as_str_tuple(raw["Resource"], f"{where}.Resource")
+            if "Resource" in raw
+            else (None if "NotResource" in raw else ("*",))
+        ),
+        not_resources=(
+            _as_str_tuple(raw["NotResource"], f"{where}.NotResource") if "NotResource" in raw else None
+        ),
+        principals=_principals(raw["Principal"], f"{where}.Principal") if "Principal" in raw else None,
+        not_principals=(
+            _principals(raw["NotPrincipal"], f"{where}.NotPrincipal") if "NotPrincipal" in raw else None
+        ),
+        conditions=_conditions(raw["Condition"], f"{where}.Condition") if "Condition" in raw else (),
+        raw=raw,
+    )
+
+
+def parse_policy(document: Any, name: str = "") -> Policy:
+    """Normalize a policy document (a dict or its JSON text). Raises :class:`PolicyError`."""
+    if isinstance(document, Policy):
+        return document
+    if isinstance(document, (str, bytes)):
+        try:
+            document = json.loads(document)
+        except json.JSONDecodeError as exc:
+            raise PolicyError(f"{name or 'policy'}: not valid JSON ({exc})") from None
+    if not isinstance(document, Mapping):
+        raise PolicyError(f"{name or 'policy'}: a policy document must be a JSON object")
+    stmts = document.get("Statement")
+    if stmts is None:
+        raise PolicyError(f"{name or 'policy'}: missing Statement")
+    if isinstance(stmts, Mapping):
+        stmts = [stmts]
+    if not isinstance(stmts, Sequence) or isinstance(stmts, str):
+        raise PolicyError(f"{name or 'policy'}.Statement: expected an object or a list of objects")
+    prefix = f"{name}: Statement" if name else "Statement"
+    return Policy(
+        tuple(parse_statement(s, i, prefix) for i, s in enumerate(stmts)), name=name, document=document
+    )

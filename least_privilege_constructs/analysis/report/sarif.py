@@ -1,0 +1,178 @@
+"""SARIF 2.1.0 for GitHub code scanning and other SARIF consumers.
+
+One rule per issue code (``tool.driver.rules``, with a ``security-severity`` for GitHub), one result per
+finding: ``level`` from the finding type and the blocking set (blocking -> ``error``, WARNING ->
+``warning``, SUGGESTION -> ``note``), a physical location in the template file (the line of the
+resource's logical id when it can be found) and a logical location naming the construct path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from least_privilege_constructs.analysis.findings import (
+    DEFAULT_BLOCKING,
+    Finding,
+    FindingType,
+    blocks,
+    sort_findings,
+)
+from least_privilege_constructs.analysis.report.grouping import TOOL_NAME, TOOL_URI, rule_name, rule_title
+
+if TYPE_CHECKING:
+    from least_privilege_constructs.analysis.extract.model import ExtractedPolicy
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_HELP = "https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html"
+_SECURITY_SEVERITY = {
+    FindingType.ERROR: "7.0",
+    FindingType.SECURITY_WARNING: "8.0",
+    FindingType.WARNING: "4.0",
+    FindingType.SUGGESTION: "1.0",
+}
+
+
+def _level(finding: Finding, blocking: frozenset[FindingType]) -> str:
+    if blocks(finding, blocking):
+        return "error"
+    if finding.finding_type is FindingType.SUGGESTION:
+        return "note"
+    return "warning"
+
+
+def _uri(source: str, base: Path | None) -> str:
+    path = Path(source)
+    if base is not None:
+        try:
+            return Path(os.path.relpath(path.resolve(), base.resolve())).as_posix()
+        except ValueError:  # another drive on Windows
+            pass
+    return path.as_posix()
+
+
+@lru_cache(maxsize=256)
+def _lines(source: str) -> tuple[str, ...]:
+    try:
+        with open(source, encoding="utf-8-sig", errors="replace") as fh:
+            if os.fstat(fh.fileno()).st_size > 64 * 1024 * 1024:
+                return ()
+            return tuple(fh.read().splitlines())
+    except OSError:
+        return ()
+
+
+def _line_of(source: str, *logical_ids: str | None) -> int:
+    """The line declaring the first of ``logical_ids`` found in a JSON or YAML template (1 when none is)."""
+    if not source:
+        return 1
+    lines = _lines(source)
+    for logical_id in logical_ids:
+        if not logical_id:
+            continue
+        pattern = re.compile(r'^\s*"?' + re.escape(logical_id) + r'"?\s*:')
+        for number, line in enumerate(lines, start=1):
+            if pattern.match(line):
+                return number
+    return 1
+
+
+def _outer_logical_id(json_path: str | None) -> str | None:
+    """For a policy inside a StackSet's inline template: the StackSet's logical id."""
+    if not json_path or " > " not in json_path or not json_path.startswith("Resources."):
+        return None
+    return json_path.split(".", 2)[1]
+
+
+def sarif_dict(findings: Sequence[Finding], *, policies: Sequence[ExtractedPolicy] | None = None,
+               blocking: Iterable[FindingType | str] = DEFAULT_BLOCKING, base_dir: str | Path | None = None,
+               tool_version: str | None = None) -> dict[str, Any]:
+    """The SARIF log as a dict. ``base_dir`` makes artifact URIs relative (default: the working directory)."""
+    blocking_set = frozenset(FindingType(str(b)) for b in blocking)
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    ordered = sort_findings(findings)
+    rules: list[dict[str, Any]] = []
+    rule_index: dict[str, int] = {}
+    for f in ordered:
+        if f.issue_code in rule_index:
+            continue
+        rule_index[f.issue_code] = len(rules)
+        rules.append({
+            "id": f.issue_code,
+            "name": rule_name(f.issue_code),
+            "shortDescription": {"text": rule_title(f.issue_code)},
+            "fullDescription": {"text": f"{rule_title(f.issue_code)} ({f.finding_type.value}, check {f.check})"},
+            "helpUri": f.learn_more_link or _HELP,
+            "defaultConfiguration": {"level": _level(f, blocking_set)},
+            "properties": {
+                "tags": ["security", "iam", f.check],
+                "security-severity": _SECURITY_SEVERITY[f.finding_type],
+                "findingType": f.finding_type.value,
+            },
+        })
+    results = []
+    for f in ordered:
+        origin = f.origin
+        location: dict[str, Any] = {}
+        if origin is not None and origin.source:
+            location["physicalLocation"] = {
+                "artifactLocation": {"uri": _uri(origin.source, base)},
+                "region": {"startLine": _line_of(origin.source, origin.logical_id,
+                                                  _outer_logical_id(origin.json_path))},
+            }
+        logical_name = origin.label() if origin is not None else None
+        if logical_name:
+            location["logicalLocations"] = [{
+                "fullyQualifiedName": logical_name,
+                "name": origin.logical_id or logical_name if origin else logical_name,
+                "kind": "resource",
+            }]
+        where = ", ".join(f.location_strings())
+        text = f.message + (f" [{where}]" if where else "")
+        fingerprint = hashlib.sha256(
+            "|".join([f.issue_code, logical_name or "", origin.json_path or "" if origin else "", where]).encode()
+        ).hexdigest()
+        result: dict[str, Any] = {
+            "ruleId": f.issue_code,
+            "ruleIndex": rule_index[f.issue_code],
+            "level": _level(f, blocking_set),
+            "message": {"text": text},
+            "locations": [location] if location else [],
+            "partialFingerprints": {"lpcFindingHash/v1": fingerprint},
+            "properties": {
+                "findingType": f.finding_type.value,
+                "check": f.check,
+                "policyLocations": f.location_strings(),
+                **({"origin": origin.to_dict()} if origin is not None else {}),
+            },
+        }
+        results.append(result)
+    driver: dict[str, Any] = {"name": TOOL_NAME, "informationUri": TOOL_URI, "rules": rules}
+    version = tool_version or _package_version()
+    if version:
+        driver["version"] = version
+        driver["semanticVersion"] = version
+    run: dict[str, Any] = {"tool": {"driver": driver}, "results": results, "columnKind": "unicodeCodePoints"}
+    if policies is not None:
+        run["properties"] = {"policiesChecked": len(policies)}
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _package_version() -> str | None:
+    try:
+        from least_privilege_constructs import __version__
+
+        return str(__version__)
+    except Exception:  # pragma: no cover - only when the package is broken
+        return None
+
+
+def render_sarif(findings: Sequence[Finding], *, policies: Sequence[ExtractedPolicy] | None = None,
+                 blocking: Iterable[FindingType | str] = DEFAULT_BLOCKING, base_dir: str | Path | None = None) -> str:
+    return json.dumps(sarif_dict(findings, policies=policies, blocking=blocking, base_dir=base_dir), indent=2) + "\n"

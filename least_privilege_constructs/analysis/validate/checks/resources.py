@@ -1,0 +1,221 @@
+"""Resource ARNs: prefix, fields, partition, service case, Region and account fields, resource part."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from least_privilege_constructs.analysis.catalog import Catalog
+from least_privilege_constructs.analysis.findings import FindingType
+from least_privilege_constructs.analysis.validate.registry import Context, check, code
+
+FAMILY = "resources"
+PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc")
+_VARIABLE = re.compile(r"\$\{[^}]*\}")
+_REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?|-isob)?-[a-z]+-\d{1,2}")
+_ACCOUNT = re.compile(r"\d{12}")
+
+
+def _has_wild(text: str) -> bool:
+    return "*" in text or "?" in text
+
+
+def _glob(text: str) -> str:
+    """Policy variables become wildcards for matching."""
+    return _VARIABLE.sub("*", text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _service_arn_shapes(catalog: Catalog, service: str) -> tuple[tuple[str, str, str], ...]:
+    """(region field, account field, resource part as a glob) of every ARN pattern of the service."""
+    out: list[tuple[str, str, str]] = []
+    for rt in catalog.resource_types_of(service).values():
+        for pattern in rt.arn_patterns:
+            parts = pattern.split(":", 5)
+            if len(parts) < 6:
+                continue
+            out.append((parts[3], parts[4], _glob(parts[5])))
+    return tuple(out)
+
+
+@check(
+    "INVALID_ARN_PREFIX",
+    FindingType.ERROR,
+    family=FAMILY,
+    title="Invalid ARN prefix",
+    short='A resource is neither "*" nor an ARN starting with arn:.',
+    long='Resource and NotResource values are "*" or ARNs (arn:partition:service:region:account:resource).',
+    also=[
+        code(
+            "MISSING_ARN_FIELD",
+            FindingType.ERROR,
+            family=FAMILY,
+            title="Missing ARN field",
+            short="The ARN has fewer than six colon-separated fields.",
+            long="ARNs have the form arn:partition:service:region:account:resource; empty fields are "
+            "written as nothing between two colons, never left out.",
+        ),
+        code(
+            "INVALID_PARTITION",
+            FindingType.ERROR,
+            family=FAMILY,
+            title="Invalid partition",
+            short="The ARN partition is not an AWS partition.",
+            long=f"Partitions are {', '.join(PARTITIONS)} (or a wildcard).",
+        ),
+        code(
+            "INVALID_ARN_SERVICE_CASE",
+            FindingType.ERROR,
+            family=FAMILY,
+            title="Invalid ARN service case",
+            short="The service in the ARN has upper-case letters.",
+            long="ARN service namespaces are lower case (s3, not S3).",
+        ),
+        code(
+            "INVALID_ARN_ACCOUNT",
+            FindingType.ERROR,
+            family=FAMILY,
+            title="Invalid ARN account",
+            short="The account field is not a 12-digit account ID.",
+            long="The account field of an ARN is empty, a wildcard, a 12-digit account ID, or aws (AWS "
+            "managed resources such as managed policies).",
+        ),
+        code(
+            "INVALID_ARN_REGION",
+            FindingType.ERROR,
+            family=FAMILY,
+            title="Invalid ARN Region",
+            short="The Region field is not a Region code.",
+            long="The Region field is empty, a wildcard, or a Region code such as us-east-1. The offline "
+            "check validates the shape of the code, not the Region table of each service.",
+        ),
+        code(
+            "ARN_REGION_NOT_ALLOWED",
+            FindingType.ERROR,
+            family=FAMILY,
+            title="ARN Region not allowed",
+            short="The service's ARNs have no Region but one is given.",
+            long="Global services (IAM, S3 buckets, CloudFront, Route 53...) leave the Region field empty; "
+            "a Region there matches nothing.",
+        ),
+        code(
+            "ARN_ACCOUNT_NOT_ALLOWED",
+            FindingType.ERROR,
+            family=FAMILY,
+            title="ARN account not allowed",
+            short="The service's ARNs have no account but one is given.",
+            long="Some ARNs (S3 buckets and objects, for example) have an empty account field; an "
+            "account there matches nothing.",
+        ),
+        code(
+            "MISSING_ARN_REGION",
+            FindingType.ERROR,
+            family=FAMILY,
+            title="Missing ARN Region",
+            short="The service's ARNs all need a Region but the field is empty.",
+            long="Regional services need the Region field (or a wildcard) in their ARNs.",
+        ),
+        code(
+            "INVALID_ARN_RESOURCE",
+            FindingType.ERROR,
+            family=FAMILY,
+            title="Invalid ARN resource",
+            short="The resource part of the ARN is empty.",
+            long="The part after the account names the resource and cannot be empty. Access Analyzer does "
+            "not match resource parts against the Service Authorization Reference ARN formats (AWS managed "
+            "policies with resource parts no documented format matches pass), so neither does this check.",
+        ),
+    ],
+)
+def arns(ctx: Context) -> None:
+    cat = ctx.catalog
+    for s in ctx.object_statements:
+        for element in ("Resource", "NotResource"):
+            for loc in s.strings(element):
+                _check_arn(ctx, cat, loc.value, loc.path)
+
+
+def _check_arn(ctx: Context, cat: Catalog, arn: str, path: list) -> None:
+    if arn == "*" or _glob(arn) in ("*", "**"):
+        return
+    if not arn.startswith("arn:"):
+        if _has_wild(arn[:4]) or arn.startswith("${"):
+            return
+        ctx.emit("INVALID_ARN_PREFIX", f"Add the required prefix (arn) to the resource ARN {arn}.", [path])
+        return
+    parts = arn.split(":", 5)
+    if len(parts) < 6:
+        if _has_wild(parts[-1]):
+            return  # arn:aws:s3* style: a wildcard may span the missing separators
+        ctx.emit(
+            "MISSING_ARN_FIELD",
+            "Resource ARNs must include at least 6 fields in the following structure: "
+            "arn:partition:service:region:account:resource",
+            [path],
+        )
+        return
+    _, partition, service, region, account, resource = parts
+    if not _has_wild(partition) and "${" not in partition and partition not in PARTITIONS:
+        ctx.emit(
+            "INVALID_PARTITION",
+            f"The resource ARN for the service {service} does not support the partition {partition}. "
+            f"Use the supported values: {', '.join(PARTITIONS)}",
+            [path],
+        )
+        return
+    if service != service.lower():
+        ctx.emit(
+            "INVALID_ARN_SERVICE_CASE",
+            "Update the service name in the resource ARN to use all lowercase letters.",
+            [path],
+        )
+        return
+    if region and not _has_wild(region) and "${" not in region and not _REGION.fullmatch(region):
+        ctx.emit(
+            "INVALID_ARN_REGION",
+            f"The Region {region} is not valid for this resource. Update the resource ARN to include a "
+            "supported Region.",
+            [path],
+        )
+        return
+    if (
+        account
+        and not _has_wild(account)
+        and "${" not in account
+        and account != "aws"
+        and not _ACCOUNT.fullmatch(account)
+    ):
+        ctx.emit(
+            "INVALID_ARN_ACCOUNT",
+            f"The resource ARN account ID {account} is not valid. Provide a 12-digit account ID.",
+            [path],
+        )
+        return
+    if _has_wild(service) or "${" in service or not cat.service_exists(service):
+        return
+    shapes = _service_arn_shapes(cat, service)
+    if not shapes:
+        return
+    if region and not _has_wild(region) and "${" not in region and all(r == "" for r, _, _ in shapes):
+        ctx.emit(
+            "ARN_REGION_NOT_ALLOWED",
+            f"The service {service} does not support specifying a Region in the resource ARN.",
+            [path],
+        )
+        return
+    if account and not _has_wild(account) and "${" not in account and all(a == "" for _, a, _ in shapes):
+        ctx.emit(
+            "ARN_ACCOUNT_NOT_ALLOWED",
+            f"The service {service} does not support specifying an account ID in the resource ARN.",
+            [path],
+        )
+        return
+    if not region and all(r != "" for r, _, _ in shapes):
+        ctx.emit("MISSING_ARN_REGION", f"Add a Region to the {service} resource ARN.", [path])
+        return
+    if not resource.strip():
+        ctx.emit(
+            "INVALID_ARN_RESOURCE",
+            f"Resource ARN {arn} does not match the expected ARN format. Update the resource portion of the ARN.",
+            [path],
+        )

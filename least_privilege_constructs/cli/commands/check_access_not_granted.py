@@ -1,0 +1,82 @@
+"""``lpc check-access-not-granted``: the same arguments and JSON output as ``aws accessanalyzer
+check-access-not-granted``, decided offline by automated reasoning (z3).
+
+    lpc check-access-not-granted --policy-document file://policy.json \\
+        --access '{"actions": ["iam:PassRole", "s3:DeleteBucket"], "resources": ["arn:aws:s3:::prod-*"]}'
+
+``--access`` takes one object or a list of objects (the AWS CLI's shape) with ``actions`` and/or
+``resources``, any number of each: they are split into batches within the Access Analyzer limits, each
+batch with its own slice. Exit code 0 on PASS, 2 on FAIL (or undetermined: fail closed), 1 on error.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from least_privilege_constructs.cli.commands.check_common import (
+    CHECK_POLICY_TYPES,
+    add_common_arguments,
+    emit,
+    read_policy,
+    run_check,
+)
+from least_privilege_constructs.cli.errors import CliError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "check-access-not-granted", help="does a policy grant any of the listed actions/resources? (offline)",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--policy-document", required=True, metavar="JSON|file://PATH")
+    parser.add_argument("--access", required=True, metavar="JSON|file://PATH",
+                        help='{"actions": [...], "resources": [...]} or a list of such objects')
+    parser.add_argument("--policy-type", default="IDENTITY_POLICY", type=str.upper, choices=CHECK_POLICY_TYPES)
+    add_common_arguments(parser)
+    parser.set_defaults(handler=run)
+
+
+def parse_access(value: Any) -> list[tuple[list[str], list[str]]]:
+    """The ``--access`` argument as (actions, resources) pairs; raises CliError naming the bad part."""
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        raise CliError("--access: give at least one access entry")
+    out: list[tuple[list[str], list[str]]] = []
+    for i, item in enumerate(items):
+        where = f"--access[{i}]" if isinstance(value, list) else "--access"
+        if not isinstance(item, dict):
+            raise CliError(f"{where}: expected an object with actions and/or resources")
+        unknown = set(item) - {"actions", "resources"}
+        if unknown:
+            raise CliError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+        lists: list[list[str]] = []
+        for key in ("actions", "resources"):
+            vals = item.get(key, [])
+            if not isinstance(vals, list) or not all(isinstance(v, str) and v for v in vals):
+                raise CliError(f"{where}.{key}: expected a list of non-empty strings")
+            lists.append(vals)
+        if not lists[0] and not lists[1]:
+            raise CliError(f"{where}: give actions, resources or both")
+        out.append((lists[0], lists[1]))
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from least_privilege_constructs.analysis.reasoning import CheckResult, Verdict, check_access_not_granted
+    from least_privilege_constructs.cli.files import read_json_argument
+
+    policy = read_policy(args.policy_document, "--policy-document")
+    entries = parse_access(read_json_argument(args.access, "--access"))
+    results = [
+        run_check(check_access_not_granted, policy, actions, resources, args.policy_type,
+                  timeout_ms=args.timeout_ms)
+        for actions, resources in entries
+    ]
+    if len(results) == 1:
+        return emit(results[0], args)
+    # several access entries: FAIL if any fails, UNKNOWN if any is undetermined and none fails
+    worst = next((r for r in results if r.verdict is Verdict.FAIL), None) or next(
+        (r for r in results if r.verdict is Verdict.UNKNOWN), results[0])
+    reasons = tuple(dict.fromkeys(x for r in results for x in r.reasons))
+    merged = CheckResult(worst.check, worst.verdict, worst.message, reasons, sum(r.elapsed_ms for r in results))
+    return emit(merged, args)

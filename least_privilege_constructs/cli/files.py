@@ -1,0 +1,82 @@
+"""Reading arguments the way the AWS CLI does (``file://``, inline JSON) and writing reports."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from least_privilege_constructs.cli.errors import CliError
+
+
+def read_text_argument(value: str, option: str) -> tuple[str, str]:
+    """The text of an argument given inline, as ``file://path`` (like the AWS CLI), as a path, or ``-``
+    (stdin); returns ``(text, where it came from)``."""
+    if value == "-":
+        return sys.stdin.read(), f"{option} (stdin)"
+    if value.startswith("file://") or value.startswith("fileb://"):
+        path = Path(value.split("://", 1)[1]).expanduser()
+        return _read(path, option), str(path)
+    if not value.lstrip().startswith(("{", "[")) and Path(value).expanduser().is_file():
+        path = Path(value).expanduser()
+        return _read(path, option), str(path)
+    return value, option
+
+
+def read_json_argument(value: str, option: str) -> Any:
+    """A JSON value given inline, as ``file://path`` (like the AWS CLI), as a path, or ``-`` (stdin)."""
+    text: str
+    source = option
+    if value == "-":
+        text = sys.stdin.read()
+        source = f"{option} (stdin)"
+    elif value.startswith("file://") or value.startswith("fileb://"):
+        path = Path(value.split("://", 1)[1]).expanduser()
+        text = _read(path, option)
+        source = str(path)
+    elif not value.lstrip().startswith(("{", "[")) and Path(value).expanduser().is_file():
+        path = Path(value).expanduser()
+        text = _read(path, option)
+        source = str(path)
+    else:
+        text = value
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CliError(f"{option}: {source} is not valid JSON (line {exc.lineno} column {exc.colno}: {exc.msg})") from None
+    except RecursionError:
+        raise CliError(f"{option}: {source} is nested too deep") from None
+
+
+def _read(path: Path, option: str) -> str:
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise CliError(f"{option}: {path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise CliError(f"{option}: {path}: not valid UTF-8 (byte {exc.start})") from None
+    except OSError as exc:
+        raise CliError(f"{option}: {path}: {exc.strerror or exc}") from None
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Write a report to ``output`` (a file; ``-`` or ``None`` is stdout)."""
+    if output in (None, "-"):
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    path = Path(str(output))
+    try:
+        if path.parent and not path.parent.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise CliError(f"--output: cannot write {path}: {exc.strerror or exc}") from None
+
+
+def use_color(stream: Any) -> bool:
+    return bool(getattr(stream, "isatty", lambda: False)()) and "NO_COLOR" not in os.environ

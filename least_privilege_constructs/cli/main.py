@@ -1,0 +1,85 @@
+"""``lpc``: the entry point. Exit codes: 0 clean, 2 blocking findings, 1 usage or internal error.
+
+Argparse's own usage errors (exit 2 by default) are turned into exit 1 so that 2 always means
+"blocking findings". Errors print one line (``lpc: ...``); set ``LPC_DEBUG=1`` for a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import NoReturn
+
+from least_privilege_constructs.cli.errors import CliError, UsageError
+
+EXIT_CLEAN = 0
+EXIT_ERROR = 1
+EXIT_BLOCKING = 2
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors raise :class:`UsageError` (exit 1) instead of exiting with 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}\n{self.format_usage().strip()}")
+
+
+def build_parser(argv: Sequence[str] | None = None) -> ArgumentParser:
+    """The ``lpc`` parser. Given ``argv`` whose first argument is a known command, only that command's
+    module is imported (fast start); otherwise every command is registered (for ``--help``)."""
+    from least_privilege_constructs import __version__
+    from least_privilege_constructs.cli.commands import COMMANDS, command_name, register_all
+
+    parser = ArgumentParser(
+        prog="lpc",
+        description="Least-privilege checks for IAM policies in CDK cloud assemblies and CloudFormation "
+                    "templates (offline; no aws_cdk needed).",
+        epilog="Exit codes: 0 no blocking findings, 2 blocking findings, 1 usage or internal error.",
+    )
+    parser.add_argument("--version", action="version", version=f"lpc {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
+    subparsers.required = True
+    first = next((a for a in argv or () if not a.startswith("-")), None)
+    only = first if first in {command_name(c) for c in COMMANDS} else None
+    register_all(subparsers, only)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``lpc`` with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
+    try:
+        arguments = list(argv) if argv is not None else sys.argv[1:]
+        parser = build_parser(arguments)
+        args = parser.parse_args(arguments)
+        code = int(args.handler(args))
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_ERROR
+    except CliError as exc:
+        print(f"lpc: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except SystemExit as exc:  # --help / --version
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_ERROR)
+    except KeyboardInterrupt:
+        print("lpc: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_ERROR
+    except Exception as exc:
+        if os.environ.get("LPC_DEBUG"):
+            traceback.print_exc()
+        print(f"lpc: internal error: {type(exc).__name__}: {exc} (set LPC_DEBUG=1 for a traceback)",
+              file=sys.stderr)
+        return EXIT_ERROR
+    return code
+
+
+def entry_point() -> NoReturn:  # pragma: no cover - the console script
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""Configuration of the least-privilege nag pack (pure Python).
+
+Defaults come from the ``least-privilege`` key of the CDK context (``cdk.json``)::
+
+    {"context": {"least-privilege": {"boundaryName": "lpc-developer-boundary", "applicationPath": "/app/"}}}
+
+and every field can be given explicitly to :class:`~least_privilege_constructs.nag.pack.LeastPrivilegeChecks`.
+
+Example::
+
+    >>> cfg = NagConfig.from_context({"boundaryName": "b", "applicationPath": "/svc/"})
+    >>> (cfg.boundary_name, cfg.application_path)
+    ('b', '/svc/')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+CONTEXT_KEY = "least-privilege"
+DEFAULT_BOUNDARY_NAME = "lpc-developer-boundary"
+DEFAULT_APPLICATION_PATH = "/app/"
+
+
+@dataclass(frozen=True)
+class PolicyQuotas:
+    """IAM quotas on policy sizes (characters, whitespace not counted) and attachments (IAM defaults)."""
+
+    managed_policy_size: int = 6144
+    role_inline_size: int = 10240
+    user_inline_size: int = 2048
+    group_inline_size: int = 5120
+    trust_policy_size: int = 2048
+    managed_policies_per_principal: int = 10
+
+
+@dataclass(frozen=True)
+class NagConfig:
+    """What the rules need to know about the organization.
+
+    ``boundary`` is the approved permissions boundary: a policy name (``lpc-developer-boundary``) or an ARN
+    (``arn:aws:iam::123456789012:policy/boundaries/lpc-developer-boundary``; the account may be
+    ``${AWS::AccountId}``). ``application_path`` is the IAM path of application roles (``/app/``).
+    ``kms_administrators`` are principal ARN patterns (``*`` wildcards) allowed ``kms:*`` in key policies
+    besides the account root.
+    """
+
+    boundary: str = DEFAULT_BOUNDARY_NAME
+    application_path: str = DEFAULT_APPLICATION_PATH
+    kms_administrators: tuple[str, ...] = ()
+    quotas: PolicyQuotas = field(default_factory=PolicyQuotas)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.boundary, str) or not self.boundary.strip():
+            raise ValueError("least-privilege nag pack: boundary must be a non-empty policy name or ARN")
+        path = self.application_path
+        if not isinstance(path, str) or not path.startswith("/") or not path.endswith("/") or "*" in path:
+            raise ValueError(
+                f"least-privilege nag pack: applicationPath {path!r} must be an IAM path such as '/app/' "
+                "(starting and ending with '/', no wildcard)"
+            )
+        if isinstance(self.kms_administrators, str):
+            object.__setattr__(self, "kms_administrators", (self.kms_administrators,))
+
+    @property
+    def boundary_name(self) -> str:
+        """The approved boundary's policy name (the last segment of its ARN)."""
+        return self.boundary.rsplit("/", 1)[-1] if self.boundary.startswith("arn:") else self.boundary
+
+    @property
+    def boundary_path(self) -> str | None:
+        """The approved boundary's IAM path when it is given as an ARN, else None (any path)."""
+        if not self.boundary.startswith("arn:"):
+            return None
+        resource = self.boundary.split(":", 5)[-1]  # policy/<path><name>
+        body = resource.split("/", 1)[1] if "/" in resource else resource
+        return "/" + body.rsplit("/", 1)[0] + "/" if "/" in body else "/"
+
+    @classmethod
+    def from_context(cls, context: Mapping[str, Any] | None, **overrides: Any) -> NagConfig:
+        """Build from the ``least-privilege`` context object; explicit ``overrides`` (not None) win."""
+        if not isinstance(context, Mapping | None):
+            raise ValueError(f"context key {CONTEXT_KEY!r} must be an object, got {type(context).__name__}")
+        ctx = dict(context or {})
+        values: dict[str, Any] = {}
+        if ctx.get("boundaryArn"):
+            values["boundary"] = ctx["boundaryArn"]
+        elif ctx.get("boundaryName"):
+            values["boundary"] = ctx["boundaryName"]
+        if ctx.get("applicationPath"):
+            values["application_path"] = ctx["applicationPath"]
+        if ctx.get("kmsAdministrators"):
+            values["kms_administrators"] = tuple(ctx["kmsAdministrators"])
+        if isinstance(ctx.get("quotas"), Mapping):
+            known = {f.name for f in fields(PolicyQuotas)}
+            camel = {_camel(k): k for k in known}
+            q = {camel.get(k, k): int(v) for k, v in ctx["quotas"].items()}
+            unknown = set(q) - known
+            if unknown:
+                raise ValueError(f"{CONTEXT_KEY}.quotas: unknown keys {sorted(unknown)}")
+            values["quotas"] = PolicyQuotas(**q)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return replace(cls(), **values)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)

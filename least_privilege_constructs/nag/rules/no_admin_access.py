@@ -1,0 +1,53 @@
+"""LP-IAM2: no administrator access (``*:*`` on ``*``, or AdministratorAccess) in identity policies."""
+
+from __future__ import annotations
+
+from least_privilege_constructs.nag.rules._policy import (
+    IDENTITY_POLICY_TYPES,
+    PRINCIPAL_TYPES,
+    grant_documents,
+    is_allow,
+    parse_arn,
+    statements,
+    strings,
+)
+from least_privilege_constructs.nag.rules.base import (
+    NOT_APPLICABLE,
+    NagFinding,
+    RuleInput,
+    RuleResult,
+    rule,
+    statement_ref,
+)
+
+ADMIN_MANAGED_POLICIES = frozenset({"AdministratorAccess"})
+
+
+@rule(
+    title="No administrator access",
+    checks="No Allow statement grants `*` (or `*:*`) on `*` in an identity policy, and no role, user or group "
+    "attaches the AWS managed `AdministratorAccess` policy.",
+    why="Full admin makes every other guardrail moot: it includes IAM, Organizations and the boundary itself.",
+    fix="Grant the service actions the workload uses (`grant_*` methods, policy templates) on its own resources.",
+    resource_types=IDENTITY_POLICY_TYPES,
+)
+def no_admin_access(resource: RuleInput) -> RuleResult:
+    if resource.resource_type not in IDENTITY_POLICY_TYPES:
+        return NOT_APPLICABLE
+    findings: list[NagFinding] = []
+    for doc in grant_documents(resource):
+        for i, stmt in statements(doc):
+            if not is_allow(stmt):
+                continue
+            actions = strings(stmt.get("Action"))
+            if any(a in ("*", "*:*") for a in actions) and "*" in strings(stmt.get("Resource")):
+                ref = statement_ref(doc.label, i, stmt)
+                findings.append(NagFinding(f"Admin::{ref}", f"statement {ref} allows every action on every resource"))
+    if resource.resource_type in PRINCIPAL_TYPES:
+        resource.require("ManagedPolicyArns")
+        for arn in strings(resource.properties.get("ManagedPolicyArns")):
+            parsed = parse_arn(arn)
+            name = parsed[4].rsplit("/", 1)[-1] if parsed else ""
+            if parsed and parsed[3] == "aws" and name in ADMIN_MANAGED_POLICIES:
+                findings.append(NagFinding(f"ManagedPolicy::{name}", f"attaches the AWS managed policy {name}"))
+    return findings

@@ -1,0 +1,139 @@
+"""LP-IAM3: identity policies grant no permissions-management or privilege-escalation actions."""
+
+from __future__ import annotations
+
+import functools
+
+from least_privilege_constructs.analysis.escalation.methods import (
+    METHODS,
+    PERMISSIONS_BOUNDARY_CONDITION_ACTIONS,
+    Scope,
+)
+from least_privilege_constructs.nag.rules._policy import (
+    IDENTITY_POLICY_TYPES,
+    access_level,
+    condition_values,
+    expand,
+    grant_documents,
+    is_allow,
+    is_unscoped,
+    parse_arn,
+    statements,
+    strings,
+)
+from least_privilege_constructs.nag.rules.base import (
+    NOT_APPLICABLE,
+    NagFinding,
+    RuleInput,
+    RuleResult,
+    first,
+    rule,
+)
+
+PASS_ROLE = "iam:passrole"  # LP-IAM4's business
+
+
+@functools.lru_cache(maxsize=1)
+def _single_step() -> tuple[frozenset[str], frozenset[str]]:
+    """(actions that escalate on any resource, actions that escalate when granted on unscoped resources)."""
+    anywhere: set[str] = set()
+    unscoped: set[str] = set()
+    for m in METHODS:
+        if m.single_step:
+            (anywhere if m.scope is Scope.ANY else unscoped).update(m.actions)
+    return frozenset(anywhere - {PASS_ROLE}), frozenset(unscoped - {PASS_ROLE})
+
+
+@functools.lru_cache(maxsize=4096)
+def _flagged(pattern: str, unscoped_resources: bool) -> tuple[str, ...]:
+    """The actions granted by ``pattern`` that this rule flags (sorted)."""
+    if pattern in ("*", "*:*"):
+        return ("every action",)
+    anywhere, when_unscoped = _single_step()
+    granted = expand(pattern)
+    out = []
+    for action in granted:
+        lower = action.lower()
+        if lower == PASS_ROLE:
+            continue
+        if (
+            "Permissions management" in access_level(action)
+            or lower in anywhere
+            or (unscoped_resources and lower in when_unscoped)
+        ):
+            out.append(action)
+    return tuple(sorted(out))
+
+
+def _boundary_pinned(stmt: dict, resource: RuleInput) -> bool:
+    """The statement is conditioned on ``iam:PermissionsBoundary`` equal to the approved boundary."""
+    values = condition_values(stmt, "iam:PermissionsBoundary")
+    name = resource.config.boundary_name
+    return bool(values) and all(
+        "*" not in v and "?" not in v and v.rsplit("/", 1)[-1] == name for v in values
+    )
+
+
+def _iam_under_application_path(resources: list[str], application_path: str) -> bool:
+    """Every resource is an IAM role, policy or instance profile ARN under the application path (closes B4,
+    B5 and the path half of B6: the boundary and the guardrail policies live elsewhere)."""
+    if not resources:
+        return False
+    for res in resources:
+        arn = parse_arn(res)
+        if not arn or arn[1] != "iam":
+            return False
+        kind, _, rest = arn[4].partition("/")
+        prefix = application_path[1:]
+        if kind not in ("role", "policy", "instance-profile") or not rest.startswith(prefix):
+            return False
+        if "*" in rest[: len(prefix)] or "?" in rest[: len(prefix)]:
+            return False
+    return True
+
+
+def _exempt(action: str, pinned: bool, app_scoped: bool) -> bool:
+    lower = action.lower()
+    if not lower.startswith("iam:") or not app_scoped:
+        return False
+    # actions that support iam:PermissionsBoundary also need the boundary condition (B1/B2/B6/B7)
+    return pinned or lower not in PERMISSIONS_BOUNDARY_CONDITION_ACTIONS
+
+
+@rule(
+    title="No permissions-management or escalation actions",
+    checks="No Allow statement of an identity policy grants an action of access level *Permissions management* "
+    "(IAM service reference), or an action that opens an escalation path on its own (B1–B15 and the classic "
+    "methods: `iam:CreateAccessKey`, `lambda:UpdateFunctionCode` on `*`, `sts:AssumeRole` on `*`, ...). "
+    "Allowed: actions that support `iam:PermissionsBoundary` when the statement pins it to the approved boundary; "
+    "other IAM role/policy writes when every resource is under the application path (`role/app/*`, "
+    "`policy/app/*`: the boundary and guardrail policies live elsewhere). `iam:PassRole` is LP-IAM4's.",
+    why="Application roles that can write IAM, resource policies or other principals' code can grant themselves "
+    "(or a role they control) more than their boundary intends (`../shared/reference/escalation-paths.md`).",
+    fix="Remove the action, scope it to the application's own resources, or (role/user creation) condition it "
+    "on `iam:PermissionsBoundary` = the approved boundary ARN. Acknowledge the single action "
+    "(`LP-IAM3[Action::kms:CreateGrant]`) with a reason when it is intended.",
+    resource_types=IDENTITY_POLICY_TYPES,
+)
+def no_escalation_actions(resource: RuleInput) -> RuleResult:
+    if resource.resource_type not in IDENTITY_POLICY_TYPES:
+        return NOT_APPLICABLE
+    findings: dict[str, NagFinding] = {}
+    for doc in grant_documents(resource):
+        for _i, stmt in statements(doc):
+            if not is_allow(stmt):
+                continue
+            resources = strings(stmt.get("Resource"))
+            unscoped = "NotResource" in stmt or any(is_unscoped(r) for r in resources)
+            pinned = _boundary_pinned(stmt, resource)
+            app_scoped = "NotResource" not in stmt and _iam_under_application_path(
+                resources, resource.config.application_path)
+            for pattern in strings(stmt.get("Action")):
+                hits = [a for a in _flagged(pattern.lower(), unscoped)
+                        if not (pinned and a.lower() in PERMISSIONS_BOUNDARY_CONDITION_ACTIONS)
+                        and not _exempt(a, pinned, app_scoped)]
+                if hits and f"Action::{pattern}" not in findings:
+                    findings[f"Action::{pattern}"] = NagFinding(
+                        f"Action::{pattern}", f"{pattern} grants {first(hits)}"
+                    )
+    return list(findings.values())

@@ -1,0 +1,525 @@
+"""The synth-time gate over a whole cloud assembly — pure Python, usable with or without CDK.
+
+:func:`run_gate` extracts every policy of a ``cdk.out`` (nested-stack and StackSet templates included),
+then asks one backend (offline analyzer or IAM Access Analyzer, see :mod:`least_privilege_constructs.
+access_analyzer`) every question in one batch, so online calls run concurrently and an unchanged app
+is answered from the cache with zero API calls:
+
+- **validate-policy** on every policy (plus extraction problems and external principals);
+- **check-no-new-access** for every bounded principal's identity policies against its permissions
+  boundary (a grant beyond the boundary is ineffective: reported as a WARNING) and against configured
+  reference policies (a grant beyond the reference is new access: ERROR);
+- **check-access-not-granted** of the sensitive actions for every principal outside the developer role
+  paths;
+- **check-no-public-access** for every resource policy of a supported resource type;
+- **escalation**: the paths of ``shared/reference/escalation-paths.md`` for every principal.
+
+Example::
+
+    from least_privilege_constructs.validation.gate import run_gate
+    from least_privilege_constructs.validation.options import GateOptions
+
+    report = run_gate("cdk.out", GateOptions.resolve({"mode": "offline"}))
+    for line in report.summary_lines():
+        print(line)
+    raise SystemExit(2 if report.blocking else 0)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from least_privilege_constructs.analysis.findings import (
+    Finding,
+    FindingType,
+    PolicyOrigin,
+    PolicyType,
+    sort_findings,
+)
+
+CHECK_NAMES = (
+    "validate-policy",
+    "check-no-new-access",
+    "check-access-not-granted",
+    "check-no-public-access",
+    "escalation",
+)
+
+# resource types IAM Access Analyzer's CheckNoPublicAccess accepts (botocore model, accessanalyzer)
+PUBLIC_ACCESS_RESOURCE_TYPES = frozenset(
+    {
+        "AWS::DynamoDB::Table",
+        "AWS::DynamoDB::Stream",
+        "AWS::EFS::FileSystem",
+        "AWS::OpenSearchService::Domain",
+        "AWS::Kinesis::Stream",
+        "AWS::Kinesis::StreamConsumer",
+        "AWS::KMS::Key",
+        "AWS::Lambda::Function",
+        "AWS::S3::Bucket",
+        "AWS::S3::AccessPoint",
+        "AWS::S3Express::DirectoryBucket",
+        "AWS::S3::Glacier",
+        "AWS::S3Outposts::Bucket",
+        "AWS::S3Outposts::AccessPoint",
+        "AWS::SecretsManager::Secret",
+        "AWS::SNS::Topic",
+        "AWS::SQS::Queue",
+        "AWS::IAM::AssumeRolePolicyDocument",
+        "AWS::S3Tables::TableBucket",
+        "AWS::ApiGateway::RestApi",
+        "AWS::CodeArtifact::Domain",
+        "AWS::Backup::BackupVault",
+        "AWS::CloudTrail::Dashboard",
+        "AWS::CloudTrail::EventDataStore",
+        "AWS::S3Tables::Table",
+        "AWS::S3Express::AccessPoint",
+    }
+)
+
+
+@dataclass
+class CheckSummary:
+    """What one check looked at and found."""
+
+    name: str
+    checked: int = 0
+    findings: int = 0
+    blocking: int = 0
+    not_applicable: int = 0
+    enabled: bool = True
+
+    def line(self) -> str:
+        if not self.enabled:
+            return f"least-privilege: {self.name}: off"
+        extra = f", {self.not_applicable} not applicable" if self.not_applicable else ""
+        return (
+            f"least-privilege: {self.name}: {self.checked} checked, {self.findings} finding(s), "
+            f"{self.blocking} blocking{extra}"
+        )
+
+
+@dataclass
+class GateReport:
+    """The gate's outcome: findings (after filters) with their origins, per-check counts, backend."""
+
+    cdk_out: str
+    backend: str
+    backend_reason: str
+    findings: list[Finding] = field(default_factory=list)
+    ignored: list[Finding] = field(default_factory=list)
+    summaries: dict[str, CheckSummary] = field(default_factory=dict)
+    treat_as_blocking: frozenset[FindingType] = frozenset()
+    policies: int = 0
+    principals: int = 0
+    templates: int = 0
+    api_calls: int = 0
+    cache_hits: int = 0
+    seconds: float = 0.0
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.is_blocking(self.treat_as_blocking)]
+
+    def summary_lines(self) -> list[str]:
+        head = (
+            f"least-privilege: analysed {self.policies} policies of {self.principals} principals in "
+            f"{self.templates} templates with the {self.backend} backend ({self.backend_reason}); "
+            f"{self.api_calls} API call(s), {self.cache_hits} cached answer(s), {self.seconds:.1f}s"
+        )
+        return [head, *(s.line() for s in self.summaries.values())]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "cdkOut": self.cdk_out,
+            "backend": self.backend,
+            "backendReason": self.backend_reason,
+            "treatAsBlocking": sorted(t.value for t in self.treat_as_blocking),
+            "policies": self.policies,
+            "principals": self.principals,
+            "templates": self.templates,
+            "apiCalls": self.api_calls,
+            "cacheHits": self.cache_hits,
+            "seconds": round(self.seconds, 3),
+            "checks": {
+                name: {
+                    "enabled": s.enabled,
+                    "checked": s.checked,
+                    "findings": s.findings,
+                    "blocking": s.blocking,
+                    "notApplicable": s.not_applicable,
+                }
+                for name, s in self.summaries.items()
+            },
+            "findings": [f.to_dict() for f in self.findings],
+            "ignored": [f.to_dict() for f in self.ignored],
+        }
+
+    def write(self, path: str | os.PathLike[str]) -> Path:
+        """Write the JSON report (never inside the cloud assembly)."""
+        target = Path(path).resolve()
+        assembly = Path(self.cdk_out).resolve()
+        if target == assembly or assembly in target.parents:
+            raise ValueError(
+                f"the report path {target} is inside the cloud assembly {assembly}; the gate never writes "
+                "into cdk.out (set least-privilege.reportPath elsewhere)"
+            )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(target.suffix + ".tmp")
+        tmp.write_text(json.dumps(self.to_dict(), indent=2), encoding="utf-8")
+        tmp.replace(target)
+        return target
+
+
+def _doc_key(document: Any, policy_type: str, resource_type: str | None) -> str:
+    return json.dumps([document, policy_type, resource_type], sort_keys=True, default=str)
+
+
+def _reference_for(construct_path: str | None, references: Sequence[Any]) -> list[Any]:
+    if not construct_path:
+        return [r for r in references if not r.scope]
+    return [
+        r
+        for r in references
+        if not r.scope or construct_path == r.scope or construct_path.startswith(r.scope.rstrip("/") + "/")
+    ]
+
+
+def run_gate(
+    cdk_out: str,
+    options: Any,
+    *,
+    settings: Any = None,
+    backend: Any = None,
+    backend_reason: str | None = None,
+    escalation_context: Mapping[str, Any] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> GateReport:
+    """Run every enabled check over the assembly at ``cdk_out``; see the module docstring.
+
+    ``options`` is a :class:`~least_privilege_constructs.validation.options.GateOptions`. Without an
+    explicit ``backend`` one is selected from ``settings`` (or from ``options.context``): offline, or
+    Access Analyzer when the mode allows and credentials resolve. Nothing is written into ``cdk_out``.
+    """
+    from least_privilege_constructs.access_analyzer import AnalysisRequest, resolve_settings, select_backend
+    from least_privilege_constructs.analysis.extract import extract_policies
+    from least_privilege_constructs.analysis.pipeline import (
+        ValidationOptions,
+        is_ignored,
+        validate_extraction,
+    )
+
+    started = time.perf_counter()
+    say = progress or (lambda _msg: None)
+    if backend is None:
+        settings = settings or resolve_settings(dict(options.context))
+        backend, backend_reason = select_backend(settings, cdk_out=cdk_out)
+    say(f"least-privilege: backend {backend.name}: {backend_reason}")
+
+    extraction = extract_policies([cdk_out])
+    paths = _PathResolver(cdk_out)
+    report = GateReport(
+        cdk_out=cdk_out,
+        backend=backend.name,
+        backend_reason=backend_reason or "given",
+        treat_as_blocking=frozenset(options.treat_as_blocking),
+        policies=len(extraction.policies),
+        principals=len(extraction.principals),
+        templates=len(extraction.templates),
+    )
+    for name in CHECK_NAMES:
+        report.summaries[name] = CheckSummary(name)
+
+    # -- build every request first: one batch through the backend (concurrency, cache, dedup) -------------
+    requests: list[Any] = []
+    kinds: list[tuple[str, Any]] = []
+
+    if options.validate_policy:
+        seen_docs: set[str] = set()
+        for policy in extraction.policies:
+            key = _doc_key(policy.document, policy.policy_type.value, policy.resource_type)
+            if key in seen_docs:
+                continue
+            seen_docs.add(key)
+            requests.append(
+                AnalysisRequest.validate_policy(
+                    policy.document, policy.policy_type, policy.resource_type, origin=policy.origin
+                )
+            )
+            kinds.append(("validate-policy", key))
+    else:
+        report.summaries["validate-policy"].enabled = False
+
+    if options.no_new_access:
+        for principal in extraction.principals:
+            if principal.kind.value not in ("role", "user"):
+                continue
+            identity = extraction.all_identity_policies(principal)
+            boundary = principal.boundary
+            references = _reference_for(paths.of(principal), options.references)
+            for policy in identity:
+                maximum = _boundary_maximum(boundary.document) if boundary is not None else None
+                if maximum is not None:
+                    requests.append(
+                        AnalysisRequest.no_new_access(
+                            policy.document, maximum, PolicyType.IDENTITY_POLICY,
+                            origin=_principal_origin(policy.origin, principal),
+                        )
+                    )
+                    kinds.append(("no-new-access:boundary", principal))
+                for ref in references:
+                    requests.append(
+                        AnalysisRequest.no_new_access(
+                            policy.document, ref.document, PolicyType.IDENTITY_POLICY,
+                            origin=_principal_origin(policy.origin, principal),
+                        )
+                    )
+                    kinds.append(("no-new-access:reference", ref))
+    else:
+        report.summaries["check-no-new-access"].enabled = False
+
+    if options.access_not_granted and options.sensitive_actions:
+        for principal in extraction.principals:
+            if principal.kind.value not in ("role", "user"):
+                continue
+            if any(principal.path.startswith(p) for p in options.developer_role_paths):
+                report.summaries["check-access-not-granted"].not_applicable += 1
+                continue
+            for policy in extraction.all_identity_policies(principal):
+                requests.append(
+                    AnalysisRequest.access_not_granted(
+                        policy.document, options.sensitive_actions, (), PolicyType.IDENTITY_POLICY,
+                        origin=_principal_origin(policy.origin, principal),
+                    )
+                )
+                kinds.append(("access-not-granted", principal))
+    else:
+        report.summaries["check-access-not-granted"].enabled = False
+
+    if options.no_public_access:
+        for policy in extraction.policies:
+            if policy.policy_type is not PolicyType.RESOURCE_POLICY:
+                continue
+            rtype = _public_access_type(policy)
+            if rtype is None:
+                report.summaries["check-no-public-access"].not_applicable += 1
+                continue
+            requests.append(AnalysisRequest.no_public_access(policy.document, rtype, origin=policy.origin))
+            kinds.append(("no-public-access", policy))
+    else:
+        report.summaries["check-no-public-access"].enabled = False
+
+    say(f"least-privilege: {len(requests)} question(s) for the {backend.name} backend")
+    results = backend.run(requests)
+
+    # -- validate-policy findings go through the shared pipeline (filters, external principals) ---------
+    validate_answers: dict[str, list[Finding]] = {}
+    raw: list[Finding] = []
+    for (kind, payload), result in zip(kinds, results):
+        if kind == "validate-policy":
+            validate_answers[payload] = list(result.findings)
+            continue
+        check = _check_name(kind)
+        report.summaries[check].checked += 1
+        for finding in result.findings:
+            if kind == "no-new-access:boundary" and finding.issue_code == "NEW_ACCESS":
+                finding = _beyond_boundary(finding)
+            raw.append(finding)
+
+    def lookup(document: Any, policy_type: str, resource_type: str | None) -> list[Finding]:
+        answer = validate_answers.get(_doc_key(document, str(policy_type), resource_type))
+        if answer is None:  # fail closed: a policy that was not analysed is a finding, not a pass
+            return [
+                Finding(FindingType.ERROR, "ANALYSIS_FAILED", "validate-policy was not run for this policy",
+                        check="analysis")
+            ]
+        return answer
+
+    validation = validate_extraction(
+        extraction,
+        ValidationOptions(
+            treat_as_blocking=frozenset(options.treat_as_blocking),
+            ignore_findings=tuple(options.ignore_findings),
+            allow_external_principals=tuple(options.allow_external_principals),
+            check_external_principals=bool(options.validate_policy),
+            validator=lookup if options.validate_policy else (lambda *_a: []),
+        ),
+    )
+    report.summaries["validate-policy"].checked = len(validation.checked) if options.validate_policy else 0
+    findings = list(validation.findings)
+    report.ignored.extend(validation.ignored)
+
+    if options.escalation:
+        esc = _escalation_findings(cdk_out, extraction, escalation_context)
+        report.summaries["escalation"].checked = sum(
+            1 for p in extraction.principals if p.kind.value in ("role", "user")
+        )
+        raw.extend(esc)
+    else:
+        report.summaries["escalation"].enabled = False
+
+    for finding in raw:
+        (report.ignored if is_ignored(finding, options.ignore_findings) else findings).append(finding)
+
+    findings = _fill_construct_paths(_drop_public_duplicates(findings), cdk_out)
+    report.findings = sort_findings(findings)
+    for finding in report.findings:
+        summary = report.summaries.get(_summary_of(finding))
+        if summary is not None:
+            summary.findings += 1
+            if finding.is_blocking(options.treat_as_blocking):
+                summary.blocking += 1
+    stats = getattr(backend, "stats", None)
+    report.api_calls = sum(r.api_calls for r in results)
+    report.cache_hits = int(getattr(stats, "hits", 0) or 0)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+class _PathResolver:
+    """Construct paths of principals, from the template metadata or else the assembly's tree."""
+
+    def __init__(self, cdk_out: str) -> None:
+        self.cdk_out = cdk_out
+        self._index: Any = None
+
+    def of(self, principal: Any) -> str | None:
+        if principal.construct_path:
+            return str(principal.construct_path)
+        if not (principal.source and principal.logical_id):
+            return None
+        if self._index is None:
+            from least_privilege_constructs.analysis.boundary_verification import ConstructIndex
+
+            self._index = ConstructIndex.load(self.cdk_out)
+        source = principal.source if os.path.isabs(principal.source) else os.path.join(self.cdk_out, principal.source)
+        path = self._index.construct_path(source, principal.logical_id)
+        return str(path) if path else None
+
+
+def _drop_public_duplicates(findings: list[Finding]) -> list[Finding]:
+    """An EXTERNAL_PRINCIPAL finding for ``*`` repeats the PUBLIC_ACCESS finding on the same policy."""
+    public = {_origin_key(f.origin) for f in findings if f.issue_code == "PUBLIC_ACCESS"}
+    return [
+        f
+        for f in findings
+        if not (
+            f.issue_code == "EXTERNAL_PRINCIPAL"
+            and _origin_key(f.origin) in public
+            and (f.details or {}).get("principals") == ["*"]
+        )
+    ]
+
+
+def _origin_key(origin: PolicyOrigin | None) -> tuple[Any, ...]:
+    if origin is None:
+        return ()
+    return (origin.source, origin.stack, origin.logical_id, origin.json_path)
+
+
+def _fill_construct_paths(findings: list[Finding], cdk_out: str) -> list[Finding]:
+    """Construct paths from the assembly's tree when the templates carry no ``aws:cdk:path`` metadata."""
+    from dataclasses import replace
+
+    from least_privilege_constructs.analysis.boundary_verification import ConstructIndex
+
+    if all(f.origin is None or f.origin.construct_path for f in findings):
+        return findings
+    index = ConstructIndex.load(cdk_out)
+    out: list[Finding] = []
+    for f in findings:
+        origin = f.origin
+        if origin is not None and not origin.construct_path and origin.logical_id and origin.source:
+            source = origin.source if os.path.isabs(origin.source) else os.path.join(cdk_out, origin.source)
+            path = index.construct_path(source, origin.logical_id)
+            if path:
+                f = replace(f, origin=replace(origin, construct_path=path))
+        out.append(f)
+    return out
+
+
+def _check_name(kind: str) -> str:
+    if kind.startswith("no-new-access"):
+        return "check-no-new-access"
+    if kind == "access-not-granted":
+        return "check-access-not-granted"
+    if kind == "no-public-access":
+        return "check-no-public-access"
+    return kind
+
+
+def _summary_of(finding: Finding) -> str:
+    check = finding.check
+    if check in ("check-no-new-access", "check-access-not-granted", "check-no-public-access", "escalation"):
+        return check
+    return "validate-policy"
+
+
+def _principal_origin(origin: PolicyOrigin, principal: Any) -> PolicyOrigin:
+    """The policy's origin, reported against the principal when the policy is shared (managed)."""
+    from dataclasses import replace
+
+    if principal.construct_path and origin.construct_path != principal.construct_path:
+        return replace(origin, policy_name=f"{origin.policy_name or origin.logical_id} (for {principal.label})")
+    return origin
+
+
+def _beyond_boundary(finding: Finding) -> Finding:
+    from dataclasses import replace
+
+    return replace(
+        finding,
+        finding_type=FindingType.WARNING,
+        issue_code="BEYOND_BOUNDARY",
+        message=(
+            f"{finding.message} The principal's permissions boundary does not allow this access, so the "
+            "grant is ineffective; narrow the policy to what the boundary allows."
+        ),
+    )
+
+
+def _boundary_maximum(document: Any) -> dict[str, Any] | None:
+    """The boundary's Allow statements: the maximum a bounded principal may be granted.
+
+    Its Deny statements are guardrails (regions, takeover, self-protection) that no identity policy is
+    expected to repeat; comparing against them would flag every grant that lacks a region condition.
+    """
+    if not isinstance(document, dict):
+        return None
+    statements = document.get("Statement")
+    statements = statements if isinstance(statements, list) else [statements]
+    allows = [s for s in statements if isinstance(s, dict) and s.get("Effect") == "Allow"]
+    if not allows:
+        return None
+    return {"Version": document.get("Version", "2012-10-17"), "Statement": allows}
+
+
+def _public_access_type(policy: Any) -> str | None:
+    for candidate in (policy.resource_type, policy.governed_resource_type):
+        if candidate in PUBLIC_ACCESS_RESOURCE_TYPES:
+            return str(candidate)
+    return None
+
+
+def _escalation_findings(cdk_out: str, extraction: Any, context: Mapping[str, Any] | None) -> list[Finding]:
+    try:
+        from least_privilege_constructs.analysis.escalation import escalation_findings
+    except ImportError as exc:  # fail closed
+        return [
+            Finding(FindingType.ERROR, "ANALYSIS_FAILED", f"the escalation analysis is unavailable: {exc}",
+                    check="escalation")
+        ]
+    try:
+        return list(escalation_findings(extraction, context=context))
+    except Exception as exc:  # fail closed, naming the cause
+        return [
+            Finding(FindingType.ERROR, "ANALYSIS_FAILED",
+                    f"the escalation analysis failed on {cdk_out}: {type(exc).__name__}: {exc}",
+                    check="escalation")
+        ]

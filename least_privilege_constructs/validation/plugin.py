@@ -1,0 +1,213 @@
+"""``LeastPrivilegeValidation``: the synth-time gate as a CDK validation plugin.
+
+Example::
+
+    from aws_cdk import App, Validations
+    from least_privilege_constructs import LeastPrivilegeValidation
+    from least_privilege_constructs.validation.synth import synth
+
+    app = App()
+    ...
+    Validations.of(app).add_plugins(LeastPrivilegeValidation(app))
+    synth(app)     # blocking findings make synth (and `cdk synth`) exit non-zero
+
+The plugin runs :func:`~least_privilege_constructs.validation.gate.run_gate` over **every template of the
+assembly**: CDK hands plugins only the top-level stack templates, so the gate reads the assembly's
+``manifest.json`` itself and follows nested stacks, StackSet templates and stages. Settings come from the
+``least-privilege`` context (``cdk.json``), environment variables and the constructor (see
+``validation/options.py`` and ``docs/access-analyzer.md``).
+
+Each finding becomes a violation of the rule named by its issue code (``PASS_ROLE_WITH_STAR_IN_RESOURCE``,
+``NEW_ACCESS``, ``B6``, ...) at the policy's construct path. Accept one with a reason, on the construct or a
+parent::
+
+    Validations.of(role).acknowledge(Acknowledgment(
+        id="LeastPrivilege-PolicyValidation::PASS_ROLE_WITH_STAR_IN_RESOURCE",
+        reason="the deployment role passes any app role; reviewed in SEC-123"))
+
+One line per check goes to stderr, and the full JSON report to ``reportPath`` (default
+``.lpc-reports/validation-report.json``, never inside ``cdk.out``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+import jsii
+from aws_cdk import (
+    IPolicyValidationContext,
+    IPolicyValidationPlugin,
+    PolicyValidationPluginReport,
+    PolicyViolatingResource,
+    PolicyViolation,
+)
+from constructs import IConstruct
+
+from least_privilege_constructs import __version__
+from least_privilege_constructs.analysis.findings import Finding, format_path
+
+PLUGIN_NAME = "LeastPrivilege-PolicyValidation"
+CONTEXT_KEY = "least-privilege"
+
+
+@jsii.implements(IPolicyValidationPlugin)
+class LeastPrivilegeValidation:
+    """CDK validation plugin running validate-policy, the custom checks and the escalation analysis.
+
+    :param scope: the app (or stage); its ``least-privilege`` context supplies the settings.
+    :param overrides: option overrides (``GateOptions`` field names, e.g. ``escalation=False``).
+    :param settings_overrides: backend overrides (``mode="offline"``, ``max_concurrency=4``, ...).
+    :param escalation_context: what the templates cannot show (existing unbounded roles, SCPs).
+    :param quiet: do not print the per-check lines.
+    :param backend: an explicit analysis backend (tests, custom clients); default: chosen from the settings.
+    """
+
+    def __init__(
+        self,
+        scope: IConstruct | None = None,
+        *,
+        context: Mapping[str, Any] | None = None,
+        settings_overrides: Mapping[str, Any] | None = None,
+        escalation_context: Mapping[str, Any] | None = None,
+        quiet: bool = False,
+        backend: Any = None,
+        **overrides: Any,
+    ) -> None:
+        ctx = context
+        if ctx is None and scope is not None:
+            raw = scope.node.try_get_context(CONTEXT_KEY)
+            ctx = raw if isinstance(raw, Mapping) else {}
+        self._context: dict[str, Any] = dict(ctx or {})
+        self._overrides = overrides
+        self._settings_overrides = dict(settings_overrides or {})
+        self._escalation_context = escalation_context
+        self._quiet = quiet
+        self._backend = backend
+        self.last_report: Any = None
+        # validate the settings now, so a bad cdk.json fails at construction with its key named
+        self._options()
+
+    @property
+    def name(self) -> str:
+        return PLUGIN_NAME
+
+    @property
+    def version(self) -> str:
+        return __version__
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return ["validate-policy", "check-no-new-access", "check-access-not-granted",
+                "check-no-public-access", "escalation"]
+
+    def _options(self) -> Any:
+        from least_privilege_constructs.validation.options import GateOptions
+
+        return GateOptions.resolve(self._context, **self._overrides)
+
+    def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
+        paths = list(context.template_paths)
+        if not paths:
+            return PolicyValidationPluginReport(success=True, violations=[])
+        cdk_out = _assembly_root(os.path.dirname(paths[0]))
+        try:
+            report = self.run(cdk_out)
+        except Exception as exc:  # fail closed: the gate could not run
+            return PolicyValidationPluginReport(
+                success=False,
+                violations=[
+                    PolicyViolation(
+                        rule_name="ANALYSIS_FAILED",
+                        description=f"least-privilege validation could not run on {cdk_out}: "
+                        f"{type(exc).__name__}: {exc}",
+                        severity="error",
+                        violating_resources=[PolicyViolatingResource(locations=["/"])],
+                    )
+                ],
+            )
+        violations = [_violation(f, report.treat_as_blocking, cdk_out) for f in report.findings]
+        return PolicyValidationPluginReport(
+            success=not report.blocking,
+            violations=violations,
+            plugin_version=__version__,
+            metadata={
+                "backend": report.backend,
+                "report": os.path.abspath(self._options().report_path),
+            },
+        )
+
+    def run(self, cdk_out: str) -> Any:
+        """Run the gate over ``cdk_out``, print the per-check lines and write the report."""
+        from least_privilege_constructs.access_analyzer import resolve_settings
+        from least_privilege_constructs.validation.gate import run_gate
+
+        options = self._options()
+        if self._backend is not None:
+            report = run_gate(cdk_out, options, backend=self._backend, backend_reason="given to the plugin",
+                              escalation_context=self._escalation_context)
+        else:
+            settings = resolve_settings(self._context, overrides=self._settings_overrides)
+            report = run_gate(cdk_out, options, settings=settings, escalation_context=self._escalation_context)
+        report_path = os.path.abspath(options.report_path)
+        written = report.write(report_path)
+        if not self._quiet:
+            for line in report.summary_lines():
+                print(line, file=sys.stderr)
+            print(f"least-privilege: full report: {written}", file=sys.stderr)
+        self.last_report = report
+        return report
+
+
+def _assembly_root(directory: str) -> str:
+    """The outermost directory holding a ``manifest.json`` (templates of stages live in sub-assemblies)."""
+    root = directory
+    current = directory
+    while True:
+        parent = os.path.dirname(current)
+        if parent == current:
+            return root
+        if os.path.exists(os.path.join(parent, "manifest.json")):
+            root = parent
+            current = parent
+            continue
+        return root
+
+
+def _violation(finding: Finding, blocking: Any, cdk_out: str) -> PolicyViolation:
+    origin = finding.origin
+    where = [format_path(p) for p in finding.locations] or ["(policy)"]
+    json_path = origin.json_path if origin and origin.json_path else ""
+    locations = [f"{json_path}.{w}" if json_path and w != "(policy)" else (json_path or w) for w in where]
+    resource_kwargs: dict[str, Any] = {"locations": [loc.replace(".", "/") for loc in locations]}
+    if origin is not None:
+        if origin.logical_id:
+            resource_kwargs["resource_logical_id"] = origin.logical_id
+        if origin.source and origin.source.endswith((".json", ".yaml", ".yml")):
+            resource_kwargs["template_path"] = (
+                origin.source if os.path.isabs(origin.source) else os.path.join(cdk_out, origin.source)
+            )
+        if origin.construct_path:
+            resource_kwargs["construct_path"] = origin.construct_path
+    label = origin.label() if origin else "<policy>"
+    description = f"{finding.issue_code} at {label} [{', '.join(where)}]: {finding.message}"
+    return PolicyViolation(
+        rule_name=finding.issue_code,
+        description=description,
+        severity="error" if finding.is_blocking(blocking) else "warning",
+        fix=_fix_for(finding),
+        rule_metadata={"check": finding.check, "findingType": finding.finding_type.value},
+        violating_resources=[PolicyViolatingResource(**resource_kwargs)],
+    )
+
+
+def _fix_for(finding: Finding) -> str:
+    fix = finding.details.get("fix") if finding.details else None
+    if isinstance(fix, str) and fix:
+        return fix
+    if finding.check == "validate-policy":
+        return ("See https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html "
+                f"for {finding.issue_code}")
+    return f"Fix the policy or acknowledge '{PLUGIN_NAME}::{finding.issue_code}' on the construct with a reason"

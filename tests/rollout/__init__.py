@@ -1,0 +1,1 @@
+"""Tests of least_privilege_constructs.rollout."""

@@ -1,0 +1,79 @@
+"""The synth-time gate as a CDK plugin: a planted app fails synth with exactly its four planted findings."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import Acknowledgment, Validations
+
+from tests.validation.planted_app import EXPECTED, build_planted_app
+
+CDK_OWN_FILES = {"manifest.json", "tree.json", "validation-report.json", "Planted.template.json",
+                 "Planted.assets.json", "Planted.metadata.json", "cdk.out"}
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    # given the planted app with the gate registered (offline, no cache)
+    base = tmp_path_factory.mktemp("planted")
+    outdir = base / "cdk.out"
+    app, plugin = build_planted_app(str(outdir), base)
+    # when it is synthesized
+    with pytest.raises(RuntimeError) as err:
+        app.synth()
+    return {"error": str(err.value), "plugin": plugin, "outdir": outdir, "base": base}
+
+
+def test_synth_fails_with_validation_failed(planted: dict[str, Any]) -> None:
+    assert "ValidationFailed" in planted["error"]
+
+
+def test_exactly_the_four_planted_findings_at_their_construct_paths(planted: dict[str, Any]) -> None:
+    report = planted["plugin"].last_report
+    blocking = {(f.issue_code, f.origin.construct_path if f.origin else None) for f in report.blocking}
+    assert blocking == {(code, path) for code, path in EXPECTED.items()}
+
+
+def test_cdk_report_lists_the_violations_by_construct_path(planted: dict[str, Any]) -> None:
+    report = json.loads((planted["outdir"] / "validation-report.json").read_text())
+    (ours,) = [r for r in report["pluginReports"] if r["pluginName"] == "LeastPrivilege-PolicyValidation"]
+    assert ours["conclusion"] == "failure"
+    found = {
+        (v["ruleName"], c["constructPath"])
+        for v in ours["violations"]
+        if v["severity"] == "error"
+        for c in v["violatingConstructs"]
+    }
+    assert found == set(EXPECTED.items())
+
+
+def test_full_report_is_written_outside_cdk_out(planted: dict[str, Any]) -> None:
+    report = json.loads((planted["base"] / "report.json").read_text())
+    assert report["backend"] == "offline"
+    assert {f["issueCode"] for f in report["findings"]} >= set(EXPECTED)
+    assert report["checks"]["validate-policy"]["checked"] > 0
+    # nothing but CDK's own files in the assembly: the gate never writes into cdk.out
+    assert set(os.listdir(planted["outdir"])) <= CDK_OWN_FILES | {
+        f for f in os.listdir(planted["outdir"]) if f.startswith("asset.")
+    }
+
+
+def test_acknowledging_a_finding_with_a_reason_suppresses_it(tmp_path: Path) -> None:
+    app, _plugin = build_planted_app(str(tmp_path / "cdk.out"), tmp_path)
+    stack = app.node.find_child("Planted")
+    Validations.of(stack.node.find_child("Deployer")).acknowledge(
+        Acknowledgment(id="LeastPrivilege-PolicyValidation::PASS_ROLE_WITH_STAR_IN_RESOURCE",
+                       reason="the deployer passes any role; reviewed in SEC-1")
+    )
+    with pytest.raises(RuntimeError):
+        app.synth()
+    report = json.loads((tmp_path / "cdk.out" / "validation-report.json").read_text())
+    (ours,) = [r for r in report["pluginReports"] if r["pluginName"] == "LeastPrivilege-PolicyValidation"]
+    rules = {v["ruleName"] for v in ours["violations"] if v["severity"] == "error"}
+    assert rules == set(EXPECTED) - {"PASS_ROLE_WITH_STAR_IN_RESOURCE"}
+    suppressed = [s["ruleName"] for s in ours.get("suppressedViolations", [])]
+    assert suppressed == ["PASS_ROLE_WITH_STAR_IN_RESOURCE"]
