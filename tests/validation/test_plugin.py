@@ -77,3 +77,33 @@ def test_acknowledging_a_finding_with_a_reason_suppresses_it(tmp_path: Path) -> 
     assert rules == set(EXPECTED) - {"PASS_ROLE_WITH_STAR_IN_RESOURCE"}
     suppressed = [s["ruleName"] for s in ours.get("suppressedViolations", [])]
     assert suppressed == ["PASS_ROLE_WITH_STAR_IN_RESOURCE"]
+
+
+def _lpc(*args: str, cwd: Path) -> Any:
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "least_privilege_constructs.cli.main", *args], cwd=cwd,
+                          capture_output=True, text=True)
+
+
+def test_lpc_gate_gives_the_same_findings_from_a_pipeline(planted: dict[str, Any]) -> None:
+    # given the planted assembly and a cdk.json holding the same least-privilege context
+    base: Path = planted["base"]
+    context = {"mode": "offline", "cache": False, "reportPath": str(base / "cli-report.json"),
+               "references": [{"scope": "Planted/Sender", "policy": str(base / "sender-reference.json")}]}
+    (base / "cdk.json").write_text(json.dumps({"app": "true", "context": {"least-privilege": context}}))
+    # when lpc gate runs over it (no CDK, no jsii)
+    proc = _lpc("gate", str(planted["outdir"]), "--format", "json", cwd=base)
+    # then it exits 2 with the four planted findings as blocking ones
+    assert proc.returncode == 2, proc.stderr
+    report = json.loads(proc.stdout)
+    blocking = {(f["issueCode"], f.get("origin", {}).get("construct_path")) for f in report["BlockingFindings"]}
+    assert blocking == set(EXPECTED.items())
+    assert "least-privilege: escalation:" in proc.stderr
+
+
+def test_lpc_gate_on_a_directory_that_is_not_an_assembly_is_a_usage_error(tmp_path: Path) -> None:
+    proc = _lpc("gate", str(tmp_path), cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "not a cloud assembly" in proc.stderr and "Traceback" not in proc.stderr

@@ -108,7 +108,17 @@ def validate_policy(
                 "JSON_SYNTAX_ERROR",
                 f"Fix the JSON syntax error at index {exc.offset} line {exc.line} column {exc.column}: {exc.message}.",
                 locations=[[]],
-                details={"line": exc.line, "column": exc.column, "offset": exc.offset},
+                details={
+                    "line": exc.line,
+                    "column": exc.column,
+                    "offset": exc.offset,
+                    "spans": [
+                        {
+                            "start": (pos := {"line": exc.line, "column": exc.column, "offset": exc.offset}),
+                            "end": dict(pos),
+                        }
+                    ],
+                },
             )
         ]
     ctx = Context(doc=doc, policy_type=ptype, resource_type=resource_type)

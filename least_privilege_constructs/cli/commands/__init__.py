@@ -21,6 +21,7 @@ COMMANDS: list[str] = [
     "check_no_new_access",
     "check_access_not_granted",
     "check_no_public_access",
+    "gate",
 ]
 
 

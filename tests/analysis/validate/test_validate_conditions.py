@@ -395,3 +395,8 @@ def test_tag_condition_with_wildcard_actions(validate, actions, flagged):
 def test_string_not_like_on_arn_key_is_not_the_string_like_warning(validate):
     st = allow(Condition={"StringNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/admin*"}})
     assert validate(policy(st)) == []
+
+
+def test_condition_keys_of_retired_services_are_not_invalid_services(validate):
+    st = allow(action="deepracer:ListModels", Condition={"StringEquals": {"deepracer:UserToken": "x"}})
+    assert codes_of(validate(policy(st))) == {"RETIRED_SERVICE_IN_ACTION"}

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from least_privilege_constructs.analysis.findings import FindingType
 from least_privilege_constructs.analysis.model.policy import ConditionEntry, Statement
+from least_privilege_constructs.analysis.validate.checks.actions import retired_services
 from least_privilege_constructs.analysis.validate.keys import (
     KeyInfo,
     Operator,
@@ -138,7 +139,8 @@ def operators(ctx: Context) -> None:
             title="Invalid service",
             short="The service prefix of the condition key does not exist.",
             long="The part before the colon must be a service prefix of the Service Authorization "
-            "Reference, aws, or an identity provider (for example token.actions.githubusercontent.com).",
+            "Reference, aws, or an identity provider (for example token.actions.githubusercontent.com). "
+            "Prefixes of discontinued services are left to RETIRED_SERVICE_IN_ACTION.",
         ),
         code(
             "INVALID_SERVICE_CONDITION_KEY",
@@ -193,6 +195,8 @@ def condition_keys(ctx: Context) -> None:
         if _is_oidc_or_saml_key(ctx, key):
             continue
         if not ctx.catalog.service_exists(prefix):
+            if prefix in retired_services():
+                continue  # the statement's actions of the discontinued service get RETIRED_SERVICE_IN_ACTION
             ctx.emit(
                 "INVALID_SERVICE",
                 f"The service {prefix} does not exist. Use a valid service name.",

@@ -1,0 +1,84 @@
+"""``lpc gate``: the synth-time gate over a ``cdk.out``, from a pipeline, without CDK or jsii.
+
+Runs exactly what ``LeastPrivilegeValidation`` runs inside ``cdk synth`` — validate-policy, the custom
+checks (no new access vs boundaries and references, access not granted, no public access) and the
+escalation analysis — with the settings of ``cdk.json``'s ``least-privilege`` context, the environment
+and these flags::
+
+    lpc gate cdk.out                               # settings from ./cdk.json
+    lpc gate cdk.out --cdk-json path/to/cdk.json --mode online --format sarif -o gate.sarif
+
+Exit codes: 0 no blocking findings, 2 blocking findings, 1 usage or internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from least_privilege_constructs.cli.errors import CliError
+
+FORMATS = ("text", "json", "sarif", "junit")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from least_privilege_constructs.access_analyzer.settings import add_arguments
+
+    parser = subparsers.add_parser(
+        "gate", help="run the synth-time gate (all checks) over a cdk.out",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("cdk_out", metavar="CDK_OUT", help="a cloud assembly directory")
+    parser.add_argument("--cdk-json", default=None, metavar="FILE",
+                        help="cdk.json whose 'least-privilege' context holds the settings (default: ./cdk.json "
+                             "if present)")
+    parser.add_argument("--treat-as-blocking", default=None, metavar="TYPES",
+                        help="finding types that block (default: the context's treatAsBlocking, else "
+                             "ERROR,SECURITY_WARNING)")
+    parser.add_argument("--ignore-finding", action="append", default=[], metavar="CODE|RESOURCE|RESOURCE.CODE",
+                        help="findings to ignore, added to the context's ignoreFindings")
+    parser.add_argument("--no-escalation", action="store_true", help="skip the escalation analysis")
+    parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default text)")
+    parser.add_argument("--output", "-o", default=None, metavar="FILE", help="write the report here (default stdout)")
+    add_arguments(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from least_privilege_constructs.access_analyzer import resolve_settings
+    from least_privilege_constructs.access_analyzer.settings import load_context, overrides_from_args
+    from least_privilege_constructs.analysis.pipeline import parse_blocking, split_list
+    from least_privilege_constructs.analysis.report import render
+    from least_privilege_constructs.cli.files import use_color, write_output
+    from least_privilege_constructs.validation.gate import run_gate
+    from least_privilege_constructs.validation.options import GateOptions, GateOptionsError
+
+    cdk_out = Path(args.cdk_out)
+    if not (cdk_out / "manifest.json").is_file():
+        raise CliError(f"{cdk_out}: not a cloud assembly (no manifest.json)")
+    cdk_json = Path(args.cdk_json) if args.cdk_json else Path("cdk.json")
+    if args.cdk_json and not cdk_json.is_file():
+        raise CliError(f"{cdk_json}: no such file")
+    context = load_context(cdk_json) if cdk_json.is_file() else {}
+    overrides: dict[str, object] = {}
+    try:
+        if args.treat_as_blocking is not None:
+            overrides["treat_as_blocking"] = parse_blocking(args.treat_as_blocking)
+        if args.no_escalation:
+            overrides["escalation"] = False
+        options = GateOptions.resolve(context, base_dir=str(cdk_json.resolve().parent), **overrides)
+        if args.ignore_finding:
+            options = GateOptions(**{**options.__dict__,
+                                     "ignore_findings": (*options.ignore_findings, *split_list(args.ignore_finding))})
+        settings = resolve_settings(context, overrides=overrides_from_args(args))
+    except (ValueError, GateOptionsError) as exc:
+        raise CliError(str(exc)) from None
+    report = run_gate(str(cdk_out), options, settings=settings,
+                      progress=lambda line: print(line, file=sys.stderr))
+    for line in report.summary_lines():
+        print(line, file=sys.stderr)
+    to_stdout = args.output in (None, "-")
+    text = render(report.findings, args.format, blocking=options.treat_as_blocking,
+                  color=args.format == "text" and to_stdout and use_color(sys.stdout))
+    write_output(text, args.output)
+    return 2 if report.blocking else 0
