@@ -4,7 +4,8 @@ and its Access Analyzer call count on a first and on a second, unchanged synth.
     .venv/bin/python benchmarks/bench_gate_overhead.py [--roles 300] [--stacks 6] [--repeat 3]
 
 Each round synthesizes the same app without a plugin, and with the gate (offline analyzer, a fresh cache,
-every check on), CDK's built-in CloudFormation validation off in both so only the gate differs. Then the
+every check on), with the same CDK settings: CDK's built-in CloudFormation validation off in both, or on in
+both with ``--cfn-validation`` (the main job's setting). Then the
 app is synthesized twice in online mode against a real boto3 Access Analyzer client whose HTTP layer is
 replaced by canned, model-valid answers (botocore validates every request against the API model): the
 first synth's API calls, and the second's (expected 0: every answer comes from the content-hash cache).
@@ -24,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-os.environ["CDK_VALIDATION"] = "false"
+if "--cfn-validation" not in sys.argv:
+    os.environ["CDK_VALIDATION"] = "false"
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -83,9 +85,12 @@ def canned_client() -> tuple[Any, dict[str, int]]:
         "CheckNoPublicAccess": {"result": "PASS", "message": "not public", "reasons": []},
     }
 
+    from botocore.awsrequest import AWSResponse
+
     def respond(model: Any, **_kwargs: Any) -> Any:
         calls["n"] += 1
-        return (None, dict(answers[model.name]))  # (http response, parsed): no HTTP happens
+        http = AWSResponse("https://access-analyzer.us-east-1.amazonaws.com/", 200, {}, None)
+        return (http, {**answers[model.name], "ResponseMetadata": {"HTTPStatusCode": 200}})
 
     client.meta.events.register("before-call.accessanalyzer.*", lambda model, params, **kw: respond(model))
     return client, calls
@@ -96,11 +101,13 @@ def main() -> None:
     parser.add_argument("--roles", type=int, default=300)
     parser.add_argument("--stacks", type=int, default=6)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--cfn-validation", action="store_true",
+                        help="keep CDK's built-in CloudFormation validation on (as the main job does)")
     args = parser.parse_args()
 
     from least_privilege_constructs import LeastPrivilegeValidation
     from least_privilege_constructs.access_analyzer import resolve_settings
-    from least_privilege_constructs.access_analyzer.cache import CachingBackend
+    from least_privilege_constructs.access_analyzer.mode import wrap_with_cache
     from least_privilege_constructs.access_analyzer.online import AccessAnalyzerBackend
 
     def offline_gate(tmp: str) -> Any:
@@ -124,7 +131,7 @@ def main() -> None:
         online_calls = []
         for _ in range(2):
             before = calls["n"]
-            backend = CachingBackend(AccessAnalyzerBackend(client, max_concurrency=8), settings.cache_path())
+            backend = wrap_with_cache(AccessAnalyzerBackend(client, max_concurrency=8), settings)
             with tempfile.TemporaryDirectory() as tmp:
                 gate = LeastPrivilegeValidation(context={"reportPath": os.path.join(tmp, "r.json")},
                                                 quiet=True, backend=backend)
@@ -133,6 +140,7 @@ def main() -> None:
             online_calls.append(calls["n"] - before)
 
     result = {
+        "cdk_builtin_cloudformation_validation": args.cfn_validation,
         "roles": args.roles,
         "stacks": args.stacks,
         "plain_synth_s_median": round(statistics.median(plain), 2),
@@ -144,7 +152,8 @@ def main() -> None:
         "online_api_calls_second_synth": online_calls[1],
     }
     print(json.dumps(result, indent=2))
-    out = ROOT / "benchmarks" / "results" / "gate_overhead.json"
+    suffix = "_cfn_validation" if args.cfn_validation else ""
+    out = ROOT / "benchmarks" / "results" / f"gate_overhead{suffix}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
 

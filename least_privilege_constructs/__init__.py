@@ -13,8 +13,9 @@ imported when it is first accessed.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from least_privilege_constructs._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -24,6 +25,7 @@ _EXPORTS: dict[str, str] = {
     "PermissionsBoundaryPolicy": "least_privilege_constructs.boundary.permissions_boundary_policy",
     "DeveloperRole": "least_privilege_constructs.boundary.developer_role",
     "DeveloperTrust": "least_privilege_constructs.boundary.developer_role",
+    "BoundaryReference": "least_privilege_constructs.boundary.permissions_boundary_policy",
     "BoundaryEnforcement": "least_privilege_constructs.boundary.boundary_enforcement",
     # templates/
     "PolicyTemplate": "least_privilege_constructs.templates.template",
@@ -51,14 +53,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
 
 
-def __getattr__(name: str) -> Any:
-    module_name = _EXPORTS.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'least_privilege_constructs' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module_name), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

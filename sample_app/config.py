@@ -34,3 +34,17 @@ ALLOWED_SERVICES = [
     "cloudformation",
     "apigateway",
 ]
+
+# the organization's permissions boundary: deployed to every account by the management account's StackSet
+# (DefaultPolicies) and referenced, with the same inputs, by the workload accounts' platform stacks
+BOUNDARY_OPTIONS: dict[str, object] = {
+    "allowed_services": ALLOWED_SERVICES,
+    "allowed_actions": [
+        "iam:Get*", "iam:List*", "iam:PassRole", "iam:CreateRole", "iam:DeleteRole", "iam:AttachRolePolicy",
+        "iam:DetachRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary",
+        "iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRoleDescription", "iam:TagRole",
+        "iam:UntagRole", "iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicy",
+        "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy",
+        "sts:AssumeRole",
+    ],
+}

@@ -27,18 +27,10 @@ class PlatformStack(Stack):
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs: object) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
-        self.boundary = PermissionsBoundaryPolicy(
-            self,
-            "DeveloperBoundary",
-            allowed_services=config.ALLOWED_SERVICES,
-            allowed_actions=["iam:Get*", "iam:List*", "iam:PassRole", "iam:CreateRole", "iam:DeleteRole",
-                             "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePolicy",
-                             "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary", "iam:UpdateRole",
-                             "iam:UpdateAssumeRolePolicy", "iam:UpdateRoleDescription", "iam:TagRole",
-                             "iam:UntagRole", "iam:CreatePolicy", "iam:CreatePolicyVersion",
-                             "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion",
-                             "iam:TagPolicy", "iam:UntagPolicy", "sts:AssumeRole"],
-            allowed_regions=config.REGIONS,
+        # the boundary arrives with the organization's StackSet (sample_app/rollout.py); this stack refers to it
+        # with the same inputs, so developer roles pin its exact ARN and the analyses know what it allows
+        self.boundary = PermissionsBoundaryPolicy.reference(
+            self, "DeveloperBoundary", allowed_regions=config.REGIONS, **config.BOUNDARY_OPTIONS  # type: ignore[arg-type]
         )
         # the payments team signs in through the identity account, with MFA and a team tag
         self.payments_developers = DeveloperRole(

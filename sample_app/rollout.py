@@ -50,7 +50,7 @@ class OrganizationManagementStack(Stack):
             organization_id=config.ORGANIZATION_ID,
             # only the security account's scanner role, and only from inside the organization
             audit_principal_arns=[f"arn:aws:iam::{config.SECURITY_ACCOUNT}:role/security-scanner"],
-            boundary_options={"allowed_services": config.ALLOWED_SERVICES},
+            boundary_options=config.BOUNDARY_OPTIONS,
         )
         self.rollout = OrganizationRollout(
             self,

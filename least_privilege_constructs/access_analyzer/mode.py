@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from least_privilege_constructs.access_analyzer.backend import Backend
-from least_privilege_constructs.access_analyzer.cache import CachingBackend, ResultCache
+from least_privilege_constructs.access_analyzer.cache import CachingBackend, ResultCache, check_cache_location
 from least_privilege_constructs.access_analyzer.settings import Settings
 
 
@@ -90,8 +90,13 @@ def build_offline(settings: Settings) -> Backend:
 
 
 def wrap_with_cache(backend: Backend, settings: Settings, cdk_out: str | None = None) -> CachingBackend:
-    """The cache wrapper the settings ask for (``cache: false`` keeps only in-run de-duplication)."""
+    """The cache wrapper the settings ask for (``cache: false`` keeps only in-run de-duplication; the offline
+    analyzer's answers go to disk only with ``cacheOffline``)."""
+    offline = backend.name == "offline"
     if not settings.cache:
+        return CachingBackend(backend, None)
+    if offline and not settings.cache_offline:
+        check_cache_location(settings.cache_path(), cdk_out)  # a misplaced cache is refused all the same
         return CachingBackend(backend, None)
     max_age = settings.cache_max_age_hours * 3600 if settings.cache_max_age_hours > 0 else None
     return CachingBackend(backend, ResultCache(settings.cache_path(), max_age=max_age, cdk_out=cdk_out))
@@ -125,5 +130,10 @@ def select_backend(settings: Settings, *, cdk_out: str | None = None) -> tuple[C
             backend = build_offline(settings)
             reason = f"offline (embedded analyzer): mode 'auto' ({mode_src}) and {check.problem}"
     wrapped = wrap_with_cache(backend, settings, cdk_out)
-    where = f"cache {wrapped.cache.directory}" if wrapped.cache else "cache disabled"
+    if wrapped.cache:
+        where = f"cache {wrapped.cache.directory}"
+    elif settings.cache and backend.name == "offline":
+        where = "offline answers not cached on disk (cacheOffline)"
+    else:
+        where = "cache disabled"
     return wrapped, f"{reason}; {where}"

@@ -118,6 +118,10 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("cache", "cache", "LEAST_PRIVILEGE_CACHE", "--cache / --no-cache", True,
                 "Cache results on disk by content hash (an unchanged app makes zero API calls).",
                 _bool, ""),
+    SettingSpec("cache_offline", "cacheOffline", "LEAST_PRIVILEGE_CACHE_OFFLINE", "--cache-offline / --no-cache-offline",
+                False,
+                "Also cache the offline analyzer's answers on disk. Off by default: it recomputes a 300-role app in "
+                "about 0.3 s, faster than writing and reading one cache file per answer.", _bool, ""),
     SettingSpec("cache_dir", "cacheDir", "LEAST_PRIVILEGE_CACHE_DIR", "--cache-dir",
                 "~/.cache/least-privilege-constructs",
                 "Cache directory (relative to the directory of cdk.json; never inside cdk.out). "
@@ -164,6 +168,7 @@ class Settings:
     region: str | None = None
     profile: str | None = None
     cache: bool = True
+    cache_offline: bool = False
     cache_dir: str | None = None
     cache_max_age_hours: float = 168.0
     max_concurrency: int = 8
@@ -264,6 +269,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         if spec.field == "cache":
             group.add_argument("--cache", dest="cache", action="store_true", default=None, help=spec.help)
             group.add_argument("--no-cache", dest="cache", action="store_false", help="Do not use the cache.")
+            continue
+        if spec.field == "cache_offline":
+            group.add_argument("--cache-offline", dest="cache_offline", action="store_true", default=None,
+                               help=spec.help)
+            group.add_argument("--no-cache-offline", dest="cache_offline", action="store_false",
+                               help="Do not cache offline answers on disk.")
             continue
         group.add_argument(spec.flag, dest=spec.field, default=None, metavar=spec.metavar,
                            help=spec.help.replace("%", "%%"))

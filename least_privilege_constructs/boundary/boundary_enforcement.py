@@ -46,7 +46,10 @@ from least_privilege_constructs.analysis.boundary_verification import (
     load_template,
     with_nested_templates,
 )
-from least_privilege_constructs.boundary.permissions_boundary_policy import PermissionsBoundaryPolicy
+from least_privilege_constructs.boundary.permissions_boundary_policy import (
+    BoundaryReference,
+    PermissionsBoundaryPolicy,
+)
 from least_privilege_constructs.errors import LeastPrivilegeError
 
 PLUGIN_NAME = "LeastPrivilege-BoundaryEnforcement"
@@ -134,16 +137,18 @@ class BoundaryEnforcement:
     def of(cls, scope: IConstruct) -> BoundaryEnforcement:
         return cls(scope)
 
-    def apply(self, boundary: PermissionsBoundaryPolicy | iam.IManagedPolicy, *, name: str | None = None,
-              path: str | None = None) -> None:
+    def apply(self, boundary: PermissionsBoundaryPolicy | BoundaryReference | iam.IManagedPolicy, *,
+              name: str | None = None, path: str | None = None) -> None:
         """Attach ``boundary`` to every role and user under the scope and verify it at synth.
 
         For an imported boundary (``PermissionsBoundaryPolicy.imported(...)``) give ``name`` and ``path``
         (defaults: the library's defaults) so that the verification knows what to look for.
         """
         where = self._scope.node.path or "<app>"
-        if isinstance(boundary, PermissionsBoundaryPolicy):
+        if isinstance(boundary, PermissionsBoundaryPolicy | BoundaryReference):
             b_name, b_path = boundary.boundary_name, boundary.boundary_path
+            if isinstance(boundary, BoundaryReference):
+                boundary = boundary.managed_policy
         else:
             from least_privilege_constructs.boundary.permissions_boundary_policy import (
                 DEFAULT_BOUNDARY_NAME,

@@ -36,7 +36,9 @@ from least_privilege_constructs.boundary.boundary_document import (
     iam_arn,
 )
 from least_privilege_constructs.boundary.permissions_boundary_policy import (
+    BoundaryReference,
     PermissionsBoundaryPolicy,
+    render_templates,
     statement_to_json,
     to_cdk_json,
 )
@@ -155,8 +157,8 @@ def _scope_holder() -> Construct:
 class DeveloperRole(iam.Role):
     """A developer (or CI) role that may author bounded application roles and policies.
 
-    :param boundary: the :class:`PermissionsBoundaryPolicy`; attached to this role and required on every
-        role it creates.
+    :param boundary: the :class:`PermissionsBoundaryPolicy` (or a :class:`BoundaryReference` to the one the
+        organization's StackSet deploys); attached to this role and required on every role it creates.
     :param trust: who may assume the role (:class:`DeveloperTrust`).
     :param developer_services: services for day-to-day developer work (create/delete resources).
         ``iam``/``sts``/``organizations`` are refused: the role's IAM rights come from its own narrowly
@@ -174,7 +176,7 @@ class DeveloperRole(iam.Role):
         scope: Construct,
         construct_id: str,
         *,
-        boundary: PermissionsBoundaryPolicy,
+        boundary: PermissionsBoundaryPolicy | BoundaryReference,
         trust: DeveloperTrust,
         developer_services: Sequence[str] = (),
         developer_actions: Sequence[str] = (),
@@ -188,9 +190,12 @@ class DeveloperRole(iam.Role):
         description: str | None = None,
     ) -> None:
         where = construct_path(scope, construct_id)
-        if not isinstance(boundary, PermissionsBoundaryPolicy):
+        if not isinstance(boundary, PermissionsBoundaryPolicy | BoundaryReference):
             raise LeastPrivilegeError(
-                "LPC-DEVROLE-001", where, "boundary must be a PermissionsBoundaryPolicy of this library"
+                "LPC-DEVROLE-001",
+                where,
+                "boundary must be a PermissionsBoundaryPolicy of this library, or the reference to one deployed "
+                "elsewhere (PermissionsBoundaryPolicy.reference)",
             )
         problem = check_path(path)
         if problem:
@@ -254,7 +259,7 @@ class DeveloperRole(iam.Role):
             assumed_by=principal,
             role_name=role_name,
             path=path,
-            permissions_boundary=boundary,
+            permissions_boundary=boundary if isinstance(boundary, PermissionsBoundaryPolicy) else boundary.managed_policy,
             max_session_duration=max_session_duration or Duration.hours(1),
             description=description or f"Developer role: authors bounded application roles under {app_path}",
         )
@@ -272,7 +277,7 @@ class DeveloperRole(iam.Role):
             developer_actions=list(developer_actions),
             developer_statements=[
                 *(statement_to_json(s, self) for s in developer_statements),
-                *_template_statements(templates, where, scope),
+                *render_templates(templates, where, scope, code="LPC-DEVROLE-008"),
             ],
             allow_cdk_bootstrap_roles=allow_cdk_bootstrap_roles,
         )
@@ -350,20 +355,3 @@ def developer_policy_document(
         )
     statements.extend(dict(s) for s in developer_statements)
     return {"Version": "2012-10-17", "Statement": statements}
-
-
-def _template_statements(
-    templates: Sequence[tuple[str, Mapping[str, Any]]], where: str, scope: Construct
-) -> list[dict[str, Any]]:
-    if not templates:
-        return []
-    from least_privilege_constructs.templates.catalog import TemplateCatalog
-
-    catalog = TemplateCatalog.from_context(scope)
-    out: list[dict[str, Any]] = []
-    for template_id, params in templates:
-        try:
-            out.extend(catalog.get(template_id).render_statements(dict(params)))
-        except Exception as exc:
-            raise LeastPrivilegeError("LPC-DEVROLE-008", where, str(exc)) from None
-    return out

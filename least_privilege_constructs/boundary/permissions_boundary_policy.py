@@ -124,36 +124,25 @@ class PermissionsBoundaryPolicy(iam.ManagedPolicy):
         description: str | None = None,
     ) -> None:
         where = construct_path(scope, construct_id)
-        template_statements = _render_templates(templates, where, scope)
-        spec = BoundarySpec(
-            name=managed_policy_name,
+        spec, document = _build(
+            scope,
+            where,
+            managed_policy_name=managed_policy_name,
             path=path,
             application_path=application_path,
-            allowed_services=list(allowed_services),
-            allowed_actions=list(allowed_actions),
-            statements=[*(statement_to_json(s, scope) for s in statements), *template_statements],
-            additional_statements=[statement_to_json(s, scope) for s in additional_statements],
-            allowed_regions=list(allowed_regions),
-            passable_to_services=list(passable_to_services),
-            service_linked_role_services=list(service_linked_role_services),
-            assumable_role_arns=list(assumable_role_arns),
-            protected_policy_arns=list(protected_policy_arns),
+            allowed_services=allowed_services,
+            allowed_actions=allowed_actions,
+            statements=statements,
+            additional_statements=additional_statements,
+            allowed_regions=allowed_regions,
+            passable_to_services=passable_to_services,
+            service_linked_role_services=service_linked_role_services,
+            assumable_role_arns=assumable_role_arns,
+            protected_policy_arns=protected_policy_arns,
             application_resource_prefix=application_resource_prefix,
             allow_interactive_access=allow_interactive_access,
+            templates=templates,
         )
-        try:
-            document = build_boundary_document(spec)
-        except ValueError as exc:
-            raise LeastPrivilegeError("LPC-BOUNDARY-001", where, str(exc)) from None
-        size = policy_size(document)
-        if size > MANAGED_POLICY_MAX_CHARS:
-            raise LeastPrivilegeError(
-                "LPC-BOUNDARY-002",
-                where,
-                f"the boundary policy would be {size} characters, over IAM's managed-policy limit of "
-                f"{MANAGED_POLICY_MAX_CHARS} (whitespace excluded); allow whole services instead of long "
-                "action lists, or move statements into SCPs",
-            )
         super().__init__(
             scope,
             construct_id,
@@ -203,6 +192,43 @@ class PermissionsBoundaryPolicy(iam.ManagedPolicy):
         return f"arn:{partition}:iam::{account}:policy{self._spec.path}{self._spec.name}"
 
     @classmethod
+    def reference(cls, scope: Construct, construct_id: str, **kwargs: Any) -> BoundaryReference:
+        """The boundary that another stack (typically the organization's StackSet) deploys with ``kwargs``.
+
+        Takes the constructor's keyword arguments and validates them the same way, but creates nothing:
+        use it in workload accounts that receive the boundary from the organization's rollout::
+
+            boundary = PermissionsBoundaryPolicy.reference(self, "Boundary", allowed_services=["s3"])
+            DeveloperRole(self, "Devs", boundary=boundary, trust=...)
+        """
+        where = construct_path(scope, construct_id)
+        defaults: dict[str, Any] = {
+            "managed_policy_name": DEFAULT_BOUNDARY_NAME,
+            "path": DEFAULT_BOUNDARY_PATH,
+            "application_path": DEFAULT_APPLICATION_PATH,
+            "allowed_services": (),
+            "allowed_actions": (),
+            "statements": (),
+            "additional_statements": (),
+            "allowed_regions": (),
+            "passable_to_services": DEFAULT_PASSABLE_SERVICES,
+            "service_linked_role_services": (),
+            "assumable_role_arns": (),
+            "protected_policy_arns": (),
+            "application_resource_prefix": "app-",
+            "allow_interactive_access": False,
+            "templates": (),
+        }
+        unknown = sorted(set(kwargs) - set(defaults))
+        if unknown:
+            raise LeastPrivilegeError("LPC-BOUNDARY-004", where, f"unknown argument(s): {', '.join(unknown)}")
+        spec, document = _build(scope, where, **{**defaults, **kwargs})
+        policy = iam.ManagedPolicy.from_managed_policy_arn(
+            scope, construct_id, Fn.sub(iam_arn("policy", spec.path, spec.name))
+        )
+        return BoundaryReference(policy, spec, document)
+
+    @classmethod
     def imported(
         cls,
         scope: Construct,
@@ -224,9 +250,88 @@ class PermissionsBoundaryPolicy(iam.ManagedPolicy):
         return Fn.sub(self.boundary_arn_template)
 
 
-def _render_templates(
-    templates: Sequence[tuple[str, Mapping[str, Any]]], where: str, scope: Construct
+def _build(scope: Construct, where: str, *, templates: Sequence[tuple[str, Mapping[str, Any]]],
+           statements: Sequence[iam.PolicyStatement | Mapping[str, Any]],
+           additional_statements: Sequence[iam.PolicyStatement | Mapping[str, Any]],
+           managed_policy_name: str, path: str, application_path: str, allowed_services: Sequence[str],
+           allowed_actions: Sequence[str], allowed_regions: Sequence[str], passable_to_services: Sequence[str],
+           service_linked_role_services: Sequence[str], assumable_role_arns: Sequence[str],
+           protected_policy_arns: Sequence[str], application_resource_prefix: str,
+           allow_interactive_access: bool) -> tuple[BoundarySpec, dict[str, Any]]:
+    """The validated spec and document of a boundary (errors name the construct ``where``)."""
+    template_statements = render_templates(templates, where, scope)
+    spec = BoundarySpec(
+        name=managed_policy_name,
+        path=path,
+        application_path=application_path,
+        allowed_services=list(allowed_services),
+        allowed_actions=list(allowed_actions),
+        statements=[*(statement_to_json(s, scope) for s in statements), *template_statements],
+        additional_statements=[statement_to_json(s, scope) for s in additional_statements],
+        allowed_regions=list(allowed_regions),
+        passable_to_services=list(passable_to_services),
+        service_linked_role_services=list(service_linked_role_services),
+        assumable_role_arns=list(assumable_role_arns),
+        protected_policy_arns=list(protected_policy_arns),
+        application_resource_prefix=application_resource_prefix,
+        allow_interactive_access=allow_interactive_access,
+    )
+    try:
+        document = build_boundary_document(spec)
+    except ValueError as exc:
+        raise LeastPrivilegeError("LPC-BOUNDARY-001", where, str(exc)) from None
+    size = policy_size(document)
+    if size > MANAGED_POLICY_MAX_CHARS:
+        raise LeastPrivilegeError(
+            "LPC-BOUNDARY-002",
+            where,
+            f"the boundary policy would be {size} characters, over IAM's managed-policy limit of "
+            f"{MANAGED_POLICY_MAX_CHARS} (whitespace excluded); allow whole services instead of long "
+            "action lists, or move statements into SCPs",
+        )
+    return spec, document
+
+
+class BoundaryReference:
+    """A boundary deployed elsewhere (by the organization's StackSet), known by its inputs.
+
+    Made by :meth:`PermissionsBoundaryPolicy.reference` with the same arguments as the deployed boundary, so
+    that developer roles pin the same ARN and the tests and analyses know what it allows. It creates no
+    resource: ``managed_policy`` is the ARN in the current account (path included).
+    """
+
+    def __init__(self, managed_policy: iam.IManagedPolicy, spec: BoundarySpec, document: dict[str, Any]) -> None:
+        self.managed_policy = managed_policy
+        self.spec = spec
+        self._document_json = document
+
+    @property
+    def document_json(self) -> dict[str, Any]:
+        return copy.deepcopy(self._document_json)
+
+    @property
+    def application_path(self) -> str:
+        return self.spec.application_path
+
+    @property
+    def boundary_path(self) -> str:
+        return self.spec.path
+
+    @property
+    def boundary_name(self) -> str:
+        return self.spec.name
+
+    @property
+    def boundary_arn_template(self) -> str:
+        return iam_arn("policy", self.spec.path, self.spec.name)
+
+
+def render_templates(
+    templates: Sequence[tuple[str, Mapping[str, Any]]], where: str, scope: Construct,
+    code: str = "LPC-BOUNDARY-003",
 ) -> list[dict[str, Any]]:
+    """Statements of ``(template id, parameters)`` pairs from the scope's template catalog; a bad template id
+    or parameter is an error with ``code`` naming the construct ``where``."""
     if not templates:
         return []
     from least_privilege_constructs.templates.catalog import TemplateCatalog
@@ -237,5 +342,5 @@ def _render_templates(
         try:
             out.extend(catalog.get(template_id).render_statements(dict(params)))
         except Exception as exc:  # the catalog's errors name the template and parameter
-            raise LeastPrivilegeError("LPC-BOUNDARY-003", where, str(exc)) from None
+            raise LeastPrivilegeError(code, where, str(exc)) from None
     return out

@@ -42,6 +42,7 @@ from least_privilege_constructs.analysis.findings import (
     PolicyType,
     sort_findings,
 )
+from least_privilege_constructs.analysis.reasoning.resource_types import SUPPORTED_RESOURCE_TYPES
 
 CHECK_NAMES = (
     "validate-policy",
@@ -51,37 +52,8 @@ CHECK_NAMES = (
     "escalation",
 )
 
-# resource types IAM Access Analyzer's CheckNoPublicAccess accepts (botocore model, accessanalyzer)
-PUBLIC_ACCESS_RESOURCE_TYPES = frozenset(
-    {
-        "AWS::DynamoDB::Table",
-        "AWS::DynamoDB::Stream",
-        "AWS::EFS::FileSystem",
-        "AWS::OpenSearchService::Domain",
-        "AWS::Kinesis::Stream",
-        "AWS::Kinesis::StreamConsumer",
-        "AWS::KMS::Key",
-        "AWS::Lambda::Function",
-        "AWS::S3::Bucket",
-        "AWS::S3::AccessPoint",
-        "AWS::S3Express::DirectoryBucket",
-        "AWS::S3::Glacier",
-        "AWS::S3Outposts::Bucket",
-        "AWS::S3Outposts::AccessPoint",
-        "AWS::SecretsManager::Secret",
-        "AWS::SNS::Topic",
-        "AWS::SQS::Queue",
-        "AWS::IAM::AssumeRolePolicyDocument",
-        "AWS::S3Tables::TableBucket",
-        "AWS::ApiGateway::RestApi",
-        "AWS::CodeArtifact::Domain",
-        "AWS::Backup::BackupVault",
-        "AWS::CloudTrail::Dashboard",
-        "AWS::CloudTrail::EventDataStore",
-        "AWS::S3Tables::Table",
-        "AWS::S3Express::AccessPoint",
-    }
-)
+# resource types IAM Access Analyzer's CheckNoPublicAccess accepts (one list, shared with the offline checks)
+PUBLIC_ACCESS_RESOURCE_TYPES = frozenset(SUPPORTED_RESOURCE_TYPES)
 
 
 @dataclass
@@ -356,7 +328,8 @@ def run_gate(
     report.ignored.extend(validation.ignored)
 
     if options.escalation:
-        esc = _escalation_findings(cdk_out, extraction, escalation_context)
+        context = escalation_context if escalation_context is not None else options.escalation_context
+        esc = _escalation_findings(cdk_out, extraction, context)
         report.summaries["escalation"].checked = sum(
             1 for p in extraction.principals if p.kind.value in ("role", "user")
         )
@@ -516,7 +489,8 @@ def _escalation_findings(cdk_out: str, extraction: Any, context: Mapping[str, An
                     check="escalation")
         ]
     try:
-        return list(escalation_findings(extraction, context=context))
+        # extraction problems are already findings of validate-policy's pipeline: not twice
+        return [f for f in escalation_findings(extraction, context=context) if f.check != "extraction"]
     except Exception as exc:  # fail closed, naming the cause
         return [
             Finding(FindingType.ERROR, "ANALYSIS_FAILED",

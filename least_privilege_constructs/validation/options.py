@@ -21,6 +21,8 @@ context key                 environment variable                meaning (default
 ``developerRolePaths``      —                                   role paths exempt from access-not-granted
                                                                  (``/developers/``)
 ``references``              —                                   ``[{"scope": "Stack/Path", "policy": "ref.json"}]``
+``escalationContext``       —                                   what templates cannot show: existing
+                                                                 unbounded roles, SCPs (docs/escalation.md)
 ``reportPath``              ``LEAST_PRIVILEGE_REPORT_PATH``      the full JSON report
                                                                  (``.lpc-reports/validation-report.json``)
 ==========================  ==================================  =============================================
@@ -111,6 +113,7 @@ class GateOptions:
     developer_role_paths: tuple[str, ...] = ("/developers/",)
     references: tuple[Reference, ...] = ()
     report_path: str = DEFAULT_REPORT_PATH
+    escalation_context: Mapping[str, Any] | None = None
     context: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @classmethod
@@ -158,6 +161,14 @@ class GateOptions:
             )
         if "references" in ctx:
             values["references"] = tuple(_references(ctx["references"], base))
+        escalation = ctx.get("escalationContext")
+        if escalation is not None:
+            if not isinstance(escalation, Mapping):
+                raise GateOptionsError(
+                    "least-privilege.escalationContext must be an object (existing unbounded roles, SCPs, ...; "
+                    "see docs/escalation.md)"
+                )
+            values["escalation_context"] = dict(escalation)
         report = env.get("LEAST_PRIVILEGE_REPORT_PATH", ctx.get("reportPath"))
         if report is not None:
             if not isinstance(report, str) or not report.strip():

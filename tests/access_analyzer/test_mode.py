@@ -40,7 +40,15 @@ def test_offline_mode(tmp_path: Path, env_credentials: None) -> None:
     backend, reason = select_backend(settings(tmp_path, mode="offline"))
     assert isinstance(backend.inner, OfflineBackend)
     assert reason.startswith("offline (embedded analyzer): mode 'offline' (cdk.json context least-privilege.mode)")
-    assert str(tmp_path / "cache") in reason
+    assert backend.cache is None and "not cached on disk" in reason
+
+
+def test_offline_answers_cached_on_disk_when_asked(tmp_path: Path, env_credentials: None) -> None:
+    from least_privilege_constructs.access_analyzer.settings import resolve_settings
+
+    s = resolve_settings({"mode": "offline", "cacheOffline": True, "cacheDir": str(tmp_path / "cache")})
+    backend, reason = select_backend(s)
+    assert backend.cache is not None and str(tmp_path / "cache") in reason
 
 
 def test_auto_without_credentials_goes_offline(tmp_path: Path, no_credentials: None) -> None:

@@ -37,3 +37,17 @@ def test_application_roles_live_under_the_application_path(sample_cdk_out: Path,
     roles = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
     assert len(roles) >= 3
     assert all(r["Properties"].get("Path") == "/app/" for r in roles)
+
+
+def test_workload_roles_are_linked_to_the_boundary_the_stackset_deploys(sample_cdk_out: Path) -> None:
+    """The workload account refers to the organization's boundary; the extraction links each role to the
+    policy the StackSet deploys, as deployed in the role's own account."""
+    from least_privilege_constructs.analysis.extract import extract_policies
+
+    extraction = extract_policies([sample_cdk_out])
+    workload = [p for p in extraction.roles if ":444444444444:" in p.arn]
+    assert len(workload) >= 5
+    for role in workload:
+        assert role.boundary is not None, role.label
+        text = json.dumps(role.boundary.document)
+        assert ":444444444444:" in text and "123456789012" not in text

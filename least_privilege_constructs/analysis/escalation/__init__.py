@@ -13,8 +13,7 @@ See docs/escalation.md.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from least_privilege_constructs._lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
     "find_escalations": "least_privilege_constructs.analysis.escalation.analysis",
@@ -29,14 +28,4 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module_name = _EXPORTS.get(name)
-    if module_name is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module_name), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

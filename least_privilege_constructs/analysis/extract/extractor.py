@@ -14,6 +14,7 @@ path); nothing raises for bad input.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Iterable, Sequence
@@ -693,11 +694,41 @@ class Extractor:
             self.result.principals.append(principal)
         return self._external[key]
 
+    def _in_account(self, policy: ExtractedPolicy, account: str) -> ExtractedPolicy:
+        """A StackSet-deployed policy as deployed in ``account``: the template was resolved for a stand-in
+        account, whose id is replaced by ``account`` in every string of the document (its ARNs)."""
+        stand_in = policy.account
+        if not stand_in or stand_in == account:
+            return policy
+        cache = self.__dict__.setdefault("_copies", {})
+        key = (policy.key, account)
+        if key not in cache:
+            def swap(value: Any) -> Any:
+                if isinstance(value, str):
+                    return value.replace(stand_in, account)
+                if isinstance(value, list):
+                    return [swap(v) for v in value]
+                if isinstance(value, dict):
+                    return {k: swap(v) for k, v in value.items()}
+                return value
+
+            cache[key] = dataclasses.replace(
+                policy, document=swap(policy.document), account=account,
+                policy_arn=swap(policy.policy_arn), attached_to=[], boundary_of=[],
+            )
+        return cache[key]  # type: ignore[no-any-return]
+
     def _link(self) -> None:
         managed_by_arn: dict[str, ExtractedPolicy] = {}
+        # a StackSet template deploys the same policy into every target account: it is found by its path and
+        # name ("policy/boundaries/x"), whatever the account the template was resolved for
+        stack_set_stacks = {t.stack for t in self.result.templates if t.kind == "stack-set"}
+        deployed_everywhere: dict[str, ExtractedPolicy] = {}
         for policy in self.result.policies:
             if policy.kind is PolicyKind.MANAGED and policy.policy_arn:
                 managed_by_arn.setdefault(policy.policy_arn, policy)
+                if policy.origin.stack in stack_set_stacks:
+                    deployed_everywhere.setdefault(_account_free(policy.policy_arn), policy)
         for pending in self._pending:
             principal, unit = pending.principal, pending.unit
             origin = self._origin(unit, pending.logical_id, ["Resources", pending.logical_id, "Properties"])
@@ -727,6 +758,8 @@ class Extractor:
                 else:
                     principal.boundary_arn = value
                     boundary = managed_by_arn.get(value)
+                    if boundary is None and _account_free(value) in deployed_everywhere:
+                        boundary = self._in_account(deployed_everywhere[_account_free(value)], unit.ctx.account)
                     if boundary is not None:
                         principal.boundary = boundary
                         boundary.boundary_of.append(principal.key)
@@ -745,6 +778,12 @@ class Extractor:
         for policy in self.result.policies:
             if policy.kind is PolicyKind.MANAGED and policy.boundary_of and not policy.attached_to:
                 policy.kind = PolicyKind.BOUNDARY
+
+
+def _account_free(arn: str) -> str:
+    """``arn:aws:iam::111:policy/p/n`` -> ``policy/p/n`` (the part that names the policy in any account)."""
+    parts = arn.split(":", 5)
+    return parts[5] if len(parts) == 6 and parts[2] == "iam" else arn
 
 
 def as_dict(value: Any) -> dict[str, Any]:

@@ -18,8 +18,7 @@ See docs/reasoning.md.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from least_privilege_constructs._lazy import lazy_exports
 
 _P = "least_privilege_constructs.analysis.reasoning."
 _EXPORTS: dict[str, str] = {
@@ -45,14 +44,4 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module_name = _EXPORTS.get(name)
-    if module_name is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module_name), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

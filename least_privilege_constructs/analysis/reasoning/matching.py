@@ -83,8 +83,12 @@ def glob_match_resolved(
     return _compiled(tokens_regex(tokens), ignore_case).fullmatch(value) is not None
 
 
+@lru_cache(maxsize=262_144)
 def action_matches(pattern: str, action: str) -> bool:
-    """IAM action pattern match (case-insensitive, ``*``/``?``; ``*`` alone matches everything)."""
+    """IAM action pattern match (case-insensitive, ``*``/``?``; ``*`` alone matches everything).
+
+    Cached: a pure function of two short strings from a small vocabulary (catalog actions and the patterns
+    of the policies at hand), asked again and again by the evaluator and the escalation analysis."""
     if pattern == "*":
         return True
     return glob_match(pattern, action, ignore_case=True, variables=False)

@@ -45,20 +45,10 @@ RESOURCE_TYPES = (
     "AWS::IAM::AssumeRolePolicyDocument",
     "AWS::DynamoDB::Table",
     "AWS::DynamoDB::Stream",
-    "AWS::ApiGateway::RestApi",
-    "AWS::CodeArtifact::Domain",
-    "AWS::Backup::BackupVault",
-    "AWS::CloudTrail::Dashboard",
-    "AWS::CloudTrail::EventDataStore",
-    "AWS::Lambda::Function",
-    "AWS::KMS::Key",
-    "AWS::SecretsManager::Secret",
-    "AWS::SQS::Queue",
-    "AWS::SNS::Topic",
-    "AWS::ECR::Repository",
-    "AWS::EFS::FileSystem",
 )
-"""``validatePolicyResourceType`` values (and the resource types CloudFormation policies attach to)."""
+"""Access Analyzer's ``validatePolicyResourceType`` values. ``validate_policy`` accepts any resource type
+string (resource policies of other services are validated as generic resource policies); only the role
+trust policy type changes which checks run."""
 
 
 @dataclass(frozen=True)
