@@ -5,5 +5,6 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 export AWS_EC2_METADATA_DISABLED=true
-.venv/bin/ruff check least_privilege_constructs sample_app tests benchmarks
+.venv/bin/ruff check least_privilege_constructs sample_app tests benchmarks scripts
+.venv/bin/mypy least_privilege_constructs
 exec .venv/bin/python -m pytest -n 2 --dist loadfile "$@"

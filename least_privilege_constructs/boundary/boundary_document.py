@@ -469,7 +469,7 @@ def build_boundary_document(spec: BoundarySpec) -> dict[str, Any]:
             }
         )
     statements.extend(dict(s) for s in spec.additional_statements)
-    sids = [s.get("Sid") for s in statements if s.get("Sid")]
+    sids = [str(s["Sid"]) for s in statements if s.get("Sid")]
     duplicates = sorted({s for s in sids if sids.count(s) > 1})
     if duplicates:
         raise ValueError(f"duplicate statement Sid(s) in the boundary: {', '.join(duplicates)}")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from least_privilege_constructs.cli.errors import CliError
 
@@ -60,13 +61,13 @@ def run(args: argparse.Namespace) -> int:
     if args.cdk_json and not cdk_json.is_file():
         raise CliError(f"{cdk_json}: no such file")
     context = load_context(cdk_json) if cdk_json.is_file() else {}
-    overrides: dict[str, object] = {}
+    overrides: dict[str, Any] = {}
     try:
         if args.treat_as_blocking is not None:
             overrides["treat_as_blocking"] = parse_blocking(args.treat_as_blocking)
         if args.no_escalation:
             overrides["escalation"] = False
-        options = GateOptions.resolve(context, base_dir=str(cdk_json.resolve().parent), **overrides)
+        options = GateOptions.resolve(context, env=None, base_dir=str(cdk_json.resolve().parent), **overrides)
         if args.ignore_finding:
             options = GateOptions(**{**options.__dict__,
                                      "ignore_findings": (*options.ignore_findings, *split_list(args.ignore_finding))})
