@@ -102,12 +102,14 @@ class DeveloperTrust:
     @classmethod
     def saml(cls, provider_arn: str) -> DeveloperTrust:
         """A SAML 2.0 federation provider (console sign-in audience pinned)."""
+        if ":saml-provider/" not in provider_arn:
+            raise LeastPrivilegeError(
+                "LPC-DEVROLE-012", "DeveloperTrust.saml", f"not a SAML provider ARN: {provider_arn!r}"
+            )
+        conditions = {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}
         return cls(
             "saml",
-            lambda: iam.SamlPrincipal(
-                iam.SamlProvider.from_saml_provider_arn(_scope_holder(), "Saml", provider_arn),
-                {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}},
-            ),
+            lambda: iam.FederatedPrincipal(provider_arn, conditions, "sts:AssumeRoleWithSAML"),
             {},
             "sts:AssumeRoleWithSAML",
         )
@@ -145,13 +147,6 @@ class DeveloperTrust:
             }
         }
         return cls("identity-center", lambda: iam.AccountPrincipal(account_id), conditions)
-
-
-_SCOPE: list[Construct] = []
-
-
-def _scope_holder() -> Construct:
-    return _SCOPE[-1]
 
 
 class DeveloperRole(iam.Role):
@@ -248,11 +243,7 @@ class DeveloperRole(iam.Role):
                 "(cdk bootstrap --custom-permissions-boundary): the deploy role passes the cfn-exec role, which "
                 "has AdministratorAccess by default (B11)",
             )
-        _SCOPE.append(scope)
-        try:
-            principal = trust.principal()
-        finally:
-            _SCOPE.pop()
+        principal = trust.principal()
         super().__init__(
             scope,
             construct_id,
@@ -263,9 +254,6 @@ class DeveloperRole(iam.Role):
             max_session_duration=max_session_duration or Duration.hours(1),
             description=description or f"Developer role: authors bounded application roles under {app_path}",
         )
-        if trust.assume_action != "sts:AssumeRole":
-            # federated principals use their own assume action; CDK picks it from the principal
-            pass
         self.boundary = boundary
         self.application_path = app_path
         passable = list(passable_to_services if passable_to_services is not None else boundary.spec.passable_to_services)

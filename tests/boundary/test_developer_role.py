@@ -148,3 +148,18 @@ def test_bad_input_names_the_construct(kwargs: dict[str, Any], code: str) -> Non
 def test_bad_trust_is_refused(factory: Any) -> None:
     with pytest.raises(LeastPrivilegeError):
         factory()
+
+
+def test_two_saml_developer_roles_in_one_stack() -> None:
+    app = App(builtin_cloud_formation_validation=False)
+    stack = Stack(app, "S")
+    boundary = PermissionsBoundaryPolicy(stack, "B", allowed_services=["s3"])
+    provider = "arn:aws:iam::111122223333:saml-provider/corp-idp"
+    for name in ("TeamA", "TeamB"):
+        DeveloperRole(stack, name, boundary=boundary, trust=DeveloperTrust.saml(provider))
+    roles = [r for r in Template.from_stack(stack).to_json()["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+    for role in roles:
+        (stmt,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert stmt["Action"] == "sts:AssumeRoleWithSAML"
+        assert stmt["Principal"] == {"Federated": provider}
+        assert stmt["Condition"] == {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}
