@@ -20,6 +20,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from least_privilege_constructs.analysis.extract.assembly import tree_logical_paths
+
 PRINCIPAL_TYPES = ("AWS::IAM::Role", "AWS::IAM::User")
 
 
@@ -113,22 +115,7 @@ class ConstructIndex:
                     tree = json.load(fh).get("tree") or {}
             except (OSError, ValueError):
                 tree = {}
-            stack_paths = set(stack_of_template.values())
-            stack = [""]
-
-            def walk(node: dict[str, Any], current_stack: str) -> None:
-                path = node.get("path") or ""
-                if path in stack_paths:
-                    current_stack = path
-                attrs = node.get("attributes") or {}
-                logical_id = attrs.get("aws:cdk:cloudformation:logicalId")
-                if isinstance(logical_id, str) and current_stack:
-                    by_logical_id.setdefault((current_stack, logical_id), path)
-                for child in (node.get("children") or {}).values():
-                    if isinstance(child, dict):
-                        walk(child, current_stack)
-
-            walk(tree, stack[0])
+            by_logical_id = tree_logical_paths(tree, set(stack_of_template.values()))
         return cls(stack_of_template, by_logical_id)
 
     def construct_path(self, template_path: str, logical_id: str) -> str | None:

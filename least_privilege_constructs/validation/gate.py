@@ -195,7 +195,6 @@ def run_gate(
     say(f"least-privilege: backend {backend.name}: {backend_reason}")
 
     extraction = extract_policies([cdk_out])
-    paths = _PathResolver(cdk_out)
     report = GateReport(
         cdk_out=cdk_out,
         backend=backend.name,
@@ -234,7 +233,7 @@ def run_gate(
                 continue
             identity = extraction.all_identity_policies(principal)
             boundary = principal.boundary
-            references = _reference_for(paths.of(principal), options.references)
+            references = _reference_for(principal.construct_path, options.references)
             for policy in identity:
                 maximum = _boundary_maximum(boundary.document) if boundary is not None else None
                 if maximum is not None:
@@ -340,7 +339,7 @@ def run_gate(
     for finding in raw:
         (report.ignored if is_ignored(finding, options.ignore_findings) else findings).append(finding)
 
-    findings = _fill_construct_paths(_drop_public_duplicates(findings), cdk_out)
+    findings = _drop_public_duplicates(findings)
     report.findings = sort_findings(findings)
     for finding in report.findings:
         summary = report.summaries.get(_summary_of(finding))
@@ -353,27 +352,6 @@ def run_gate(
     report.cache_hits = int(getattr(stats, "hits", 0) or 0)
     report.seconds = time.perf_counter() - started
     return report
-
-
-class _PathResolver:
-    """Construct paths of principals, from the template metadata or else the assembly's tree."""
-
-    def __init__(self, cdk_out: str) -> None:
-        self.cdk_out = cdk_out
-        self._index: Any = None
-
-    def of(self, principal: Any) -> str | None:
-        if principal.construct_path:
-            return str(principal.construct_path)
-        if not (principal.source and principal.logical_id):
-            return None
-        if self._index is None:
-            from least_privilege_constructs.analysis.boundary_verification import ConstructIndex
-
-            self._index = ConstructIndex.load(self.cdk_out)
-        source = principal.source if os.path.isabs(principal.source) else os.path.join(self.cdk_out, principal.source)
-        path = self._index.construct_path(source, principal.logical_id)
-        return str(path) if path else None
 
 
 def _drop_public_duplicates(findings: list[Finding]) -> list[Finding]:
@@ -394,27 +372,6 @@ def _origin_key(origin: PolicyOrigin | None) -> tuple[Any, ...]:
     if origin is None:
         return ()
     return (origin.source, origin.stack, origin.logical_id, origin.json_path)
-
-
-def _fill_construct_paths(findings: list[Finding], cdk_out: str) -> list[Finding]:
-    """Construct paths from the assembly's tree when the templates carry no ``aws:cdk:path`` metadata."""
-    from dataclasses import replace
-
-    from least_privilege_constructs.analysis.boundary_verification import ConstructIndex
-
-    if all(f.origin is None or f.origin.construct_path for f in findings):
-        return findings
-    index = ConstructIndex.load(cdk_out)
-    out: list[Finding] = []
-    for f in findings:
-        origin = f.origin
-        if origin is not None and not origin.construct_path and origin.logical_id and origin.source:
-            source = origin.source if os.path.isabs(origin.source) else os.path.join(cdk_out, origin.source)
-            path = index.construct_path(source, origin.logical_id)
-            if path:
-                f = replace(f, origin=replace(origin, construct_path=path))
-        out.append(f)
-    return out
 
 
 def _check_name(kind: str) -> str:

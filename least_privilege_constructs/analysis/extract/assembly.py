@@ -63,6 +63,37 @@ def _env(environment: Any) -> tuple[str | None, str | None]:
     return (None if account.startswith("unknown") else account), (None if region.startswith("unknown") else region)
 
 
+def tree_logical_paths(tree: Any, stack_paths: set[str]) -> dict[tuple[str, str], str]:
+    """(stack construct path, logical id) -> construct path, from a ``tree.json``'s ``tree`` node.
+
+    The tree records each L1's logical id even when the templates and the manifest carry no path metadata
+    (an app synthesized by ``app.synth()`` outside the CDK CLI). Resources are attributed to the nearest
+    enclosing stack of ``stack_paths``."""
+    out: dict[tuple[str, str], str] = {}
+    todo: list[tuple[Any, str]] = [(tree, "")]
+    while todo:
+        node, stack = todo.pop()
+        if not isinstance(node, dict):
+            continue
+        path = node.get("path") or ""
+        if path in stack_paths:
+            stack = path
+        logical_id = as_dict(node.get("attributes")).get("aws:cdk:cloudformation:logicalId")
+        if isinstance(logical_id, str) and stack:
+            out.setdefault((stack, logical_id), path)
+        todo.extend((child, stack) for child in as_dict(node.get("children")).values())
+    return out
+
+
+def _tree_file(directory: Path, artifacts: dict[str, Any]) -> Path | None:
+    for artifact in artifacts.values():
+        if isinstance(artifact, dict) and artifact.get("type") == "cdk:tree":
+            name = as_dict(artifact.get("properties")).get("file")
+            if isinstance(name, str):
+                return directory / name
+    return None
+
+
 def read_manifest(directory: Path) -> tuple[list[StackArtifact], list[Path], list[str]]:
     """Stack artifacts, nested assembly directories and problems (messages) of one assembly."""
     manifest_path = directory / "manifest.json"
@@ -106,6 +137,17 @@ def read_manifest(directory: Path) -> tuple[list[StackArtifact], list[Path], lis
                 nested.append(directory / sub)
             else:
                 problems.append(f"{manifest_path}: artifacts.{artifact_id}.properties.directoryName is missing")
+    # no path metadata in the manifest: the construct tree still knows every L1's logical id
+    bare = [s for s in stacks if not s.construct_paths]
+    tree_file = _tree_file(directory, manifest.get("artifacts") or {}) if bare else None
+    if tree_file is not None and tree_file.is_file():
+        try:
+            tree = json.loads(tree_file.read_text(encoding="utf-8")).get("tree")
+        except (OSError, ValueError, AttributeError):
+            tree = None  # an unreadable tree only costs construct paths, never a policy
+        by_stack = tree_logical_paths(tree, {s.display_name for s in bare}) if tree else {}
+        for stack in bare:
+            stack.construct_paths.update((lid, p) for (sp, lid), p in by_stack.items() if sp == stack.display_name)
     return stacks, nested, problems
 
 
