@@ -87,8 +87,8 @@ class LeastPrivilegeValidation:
         self._quiet = quiet
         self._backend = backend
         self.last_report: Any = None
-        # validate the settings now, so a bad cdk.json fails at construction with its key named
-        self._options()
+        # resolved once, now: a bad cdk.json fails at construction with its key named
+        self.options = self._options()
 
     @property
     def name(self) -> str:
@@ -135,7 +135,7 @@ class LeastPrivilegeValidation:
             plugin_version=__version__,
             metadata={
                 "backend": report.backend,
-                "report": os.path.abspath(self._options().report_path),
+                "report": os.path.abspath(self.options.report_path),
             },
         )
 
@@ -144,7 +144,7 @@ class LeastPrivilegeValidation:
         from least_privilege_constructs.access_analyzer import resolve_settings
         from least_privilege_constructs.validation.gate import run_gate
 
-        options = self._options()
+        options = self.options
         if self._backend is not None:
             report = run_gate(cdk_out, options, backend=self._backend, backend_reason="given to the plugin",
                               escalation_context=self._escalation_context)

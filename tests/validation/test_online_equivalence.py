@@ -77,7 +77,7 @@ def assembly(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, GateOption
     app, plugin = build_planted_app(str(base / "cdk.out"), base)
     with pytest.raises(RuntimeError):
         app.synth()
-    return base / "cdk.out", plugin._options()
+    return base / "cdk.out", plugin.options
 
 
 def test_stubbed_access_analyzer_gives_the_offline_report(assembly: tuple[Path, GateOptions]) -> None:
