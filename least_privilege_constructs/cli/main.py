@@ -11,8 +11,9 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
+from least_privilege_constructs.analysis.catalog import CatalogError
 from least_privilege_constructs.cli.errors import CliError, UsageError
 
 EXIT_CLEAN = 0
@@ -27,6 +28,20 @@ class ArgumentParser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}\n{self.format_usage().strip()}")
 
 
+class _VersionAction(argparse._VersionAction):
+    """``--version``: the package version and the IAM catalog snapshot that answers (read only when asked)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: Any, values: Any, option_string: Any = None) -> None:
+        from least_privilege_constructs.analysis.catalog import get_catalog
+
+        try:
+            catalog = get_catalog().describe()
+        except (CatalogError, OSError, ValueError, KeyError) as exc:
+            catalog = f"unreadable ({exc})"
+        self.version = f"{self.version} (IAM catalog: {catalog})"
+        super().__call__(parser, namespace, values, option_string)
+
+
 def build_parser(argv: Sequence[str] | None = None) -> ArgumentParser:
     """The ``lpc`` parser. Given ``argv`` whose first argument is a known command, only that command's
     module is imported (fast start); otherwise every command is registered (for ``--help``)."""
@@ -39,7 +54,7 @@ def build_parser(argv: Sequence[str] | None = None) -> ArgumentParser:
                     "templates (offline; no aws_cdk needed).",
         epilog="Exit codes: 0 no blocking findings, 2 blocking findings, 1 usage or internal error.",
     )
-    parser.add_argument("--version", action="version", version=f"lpc {__version__}")
+    parser.add_argument("--version", action=_VersionAction, version=f"lpc {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
     subparsers.required = True
     first = next((a for a in argv or () if not a.startswith("-")), None)
@@ -59,6 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_ERROR
     except CliError as exc:
+        print(f"lpc: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except CatalogError as exc:  # LPC_IAM_CATALOG names a snapshot that cannot be read
         print(f"lpc: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except SystemExit as exc:  # --help / --version

@@ -17,10 +17,16 @@ POSITIVE = [
         ["Statement", 0, "Action"],
     ),
     (
-        "retired-service",
-        allow(action="codestar:List*"),
-        "RETIRED_SERVICE_IN_ACTION",
-        ["Statement", 0, "Action"],
+        "arn-of-unknown-service",
+        allow(resource="arn:aws:s4:us-east-1:123456789012:bucket/b"),
+        "INVALID_SERVICE",
+        ["Statement", 0, "Resource"],
+    ),
+    (
+        "arn-of-discontinued-service",
+        allow(resource="arn:aws:codestar:us-east-1:123456789012:project/p"),
+        "INVALID_SERVICE",
+        ["Statement", 0, "Resource"],
     ),
     ("wildcard-service", allow(action="s3*:Get*"), "WILDCARD_IN_SERVICE_NAME", ["Statement", 0, "Action"]),
     ("arn-prefix", allow(resource="aws:s3:::bucket"), "INVALID_ARN_PREFIX", ["Statement", 0, "Resource"]),
@@ -86,6 +92,15 @@ NEGATIVE = [
         allow(action="sqs:SendMessage", resource="arn:aws-us-gov:sqs:us-gov-west-1:123456789012:q"),
     ),
     ("not-resource", {"Effect": "Deny", "Action": "s3:*", "NotResource": "arn:aws:s3:::b/*"}),
+    # Access Analyzer accepts actions of discontinued services and of actions the service reference dropped
+    # recently (data/retired_services.json, data/removed_actions.json): they grant nothing
+    ("discontinued-service-action", allow(action="codestar:List*")),
+    ("discontinued-service-action-exact", allow(action="deeplens:ListDevices")),
+    ("recently-removed-action", allow(action="route53-recovery-control-config:DescribeRoutingControlByName")),
+    # an ARN service namespace that is not an action prefix but is one of the catalog's ARN formats
+    ("arn-namespace-not-a-prefix", allow(action="execute-api:Invoke", resource="arn:aws:execute-api:*:*:*")),
+    # an empty resource part after a wildcard field: the wildcard may stand for the rest of the ARN
+    ("empty-resource-after-wildcard", allow(action="organizations:Describe*", resource="arn:aws:organizations::*:")),
 ]
 
 
@@ -104,3 +119,14 @@ def test_valid_actions_and_arns_pass(validate, st):
 def test_suggestion_in_message(validate):
     [finding] = validate(policy(allow(action="s3:GetObjekt")))
     assert "s3:GetObject" in finding.message
+
+
+def test_discontinued_service_arn_message_names_the_retirement(validate):
+    [finding] = validate(policy(allow(resource="arn:aws:codestar:us-east-1:123456789012:project/p")))
+    assert finding.issue_code == "INVALID_SERVICE"
+    assert "CodeStar" in finding.message and "discontinued" in finding.message
+
+
+def test_removed_action_pattern_is_accepted_but_a_typo_is_not(validate):
+    assert validate(policy(allow(action="securityagent:BatchGet*"))) == []
+    assert codes_of(validate(policy(allow(action="securityagent:Fly*")))) == {"INVALID_ACTION"}

@@ -392,11 +392,59 @@ def test_tag_condition_with_wildcard_actions(validate, actions, flagged):
     assert ("ALLOW_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE" in codes) is flagged
 
 
-def test_string_not_like_on_arn_key_is_not_the_string_like_warning(validate):
-    st = allow(Condition={"StringNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/admin*"}})
+@pytest.mark.parametrize(
+    ("operator", "instead"),
+    [
+        ("StringLike", "ArnLike"),
+        ("StringNotLike", "ArnNotLike"),
+        ("StringLikeIfExists", "ArnLike"),
+        ("StringNotLikeIfExists", "ArnNotLike"),
+        ("ForAnyValue:StringLike", "ArnLike"),
+        ("stringlike", "ArnLike"),
+        ("STRINGNOTLIKEIFEXISTS", "ArnNotLike"),
+    ],
+)
+def test_every_string_like_form_on_an_arn_key_is_the_string_like_warning(validate, operator, instead):
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html
+    # #access-analyzer-reference-policy-checks-security-warning-string-like-operator-with-arn-condition-keys
+    st = allow(Condition={operator: {"aws:PrincipalArn": "arn:aws:iam::*:role/admin*"}})
+    findings = [f for f in validate(policy(st)) if f.issue_code == "STRING_LIKE_OPERATOR_WITH_ARN_CONDITION_KEYS"]
+    assert len(findings) == 1 and instead in findings[0].message
+    assert findings[0].locations == [["Statement", 0, "Condition", operator, None]]  # the key itself
+
+
+def test_string_equals_on_an_arn_key_is_not_the_string_like_warning(validate):
+    st = allow(Condition={"StringEquals": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/admin"}})
     assert validate(policy(st)) == []
 
 
 def test_condition_keys_of_retired_services_are_not_invalid_services(validate):
     st = allow(action="deepracer:ListModels", Condition={"StringEquals": {"deepracer:UserToken": "x"}})
-    assert codes_of(validate(policy(st))) == {"RETIRED_SERVICE_IN_ACTION"}
+    assert validate(policy(st)) == []
+
+
+@pytest.mark.parametrize("operator", ["StringEquals", "StringLikeIfExists", "ArnEquals", "StringNotEquals"])
+def test_unqualified_operator_on_a_multivalued_service_key_is_missing_qualifier(validate, operator):
+    # a service key the Service Authorization Reference types ArrayOf* needs a set qualifier, like a global one:
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
+    from least_privilege_constructs.analysis.catalog import get_catalog
+
+    cat = get_catalog()
+    key = next(
+        rec["key"]
+        for svc in ("organizations", "ec2", "s3", "kms")
+        for rec in cat.condition_keys_of(svc).values()
+        if str(rec.get("type", "")).startswith("ArrayOf") and "${" not in rec["key"]
+    )
+    st = allow(Condition={operator: {key: "x"}})
+    findings = validate(policy(st))
+    assert ["Statement", 0, "Condition", operator, None] in paths_of(findings, "MISSING_QUALIFIER")
+    qualified = allow(Condition={f"ForAnyValue:{operator}": {key: "x"}})
+    assert "MISSING_QUALIFIER" not in codes_of(validate(policy(qualified)))
+
+
+def test_documented_organization_key_is_a_valid_global_key(validate):
+    st = allow(Condition={"StringEquals": {"aws:PrincipalOrgMasterAccountId": "${aws:PrincipalAccount}"}})
+    assert "INVALID_GLOBAL_CONDITION_KEY" not in codes_of(validate(policy(st)))
+    typo = allow(Condition={"StringEquals": {"aws:PrincipalOrgMasterAcountId": "1"}})
+    assert "INVALID_GLOBAL_CONDITION_KEY" in codes_of(validate(policy(typo)))

@@ -62,6 +62,15 @@ PASS_ROLE = [
         [[*S, "Action"], [*S, "Resource"]],
     ),
     (
+        "negated-guard",
+        allow(
+            action="iam:PassRole",
+            Condition={"StringNotEquals": {"iam:PassedToService": "lambda.amazonaws.com"}},
+        ),
+        "PASS_ROLE_WITH_STAR_IN_RESOURCE",
+        [[*S, "Action"], [*S, "Resource"]],
+    ),
+    (
         "slr-star",
         allow(action="iam:CreateServiceLinkedRole"),
         "CREATE_SLR_WITH_STAR_IN_RESOURCE",
@@ -99,6 +108,13 @@ def test_pass_role_and_slr(validate, st, code, paths):
         allow(
             action="iam:PassRole", Condition={"ArnLike": {"iam:AssociatedResourceArn": "arn:aws:ec2:*:*:*"}}
         ),
+        allow(
+            action="iam:PassRole",
+            Condition={"ForAnyValue:StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+        ),
+        allow(
+            action="iam:PassRole", Condition={"stringlike": {"IAM:PassedToService": "ec2.amazonaws.com"}}
+        ),
         allow(action="iam:PassRole", resource="arn:aws:iam::123456789012:role/app-*"),
         allow(
             action="iam:CreateServiceLinkedRole",
@@ -110,6 +126,8 @@ def test_pass_role_and_slr(validate, st, code, paths):
     ids=[
         "passed-to-service",
         "associated-resource",
+        "qualified-guard",
+        "case-variant-guard",
         "named-roles",
         "slr-service-name",
         "deny",

@@ -137,10 +137,12 @@ def operators(ctx: Context) -> None:
             FindingType.ERROR,
             family=FAMILY,
             title="Invalid service",
-            short="The service prefix of the condition key does not exist.",
+            short="The service of a condition key or of a resource ARN does not exist.",
             long="The part before the colon must be a service prefix of the Service Authorization "
             "Reference, aws, or an identity provider (for example token.actions.githubusercontent.com). "
-            "Prefixes of discontinued services are left to RETIRED_SERVICE_IN_ACTION.",
+            "Condition keys of discontinued services (data/retired_services.json) are not reported, like "
+            "their actions. A resource ARN whose service namespace is neither a service prefix nor the "
+            "namespace of any ARN format of the catalog is reported too (the resources family).",
         ),
         code(
             "INVALID_SERVICE_CONDITION_KEY",
@@ -196,7 +198,7 @@ def condition_keys(ctx: Context) -> None:
             continue
         if not ctx.catalog.service_exists(prefix):
             if prefix in retired_services():
-                continue  # the statement's actions of the discontinued service get RETIRED_SERVICE_IN_ACTION
+                continue  # a discontinued service: Access Analyzer accepts its actions, and so its keys
             ctx.emit(
                 "INVALID_SERVICE",
                 f"The service {prefix} does not exist. Use a valid service name.",
@@ -254,6 +256,11 @@ _COMPATIBLE: dict[str, set[str]] = {
 }
 
 
+_STRING_LIKE = {"StringLike": "ArnLike", "StringNotLike": "ArnNotLike"}
+"""The string operators that match wildcards, and the ARN operator to use instead (parse_operator has already
+folded case, IfExists and the set qualifier away)."""
+
+
 def _key_type(ctx: Context, key: str) -> KeyInfo | None:
     if _is_oidc_or_saml_key(ctx, key) and not key.lower().startswith("aws:"):
         return None
@@ -275,9 +282,13 @@ def _key_type(ctx: Context, key: str) -> KeyInfo | None:
             FindingType.SECURITY_WARNING,
             family=FAMILY,
             title="String like operator with ARN condition keys",
-            short="StringLike on an ARN-typed key.",
+            short="StringLike or StringNotLike on an ARN-typed key.",
             long="StringLike matches * across ARN fields (a wildcard in the resource part can match a "
-            "different account or service); ArnLike matches field by field. Use ArnLike for ARN keys.",
+            "different account or service); ArnLike matches field by field. Use ArnLike (ArnNotLike) for ARN "
+            "keys. Every form of the two string-like operators counts: IfExists, ForAnyValue:/ForAllValues: "
+            "and any capitalization (operator names are case-insensitive). "
+            "https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html"
+            "#access-analyzer-reference-policy-checks-security-warning-string-like-operator-with-arn-condition-keys",
         ),
     ],
 )
@@ -290,11 +301,11 @@ def operator_key_types(ctx: Context) -> None:
             continue
         ktype = info.scalar_type
         family = op.family or ""
-        if ktype == "ARN" and op.base == "StringLike":
+        if ktype == "ARN" and op.base in _STRING_LIKE:
             ctx.emit(
                 "STRING_LIKE_OPERATOR_WITH_ARN_CONDITION_KEYS",
                 f"The {op.base} operator is used with the ARN condition key {e.key}. We recommend that you "
-                f"use the ArnLike operator instead.",
+                f"use the {_STRING_LIKE[op.base]} operator instead.",
                 [e.key_path],
                 key=e.key,
                 operator=e.operator,
@@ -547,8 +558,12 @@ def wildcards(ctx: Context) -> None:
             family=FAMILY,
             title="Missing qualifier",
             short="A multivalued key is compared without ForAllValues/ForAnyValue.",
-            long="Multivalued (ArrayOf*) keys such as aws:TagKeys or aws:CalledVia need a set operator "
-            "qualifier to compare their values.",
+            long="Multivalued keys need a set operator qualifier to compare their values: the global keys "
+            "documented as multivalued (aws:TagKeys, aws:CalledVia...) and every service key the Service "
+            "Authorization Reference types ArrayOf* (ArrayOfString, ArrayOfARN...), whatever the operator "
+            "family or IfExists suffix (Null, which tests presence only, excepted). "
+            "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
+            "reference_policies_condition-single-vs-multi-valued-context-keys.html",
         ),
     ],
 )
@@ -567,7 +582,7 @@ def qualifiers(ctx: Context) -> None:
                 [[*e.operator_path[:-1], None]],
                 key=e.key,
             )
-        elif op.qualifier is None and info.multivalued and info.is_global:
+        elif op.qualifier is None and info.multivalued:
             ctx.emit(
                 "MISSING_QUALIFIER",
                 f"The request context key {e.key} has multiple values. Use the ForAllValues or ForAnyValue "

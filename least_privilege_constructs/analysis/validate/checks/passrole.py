@@ -84,7 +84,16 @@ def _specs(target: _Target) -> list:
 
 
 def _guarded(st: Statement, keys: tuple[str, ...]) -> bool:
-    """A positive, non-IfExists condition on a guard key whose values do not start with a wildcard."""
+    """A positive, non-IfExists condition on a guard key, with values that do not start with a wildcard.
+
+    Access Analyzer's recommendation is to "add the iam:PassedToService condition key to your statement"
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html
+    #access-analyzer-reference-policy-checks-security-warning-pass-role-with-star-in-resource). An
+    ``...IfExists`` form is also true when the key is absent, so it is not a restriction the check can
+    rely on: Access Analyzer reports ``StringEqualsIfExists`` on iam:PassedToService (two AWS managed
+    policies of the corpus's dev half), and so does this check. Negated operators (every service but
+    one) and ``Null`` restrict nothing useful either. The set qualifiers do not matter for this single-
+    valued key (operator case is folded by parse_operator)."""
     for e in st.conditions():
         if e.key.lower() not in keys:
             continue

@@ -7,6 +7,7 @@ import re
 
 from least_privilege_constructs.analysis.catalog import Catalog
 from least_privilege_constructs.analysis.findings import FindingType
+from least_privilege_constructs.analysis.validate.checks.actions import retired_services
 from least_privilege_constructs.analysis.validate.registry import Context, check, code
 
 FAMILY = "resources"
@@ -36,6 +37,24 @@ def _service_arn_shapes(catalog: Catalog, service: str) -> tuple[tuple[str, str,
                 continue
             out.append((parts[3], parts[4], _glob(parts[5])))
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=4)
+def arn_namespaces(catalog: Catalog) -> frozenset[str]:
+    """Every service namespace that appears in an ARN format of the catalog (some differ from the action
+    prefix: ``arn:aws:execute-api``, ``arn:aws:s3-object-lambda`` ...), read once, on first need."""
+    out: set[str] = set()
+    for service in catalog.services:
+        for rt in catalog.resource_types_of(service).values():
+            for pattern in rt.arn_patterns:
+                parts = pattern.split(":", 3)
+                if len(parts) > 2 and parts[2] and "${" not in parts[2]:
+                    out.add(parts[2].lower())
+    return frozenset(out)
+
+
+def _known_service(cat: Catalog, service: str) -> bool:
+    return cat.service_exists(service) or service.lower() in arn_namespaces(cat)
 
 
 @check(
@@ -123,7 +142,11 @@ def _service_arn_shapes(catalog: Catalog, service: str) -> tuple[tuple[str, str,
             short="The resource part of the ARN is empty.",
             long="The part after the account names the resource and cannot be empty. Access Analyzer does "
             "not match resource parts against the Service Authorization Reference ARN formats (AWS managed "
-            "policies with resource parts no documented format matches pass), so neither does this check.",
+            "policies with resource parts no documented format matches pass), so neither does this check. "
+            "An ARN with a wildcard in any earlier field (arn:aws:organizations::*:) is not reported: IAM "
+            "matches a Resource value as a whole string, so the wildcard can stand for the separators and "
+            "the resource too (https://docs.aws.amazon.com/IAM/latest/UserGuide/"
+            "reference_policies_elements_resource.html#reference_policies_elements_resource_wildcards).",
         ),
     ],
 )
@@ -191,7 +214,26 @@ def _check_arn(ctx: Context, cat: Catalog, arn: str, path: list) -> None:
             [path],
         )
         return
-    if _has_wild(service) or "${" in service or not cat.service_exists(service):
+    if _has_wild(service) or "${" in service:
+        return
+    if not _known_service(cat, service):
+        # Access Analyzer's "Invalid service" check covers resource ARNs as well as condition keys:
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html
+        # #access-analyzer-reference-policy-checks-error-invalid-service
+        retired = retired_services().get(service.lower())
+        ctx.emit(
+            "INVALID_SERVICE",
+            f"The service {service} does not exist. Use a valid service name."
+            + (
+                f" ({retired['name']} was discontinued, {retired['retired']}: the ARN matches nothing.)"
+                if retired
+                else ""
+            ),
+            [path],
+            service=service,
+        )
+        return
+    if not cat.service_exists(service):
         return
     shapes = _service_arn_shapes(cat, service)
     if not shapes:
@@ -213,7 +255,7 @@ def _check_arn(ctx: Context, cat: Catalog, arn: str, path: list) -> None:
     if not region and all(r != "" for r, _, _ in shapes):
         ctx.emit("MISSING_ARN_REGION", f"Add a Region to the {service} resource ARN.", [path])
         return
-    if not resource.strip():
+    if not resource.strip() and not any(_has_wild(f) for f in (partition, service, region, account)):
         ctx.emit(
             "INVALID_ARN_RESOURCE",
             f"Resource ARN {arn} does not match the expected ARN format. Update the resource portion of the ARN.",
