@@ -299,8 +299,27 @@ class Extractor:
                               f"{source}: Resources.{key}: Fn::ForEach is not expanded offline; the resources it "
                               "creates are not analysed", PolicyOrigin(source=source, stack=stack,
                                                                        json_path=f"Resources.{key}"))
-        ctx = StackContext(template, stack_name=stack_name, account=account, region=region, parameters=parameters,
-                           assembly=self.assembly)
+        for key, resource in (resources or {}).items():
+            if str(key).startswith("Fn::ForEach") or not isinstance(resource, dict):
+                continue
+            if resource_type(resource) is None:
+                rtype_value = resource.get("Type")
+                what = "missing" if rtype_value is None else f"a {_json_kind(rtype_value)}"
+                hint = (" (a Rain module reference: run `rain pkg` and analyse the packaged template)"
+                        if isinstance(rtype_value, dict) else "")
+                self._finding("UNSUPPORTED_TEMPLATE_CONSTRUCT",
+                              f"{source}: Resources.{key}.Type is {what}, expected a resource type string"
+                              f"{hint}; the resource is not analysed",
+                              PolicyOrigin(source=source, stack=stack,
+                                           json_path=_joined(json_prefix, f"Resources.{key}.Type")))
+        try:
+            ctx = StackContext(template, stack_name=stack_name, account=account, region=region,
+                               parameters=parameters, assembly=self.assembly)
+        except Exception as exc:  # fail closed: an unreadable template is a finding, never a crash
+            self._finding("UNSUPPORTED_TEMPLATE_CONSTRUCT",
+                          f"{source}: the template cannot be read ({type(exc).__name__}: {exc}); its policies are "
+                          "not analysed", origin)
+            return None
         unit = _Unit(ctx, source, stack, kind, base_dir, assets, json_prefix, (*ancestry, source))
         self.units.append(unit)
         self.result.templates.append(TemplateInfo(source=source, stack=stack, kind=kind, parent=parent,
@@ -467,10 +486,10 @@ class Extractor:
         additions: list[tuple[_Unit, str, dict[str, Any]]] = []
         for unit in self.units:
             for logical_id, resource in unit.ctx.resources.items():
-                if isinstance(resource, dict) and resource.get("Type") in _PRINCIPAL_TYPES:
+                if isinstance(resource, dict) and resource_type(resource) in _PRINCIPAL_TYPES:
                     self._guarded(unit, logical_id, lambda u=unit, lid=logical_id, r=resource:
                                   self._add_principal(u, lid, r))
-                elif isinstance(resource, dict) and resource.get("Type") == "AWS::IAM::UserToGroupAddition":
+                elif isinstance(resource, dict) and resource_type(resource) == "AWS::IAM::UserToGroupAddition":
                     additions.append((unit, logical_id, resource))
         for unit in self.units:
             for logical_id, resource in unit.ctx.resources.items():
@@ -480,6 +499,8 @@ class Extractor:
                     self._finding("INVALID_TEMPLATE", f"{logical_id}: the resource is not an object",
                                   self._origin(unit, None, ["Resources", logical_id]))
                     continue
+                if resource_type(resource) is None:
+                    continue  # reported when the template was added
                 self._guarded(unit, logical_id, lambda u=unit, lid=logical_id, r=resource:
                               self._add_policies(u, lid, r))
         self._link()
@@ -545,7 +566,7 @@ class Extractor:
     def _add_principal(self, unit: _Unit, logical_id: str, resource: dict[str, Any]) -> None:
         if not self._exists(unit, logical_id):
             return
-        kind = _PRINCIPAL_TYPES[resource["Type"]]
+        kind = _PRINCIPAL_TYPES[str(resource_type(resource))]
         props = as_dict(resource.get("Properties"))
         problems: list[str] = []
         try:
@@ -784,6 +805,22 @@ def _account_free(arn: str) -> str:
     """``arn:aws:iam::111:policy/p/n`` -> ``policy/p/n`` (the part that names the policy in any account)."""
     parts = arn.split(":", 5)
     return parts[5] if len(parts) == 6 and parts[2] == "iam" else arn
+
+
+def resource_type(resource: dict[str, Any]) -> str | None:
+    """A resource's ``Type`` when it is a string (a Rain module's mapping, a list or a number is not a
+    resource type and is reported once as UNSUPPORTED_TEMPLATE_CONSTRUCT)."""
+    rtype = resource.get("Type")
+    return rtype if isinstance(rtype, str) else None
+
+
+def _json_kind(value: Any) -> str:
+    return {dict: "mapping", list: "list", str: "string", bool: "boolean", int: "number",
+            float: "number"}.get(type(value), type(value).__name__)
+
+
+def _joined(prefix: str, path: str) -> str:
+    return f"{prefix} > {path}" if prefix else path
 
 
 def as_dict(value: Any) -> dict[str, Any]:
