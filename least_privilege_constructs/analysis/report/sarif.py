@@ -24,7 +24,13 @@ from least_privilege_constructs.analysis.findings import (
     blocks,
     sort_findings,
 )
-from least_privilege_constructs.analysis.report.grouping import TOOL_NAME, TOOL_URI, rule_name, rule_title
+from least_privilege_constructs.analysis.report.grouping import (
+    TOOL_NAME,
+    TOOL_URI,
+    catalog_snapshot,
+    rule_name,
+    rule_title,
+)
 
 if TYPE_CHECKING:
     from least_privilege_constructs.analysis.extract.model import ExtractedPolicy
@@ -159,8 +165,9 @@ def sarif_dict(findings: Sequence[Finding], *, policies: Sequence[ExtractedPolic
         driver["version"] = version
         driver["semanticVersion"] = version
     run: dict[str, Any] = {"tool": {"driver": driver}, "results": results, "columnKind": "unicodeCodePoints"}
+    run["properties"] = {"iamCatalog": catalog_snapshot()}
     if policies is not None:
-        run["properties"] = {"policiesChecked": len(policies)}
+        run["properties"]["policiesChecked"] = len(policies)
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 

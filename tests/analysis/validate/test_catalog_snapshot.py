@@ -73,3 +73,14 @@ def test_an_unreadable_snapshot_is_a_clear_error(tmp_path, monkeypatch, fresh_ca
 
 def test_module_exports_the_setting_name():
     assert catalog_module.CATALOG_ENV == "LPC_IAM_CATALOG"
+
+
+def test_reports_name_the_catalog_snapshot():
+    from least_privilege_constructs.analysis.report.json_report import report_dict
+    from least_privilege_constructs.analysis.report.sarif import sarif_dict
+    from least_privilege_constructs.analysis.validate import validate_policy
+
+    findings = validate_policy({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObjekt",
+                                                                       "Resource": "*"}]})
+    assert report_dict(findings)["summary"]["iamCatalog"] == get_catalog().describe()
+    assert sarif_dict(findings)["runs"][0]["properties"]["iamCatalog"] == get_catalog().describe()
