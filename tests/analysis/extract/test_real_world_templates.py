@@ -60,7 +60,8 @@ def test_every_template_is_extracted_without_internal_error(path: Path, capsys: 
 
 def test_rain_modules_are_located_findings_and_the_rest_is_analysed():
     ex = extract_policies(TEMPLATES / "rain-module.yaml")
-    assert sorted(_located(ex, "UNSUPPORTED_TEMPLATE_CONSTRUCT")) == ["Resources.Metrics.Type", "Resources.Site.Type"]
+    assert sorted(_located(ex, "UNSUPPORTED_TEMPLATE_CONSTRUCT")) == [
+        "Resources.Logs.Type", "Resources.Metrics.Type", "Resources.Site.Type"]
     assert "rain pkg" in next(f.message for f in ex.findings if f.issue_code == "UNSUPPORTED_TEMPLATE_CONSTRUCT")
     assert _policy_ids(ex) == {"Uploader"}
     ex = extract_policies(TEMPLATES / "rain-module-constants.yaml")
