@@ -23,8 +23,8 @@ from least_privilege_constructs.analysis.escalation.probes import PROBE, instant
 from least_privilege_constructs.analysis.escalation.world import RoleFact, Subject, World, assembly_scps_for
 from least_privilege_constructs.analysis.extract.model import PrincipalKind
 from least_privilege_constructs.analysis.findings import PolicyOrigin
+from least_privilege_constructs.analysis.iam.wildcards import action_matches
 from least_privilege_constructs.analysis.reasoning.evaluator import evaluate
-from least_privilege_constructs.analysis.reasoning.matching import action_matches
 from least_privilege_constructs.analysis.reasoning.policy import Policy, Statement, parse_policy
 from least_privilege_constructs.analysis.reasoning.policy_set import PolicySet
 from least_privilege_constructs.analysis.reasoning.request import Decision, Request

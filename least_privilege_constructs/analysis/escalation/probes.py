@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from least_privilege_constructs.analysis.reasoning.variables import Lit, Var, Wild, lookup, tokenize
+from least_privilege_constructs.analysis.iam.variables import Lit, Var, Wild, lookup, tokenize
 
 PROBE = "lpc-probe"
 
