@@ -123,6 +123,16 @@ def tokens_regex(tokens: tuple[Token, ...], *, star: str = ".*", qmark: str = ".
 # -- generic strings ---------------------------------------------------------------------------------
 
 
+def compile_glob(pattern: str, *, ignore_case: bool = False) -> re.Pattern[str]:
+    """The compiled whole-string regex of an IAM wildcard pattern (no policy variables), from the one cache;
+    for callers that match one pattern against many strings (``.fullmatch`` it).
+
+        >>> bool(compile_glob("get*").fullmatch("getobject")), bool(compile_glob("[a]").fullmatch("a"))
+        (True, False)
+    """
+    return _compiled(tokens_regex(tokenize(pattern, variables=False)), ignore_case)
+
+
 def glob_match(
     pattern: str,
     value: str,
