@@ -17,7 +17,6 @@ Example::
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 import json
 import os
@@ -27,6 +26,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from least_privilege_constructs.analysis.iam.wildcards import compile_glob
 
 ACCESS_LEVELS = ("List", "Read", "Write", "Permissions management", "Tagging")
 
@@ -166,10 +167,11 @@ class Catalog:
             if not sep:
                 return frozenset()
             if any(c in svc_pat for c in "*?"):
-                services = [s for s in self.services if fnmatch.fnmatchcase(s, svc_pat)]
+                svc_rx = compile_glob(svc_pat)
+                services = [s for s in self.services if svc_rx.fullmatch(s)]
             else:
                 services = [svc_pat] if svc_pat in self.services else []
-        rx = _glob_regex(name_pat)
+        rx = compile_glob(name_pat)
         out = frozenset(
             f"{svc}:{info.name}"
             for svc in services
@@ -241,11 +243,6 @@ _TEMPLATE = re.compile(r"\$\{[^}]*\}|<[^>]*>")
 def _template_regex(key: str) -> re.Pattern[str]:
     parts = _TEMPLATE.split(key)
     return re.compile(".+".join(re.escape(p) for p in parts), re.IGNORECASE)
-
-
-@functools.lru_cache(maxsize=8192)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern))
 
 
 CATALOG_ENV = "LPC_IAM_CATALOG"

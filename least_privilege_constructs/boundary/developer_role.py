@@ -29,6 +29,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from least_privilege_constructs.analysis.iam.wildcards import service_of
 from least_privilege_constructs.boundary.boundary_document import (
     POLICY_WRITE_ACTIONS,
     ROLE_WRITE_ACTIONS,
@@ -224,8 +225,10 @@ class DeveloperRole(iam.Role):
             raise LeastPrivilegeError(
                 "LPC-DEVROLE-006", where, f"unknown or malformed action(s) in developer_actions: {', '.join(bad)}"
             )
+        # by what the pattern grants, not its text: "*", "i*:*" or "s*:*" reach iam/sts/sso too
         escalating = sorted(
-            a for a in developer_actions if a.lower().split(":")[0] in RESERVED_SERVICES
+            a for a in developer_actions
+            if any(service_of(x) in RESERVED_SERVICES for x in catalog.expand_action(a))
         )
         if escalating:
             raise LeastPrivilegeError(

@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from least_privilege_constructs.analysis.iam.arn import Arn
+
 CONTEXT_KEY = "least-privilege"
 DEFAULT_BOUNDARY_NAME = "lpc-developer-boundary"
 DEFAULT_APPLICATION_PATH = "/app/"
@@ -72,11 +74,8 @@ class NagConfig:
     @property
     def boundary_path(self) -> str | None:
         """The approved boundary's IAM path when it is given as an ARN, else None (any path)."""
-        if not self.boundary.startswith("arn:"):
-            return None
-        resource = self.boundary.split(":", 5)[-1]  # policy/<path><name>
-        body = resource.split("/", 1)[1] if "/" in resource else resource
-        return "/" + body.rsplit("/", 1)[0] + "/" if "/" in body else "/"
+        arn = Arn.parse(self.boundary)
+        return arn.path if arn is not None else None
 
     @classmethod
     def from_context(cls, context: Mapping[str, Any] | None, **overrides: Any) -> NagConfig:

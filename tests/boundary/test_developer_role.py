@@ -121,6 +121,7 @@ def test_oidc_trust_pins_audience_and_subject() -> None:
         pytest.param({"developer_services": ["nosuchservice"]}, "LPC-DEVROLE-005", id="unknown-service"),
         pytest.param({"developer_actions": ["s3:GetObjekt"]}, "LPC-DEVROLE-006", id="unknown-action"),
         pytest.param({"developer_actions": ["iam:CreateUser"]}, "LPC-DEVROLE-007", id="iam-action-refused"),
+        pytest.param({"developer_actions": ["i*:CreateUser"]}, "LPC-DEVROLE-007", id="wildcard-reaching-iam-refused"),
         pytest.param({"path": "developers"}, "LPC-DEVROLE-002", id="path-without-slashes"),
         pytest.param({"path": "/app/devs/"}, "LPC-DEVROLE-003", id="role-inside-application-path"),
     ],

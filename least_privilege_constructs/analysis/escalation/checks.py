@@ -21,6 +21,7 @@ from least_privilege_constructs.analysis.escalation.principal import (
 )
 from least_privilege_constructs.analysis.escalation.probes import PROBE, instantiate
 from least_privilege_constructs.analysis.escalation.world import RoleFact, trusts_any_aws_principal
+from least_privilege_constructs.analysis.iam.wildcards import split_action
 from least_privilege_constructs.analysis.reasoning.evaluator import evaluate
 from least_privilege_constructs.analysis.reasoning.policy import PolicyError, parse_policy
 from least_privilege_constructs.analysis.reasoning.policy_set import PolicySet
@@ -382,7 +383,7 @@ class PrincipalAnalysis(PrincipalModel):
         return []
 
     def _service_probe(self, action: str) -> str:
-        service = action.split(":", 1)[0]
+        service = split_action(action)[0]
         return f"arn:{self.partition}:{service}:{self.world.regions[0]}:{self.account}:{PROBE}"
 
     def _companions(self, m: EscalationMethod) -> list[Hit] | None:

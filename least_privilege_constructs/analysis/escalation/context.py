@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from least_privilege_constructs.analysis.iam.arn import Arn
+
 DEFAULT_QUALIFIER = "hnb659fds"
 """The CDK bootstrap qualifier used when the manifest names no bootstrap roles."""
 
@@ -107,7 +109,8 @@ class EscalationContext:
 
     def in_application_path(self, arn: str) -> bool:
         """Whether an IAM ARN (role, policy, instance profile) lies under an application path."""
-        resource = arn.split(":", 5)[-1] if arn.startswith("arn:") else arn
+        parsed = Arn.parse(arn)
+        resource = parsed.resource if parsed is not None else arn
         _, _, rest = resource.partition("/")
         path = "/" + rest
         return any(path.startswith(p) for p in self.application_paths)
@@ -187,10 +190,8 @@ def _services(value: Any) -> tuple[str, ...] | None:
 
 
 def _normalize_partition(arn: str) -> str:
-    parts = arn.split(":", 2)
-    if len(parts) == 3 and parts[0] == "arn":
-        return f"arn:aws:{parts[2]}"
-    return arn
+    parsed = Arn.parse(arn)
+    return str(parsed.with_partition("aws")) if parsed is not None else arn
 
 
 def _camel(name: str) -> str:

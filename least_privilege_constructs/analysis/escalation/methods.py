@@ -28,7 +28,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from fnmatch import fnmatchcase
+
+from least_privilege_constructs.analysis.iam.wildcards import action_matches
 
 
 class MethodCategory(StrEnum):
@@ -85,14 +86,8 @@ class EscalationMethod:
 
     def enabled_by(self, allowed: Iterable[str]) -> bool:
         """Whether a set of allowed actions (names or IAM wildcards such as ``iam:*``) satisfies every group."""
-        patterns = [a.lower() for a in allowed]
-        return all(any(_matches(p, a.lower()) for a in group for p in patterns) for group in self.requires)
-
-
-def _matches(pattern: str, action: str) -> bool:
-    if "*" in pattern or "?" in pattern:
-        return fnmatchcase(action, pattern)
-    return pattern == action
+        patterns = list(allowed)
+        return all(any(action_matches(p, a) for a in group for p in patterns) for group in self.requires)
 
 
 _BOUNDARY = ("iam:PermissionsBoundary",)

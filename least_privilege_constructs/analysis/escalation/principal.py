@@ -23,8 +23,9 @@ from least_privilege_constructs.analysis.escalation.probes import PROBE, instant
 from least_privilege_constructs.analysis.escalation.world import RoleFact, Subject, World, assembly_scps_for
 from least_privilege_constructs.analysis.extract.model import PrincipalKind
 from least_privilege_constructs.analysis.findings import PolicyOrigin
+from least_privilege_constructs.analysis.iam.arn import Arn, account_of
+from least_privilege_constructs.analysis.iam.wildcards import action_matches, service_of
 from least_privilege_constructs.analysis.reasoning.evaluator import evaluate
-from least_privilege_constructs.analysis.reasoning.matching import action_matches
 from least_privilege_constructs.analysis.reasoning.policy import Policy, Statement, parse_policy
 from least_privilege_constructs.analysis.reasoning.policy_set import PolicySet
 from least_privilege_constructs.analysis.reasoning.request import Decision, Request
@@ -61,8 +62,9 @@ class PrincipalModel:
         self.subject = subject
         self.ctx = world.context
         self.arn = subject.arn
-        self.account = _account(subject.arn) or (world.context.account or "")
-        self.partition = _partition(subject.arn)
+        parsed = Arn.parse(subject.arn)
+        self.account = (parsed.account_id if parsed else None) or (world.context.account or "")
+        self.partition = parsed.partition if parsed and parsed.partition else "aws"
         self.chained = chained
         self.over_approximate = over_approximate
         self.requests = 0
@@ -158,7 +160,7 @@ class PrincipalModel:
     # -- evaluation -------------------------------------------------------------------------------------
 
     def regions_for(self, action: str) -> tuple[str, ...]:
-        service = action.split(":", 1)[0].lower()
+        service = service_of(action)
         return ("us-east-1",) if service in GLOBAL_SERVICES else self.world.regions
 
     def ask(self, action: str, resource: str, extra: Mapping[str, Any] | None = None, *,
@@ -288,7 +290,7 @@ class PrincipalModel:
 
     def same_account(self, arn: str) -> bool:
         """Whether an ARN (with an account field) belongs to the principal's account."""
-        account = _account(arn)
+        account = account_of(arn)
         return not account or account == self.account
 
     def privileged_users(self, action: str) -> list[RoleFact]:
@@ -362,12 +364,3 @@ def statement_names(stmt: Statement, action: str) -> bool:
         return not any(action_matches(p, action) for p in stmt.not_actions)
     return False
 
-
-def _account(arn: str) -> str:
-    parts = arn.split(":", 5)
-    return parts[4] if len(parts) == 6 else ""
-
-
-def _partition(arn: str) -> str:
-    parts = arn.split(":", 2)
-    return parts[1] if len(parts) >= 2 and parts[0] == "arn" and parts[1] else "aws"

@@ -19,8 +19,11 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
-from least_privilege_constructs.analysis.reasoning.variables import Lit, Var, Wild, lookup, tokenize
+from least_privilege_constructs.analysis.iam.arn import Arn
+from least_privilege_constructs.analysis.iam.variables import Lit, Var, Wild, lookup, tokenize
+from least_privilege_constructs.analysis.iam.wildcards import has_wildcards
 
 PROBE = "lpc-probe"
 
@@ -30,16 +33,15 @@ def instantiate(pattern: str, *, account: str, region: str, partition: str = "aw
     """A concrete string the resource pattern matches (wildcards filled with :data:`PROBE`)."""
     if pattern == "*":
         return PROBE
-    if pattern.startswith("arn:"):
-        parts = pattern.split(":", 5)
-        if len(parts) == 6:
-            if "*" in parts[1] or "?" in parts[1]:
-                parts[1] = partition
-            if parts[3] in ("*", "?"):
-                parts[3] = region
-            if "*" in parts[4] or "?" in parts[4]:
-                parts[4] = account if parts[2] not in ("s3",) else ""
-            pattern = ":".join(parts)
+    arn = Arn.parse(pattern)
+    if arn is not None:
+        if has_wildcards(arn.partition):
+            arn = arn.with_partition(partition)
+        if arn.region in ("*", "?"):
+            arn = replace(arn, region=region)
+        if has_wildcards(arn.account):
+            arn = arn.with_account(account if arn.service != "s3" else "")
+        pattern = str(arn)
     out: list[str] = []
     for token in tokenize(pattern):
         if isinstance(token, Lit):

@@ -28,6 +28,7 @@ from least_privilege_constructs.analysis.extract.model import (
     PrincipalKind,
 )
 from least_privilege_constructs.analysis.findings import PolicyOrigin
+from least_privilege_constructs.analysis.iam.arn import Arn, account_of
 
 
 @dataclass(frozen=True)
@@ -139,16 +140,6 @@ class World:
 _CFN_EXEC = re.compile(r"^arn:([^:]+):iam::(\d{12}):role/cdk-([a-z0-9]+)-cfn-exec-role-(\d{12})-([a-z0-9-]+)$")
 
 
-def _partition_of(arn: str) -> str:
-    parts = arn.split(":", 2)
-    return parts[1] if len(parts) >= 2 and parts[0] == "arn" else "aws"
-
-
-def _account_of(arn: str) -> str:
-    parts = arn.split(":", 5)
-    return parts[4] if len(parts) == 6 else ""
-
-
 def _uses_tags(doc: Any) -> bool:
     text = json.dumps(doc) if not isinstance(doc, str) else doc
     lowered = text.lower()
@@ -163,9 +154,10 @@ def build_world(extraction: Extraction, context: EscalationContext, manifest_dir
     for p in extraction.principals:
         if p.logical_id:
             by_stack_logical[(p.source, p.stack, p.logical_id)] = p
-        if p.arn.startswith("arn:"):
-            world.partition = _partition_of(p.arn)
-            accounts.add(_account_of(p.arn))
+        parsed = Arn.parse(p.arn)
+        if parsed is not None:
+            world.partition = parsed.partition
+            accounts.add(parsed.account)
         if p.boundary_arn:
             world.assembly_boundaries.add(p.boundary_arn)
     regions = [t.region for t in extraction.templates if t.region]
@@ -379,7 +371,7 @@ def _running_from_template(world: World, source: str, stack: str | None, region:
         if not isinstance(name, str):
             name = f"{stack or 'stack'}-{logical_id}-lpcgenerated"
         world.running.append(RunningResource(kind, name, region or world.regions[0], account or
-                                             _account_of(role), role, f"{kind} {stack}/{logical_id}"))
+                                             account_of(role) or "", role, f"{kind} {stack}/{logical_id}"))
 
 
 def _role_of(value: Any, source: str, stack: str | None,

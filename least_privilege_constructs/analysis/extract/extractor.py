@@ -56,6 +56,7 @@ from least_privilege_constructs.analysis.findings import (
     PolicyType,
     format_path,
 )
+from least_privilege_constructs.analysis.iam.arn import Arn
 
 CHECK = "extraction"
 TEMPLATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")
@@ -803,8 +804,8 @@ class Extractor:
 
 def _account_free(arn: str) -> str:
     """``arn:aws:iam::111:policy/p/n`` -> ``policy/p/n`` (the part that names the policy in any account)."""
-    parts = arn.split(":", 5)
-    return parts[5] if len(parts) == 6 and parts[2] == "iam" else arn
+    parsed = Arn.parse(arn)
+    return parsed.resource if parsed is not None and parsed.service == "iam" else arn
 
 
 def resource_type(resource: dict[str, Any]) -> str | None:

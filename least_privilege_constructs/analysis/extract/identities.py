@@ -13,8 +13,10 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
+
+from least_privilege_constructs.analysis.iam.arn import Arn
 
 if TYPE_CHECKING:
     from least_privilege_constructs.analysis.extract.intrinsics import StackContext
@@ -311,8 +313,11 @@ TABLE: dict[str, tuple[Getter, dict[str, Getter]]] = {
 
 def _fn_ref_arn(r: _Res) -> str:
     fn = str(r.prop("FunctionName") or "")
+    arn = Arn.parse(fn)
+    if arn is not None and arn.resource_type:  # a qualified ARN (``function:name:alias``) names the function
+        return str(replace(arn, resource=f"{arn.resource_type}:{arn.resource_id.partition(':')[0]}"))
     if fn.startswith("arn:"):
-        return ":".join(fn.split(":")[:7])
+        return fn
     return r.arn("lambda", f"function:{fn}")
 
 

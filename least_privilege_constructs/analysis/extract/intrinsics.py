@@ -33,6 +33,7 @@ from least_privilege_constructs.analysis.extract.identities import (
     resource_ref,
 )
 from least_privilege_constructs.analysis.findings import JsonPath
+from least_privilege_constructs.analysis.iam.arn import dns_suffix, partition_of
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -40,26 +41,6 @@ DEFAULT_REGION = "us-east-1"
 _NO_VALUE = object()
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
 _MAX_DEPTH = 200
-
-
-def partition_of(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    if region.startswith("us-iso-"):
-        return "aws-iso"
-    if region.startswith("us-isob-"):
-        return "aws-iso-b"
-    if region.startswith("eusc-"):
-        return "aws-eusc"
-    return "aws"
-
-
-def url_suffix_of(partition: str) -> str:
-    return {"aws-cn": "amazonaws.com.cn", "aws-iso": "c2s.ic.gov", "aws-iso-b": "sc2s.sgov.gov"}.get(
-        partition, "amazonaws.com"
-    )
 
 
 @dataclass
@@ -120,8 +101,9 @@ class StackContext:
         self.stack_name: str = stack_name
         self.account: str = account
         self.region: str = region
-        self.partition: str = partition_of(region)
-        self.url_suffix: str = url_suffix_of(self.partition)
+        # botocore's endpoint data; a region it does not know (a token, a future region) is taken as "aws"
+        self.partition: str = partition_of(region) or "aws"
+        self.url_suffix: str = dns_suffix(self.partition) or "amazonaws.com"
         self.stack_id: str = stack_id or (
             f"arn:{self.partition}:cloudformation:{region}:{account}:stack/{stack_name}/"
             "00000000-0000-4000-8000-000000000000"

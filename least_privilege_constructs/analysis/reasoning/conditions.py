@@ -35,8 +35,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from least_privilege_constructs.analysis.reasoning.matching import glob_match_resolved
-from least_privilege_constructs.analysis.reasoning.variables import lookup
+from least_privilege_constructs.analysis.iam.variables import lookup
+from least_privilege_constructs.analysis.iam.wildcards import glob_match_resolved
 
 if TYPE_CHECKING:
     from least_privilege_constructs.analysis.reasoning.policy import Condition

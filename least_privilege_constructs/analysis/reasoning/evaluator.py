@@ -30,9 +30,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from least_privilege_constructs.analysis.iam.arn import Arn
+from least_privilege_constructs.analysis.iam.wildcards import action_matches
 from least_privilege_constructs.analysis.reasoning.conditions import condition_matches
 from least_privilege_constructs.analysis.reasoning.matching import (
-    action_matches,
     principal_kind,
     principal_match_level,
     resources_apply,
@@ -99,12 +100,12 @@ def statement_applies(stmt: Statement, request: Request, *, check_principal: boo
 def _is_kms_key_request(request: Request) -> bool:
     """A KMS action on a KMS key (its key policy is required: AWS KMS Developer Guide, "Key policies in
     AWS KMS")."""
-    parts = request.resource.split(":", 5)
+    arn = Arn.parse(request.resource)
     return (
         request.action.lower().startswith("kms:")
-        and len(parts) == 6
-        and parts[2] == "kms"
-        and parts[5].startswith("key/")
+        and arn is not None
+        and arn.service == "kms"
+        and arn.resource.startswith("key/")
     )
 
 

@@ -34,6 +34,7 @@ from typing import Any
 
 import z3
 
+from least_privilege_constructs.analysis.iam.variables import Lit, Wild, tokenize
 from least_privilege_constructs.analysis.reasoning.conditions import parse_network
 from least_privilege_constructs.analysis.reasoning.policy import parse_policy
 from least_privilege_constructs.analysis.reasoning.policy_set import PolicySet
@@ -49,7 +50,6 @@ from least_privilege_constructs.analysis.reasoning.smt import (
 )
 from least_privilege_constructs.analysis.reasoning.strings import Glob
 from least_privilege_constructs.analysis.reasoning.target import Target
-from least_privilege_constructs.analysis.reasoning.variables import Lit, Wild, tokenize
 
 CHECK = "check-no-public-access"
 PASS_MESSAGE = "The resource policy does not grant public access for the given resource type."

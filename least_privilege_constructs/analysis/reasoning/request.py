@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from least_privilege_constructs.analysis.reasoning.matching import account_of
+from least_privilege_constructs.analysis.iam.arn import account_of
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from typing import Any
 import z3
 
 from least_privilege_constructs.analysis.catalog import get_catalog
+from least_privilege_constructs.analysis.iam.variables import Lit, Var, Wild, tokenize
 from least_privilege_constructs.analysis.reasoning.conditions import (
     OPERATORS,
     parse_date,
@@ -53,7 +54,6 @@ from least_privilege_constructs.analysis.reasoning.strings import (
     find_witness,
     minimal_conflict,
 )
-from least_privilege_constructs.analysis.reasoning.variables import Lit, Var, Wild, tokenize
 
 MAX_ELEMENTS = 16
 """Most element slots one multivalued key may need before the encoding gives up (UNKNOWN)."""

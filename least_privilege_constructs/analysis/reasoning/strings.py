@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from least_privilege_constructs.analysis.reasoning.variables import Lit, Token, Wild, tokenize
+from least_privilege_constructs.analysis.iam.variables import Lit, Token, Wild, tokenize
 
 STATE_LIMIT = 200_000
 """Most product states one witness search may visit before giving up (the check reports UNKNOWN)."""

@@ -1,11 +1,11 @@
 """Condition operators and condition keys: parsing operators, looking up key types (global keys from the
-shipped data file, service keys from the IAM catalog), and matching IAM wildcard patterns."""
+shipped data file, service keys from the IAM catalog). IAM wildcard matching lives in
+:mod:`least_privilege_constructs.analysis.iam.wildcards`."""
 
 from __future__ import annotations
 
 import functools
 import json
-import re
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -188,94 +188,3 @@ def key_info(catalog: Catalog, key: str) -> KeyInfo | None:
     if key.lower().startswith("aws:"):
         return global_key(key) or service_key(catalog, key)
     return service_key(catalog, key)
-
-
-# -- wildcard patterns --------------------------------------------------------------------------------
-
-
-_WILD = re.compile(r"[*?]")
-_STAR, _QMARK = "\x00", "\x01"
-
-
-@functools.lru_cache(maxsize=16384)
-def _cover_regex(general: str) -> re.Pattern[str]:
-    # a * of the general pattern absorbs anything, including the specific pattern's own wildcards; a ?
-    # absorbs one character or a ? of the specific pattern, never a * (which may stand for many)
-    parts = []
-    for c in general:
-        if c == "*":
-            parts.append(".*")
-        elif c == "?":
-            parts.append("[^\x00]")
-        else:
-            parts.append(re.escape(c))
-    return re.compile("".join(parts), re.DOTALL)
-
-
-def literal_prefix(pattern: str) -> str:
-    m = _WILD.search(pattern)
-    return pattern if m is None else pattern[: m.start()]
-
-
-def _literal_suffix(pattern: str) -> str:
-    for i in range(len(pattern) - 1, -1, -1):
-        if pattern[i] in "*?":
-            return pattern[i + 1 :]
-    return pattern
-
-
-def pattern_covers(general: str, specific: str) -> bool:
-    """Whether every string matched by IAM pattern ``specific`` is matched by ``general``.
-
-    ``*`` matches any sequence and ``?`` any single character, in both patterns. Exact comparison (call
-    with lower-cased text for case-insensitive elements such as actions). The specific pattern's
-    wildcards are treated as symbols that only a ``*`` (or, for ``?``, a ``?``) of the general pattern can
-    absorb - exact except for contrived ``?``/``*`` reorderings such as ``?*`` vs ``*?``, where it answers
-    False (never a wrong True).
-    """
-    if general == specific:
-        return True
-    if "*" not in general and "?" not in general:
-        return False
-    prefix = literal_prefix(general)
-    if prefix and not specific.startswith(prefix):
-        return False
-    suffix = _literal_suffix(general)
-    if suffix and not specific.endswith(suffix):
-        return False
-    if general == "*":
-        return True
-    symbolic = specific.replace("*", _STAR).replace("?", _QMARK)
-    if "?" not in general:
-        return _star_match(general.split("*"), symbolic)
-    return _cover_regex(general).fullmatch(symbolic) is not None
-
-
-def _star_match(parts: list[str], text: str) -> bool:
-    """Whether ``text`` matches the pattern ``"*".join(parts)`` (``*`` wildcards only), without regexes."""
-    first, last = parts[0], parts[-1]
-    if len(text) < len(first) + len(last) or not text.startswith(first) or not text.endswith(last):
-        return False
-    pos, end = len(first), len(text) - len(last)
-    for part in parts[1:-1]:
-        found = text.find(part, pos, end)
-        if found < 0:
-            return False
-        pos = found + len(part)
-    return True
-
-
-_GLOB_CACHE: dict[str, re.Pattern[str]] = {}
-
-
-def glob_match(pattern: str, text: str, ignore_case: bool = False) -> bool:
-    """Whether concrete ``text`` matches IAM pattern ``pattern``."""
-    key = ("i:" if ignore_case else "s:") + pattern
-    rx = _GLOB_CACHE.get(key)
-    if rx is None:
-        rx = re.compile(
-            "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern),
-            re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL,
-        )
-        _GLOB_CACHE[key] = rx
-    return rx.fullmatch(text) is not None

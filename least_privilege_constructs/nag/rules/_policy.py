@@ -6,10 +6,10 @@ import functools
 import json
 import re
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from typing import Any
 
 from least_privilege_constructs.analysis.catalog import get_catalog
+from least_privilege_constructs.analysis.iam.arn import Arn, is_account_id
 from least_privilege_constructs.nag.rules.base import RuleInput, Unanalyzable, as_list
 
 
@@ -86,12 +86,6 @@ def strings(value: Any) -> list[str]:
     return [v for v in as_list(value) if isinstance(v, str)]
 
 
-def action_matches(pattern: str, action: str) -> bool:
-    """IAM action wildcard matching (case-insensitive; ``*`` and ``?``)."""
-    p, a = pattern.lower(), action.lower()
-    return fnmatchcase(a, p) if ("*" in p or "?" in p) else p == a
-
-
 @functools.lru_cache(maxsize=4096)
 def expand(pattern: str) -> frozenset[str]:
     """The catalog actions an action pattern grants (``*`` means every action; unknown -> empty)."""
@@ -148,38 +142,13 @@ def principals(stmt: dict[str, Any]) -> list[tuple[str, str]]:
     return [(kind, str(v)) for kind, values in p.items() for v in as_list(values)]
 
 
-_ARN = re.compile(r"^arn:([^:]*):([^:]*):([^:]*):([^:]*):(.*)$", re.DOTALL)
-_PSEUDO = re.compile(r"\$\{[^}]*\}")
-
-
-def parse_arn(value: str) -> tuple[str, str, str, str, str] | None:
-    """``(partition, service, region, account, resource)`` or None when ``value`` is not an ARN.
-
-    ``${AWS::AccountId}``-style placeholders (environment-agnostic stacks) count as one field.
-    """
-    tokens: list[str] = []
-
-    def hide(m: re.Match[str]) -> str:
-        tokens.append(m.group(0))
-        return f"\x00{len(tokens) - 1}\x00"
-
-    m = _ARN.match(_PSEUDO.sub(hide, value))
-    if not m:
-        return None
-    restore = re.compile("\x00(\\d+)\x00")
-    return tuple(restore.sub(lambda t: tokens[int(t.group(1))], g) for g in m.groups())  # type: ignore[return-value]
-
-
-_ACCOUNT = re.compile(r"^\d{12}$")
-
-
 def root_account(principal: str, account: str) -> str | None:
     """The account whose root ``principal`` is (``arn:...:root``, a bare account id, ``${AWS::AccountId}``)."""
-    if principal == account or _ACCOUNT.match(principal):
+    if principal == account or is_account_id(principal):
         return principal
-    arn = parse_arn(principal)
-    if arn and arn[1] == "iam" and arn[4] == "root":
-        return arn[3]
+    arn = Arn.parse(principal)
+    if arn and arn.service == "iam" and arn.resource == "root":
+        return arn.account
     return None
 
 
@@ -187,10 +156,10 @@ def is_unscoped(resource: str) -> bool:
     """``*`` or an ARN whose resource part is only a wildcard (``arn:aws:lambda:*:*:function:*``)."""
     if resource == "*":
         return True
-    arn = parse_arn(resource)
+    arn = Arn.parse(resource)
     if not arn:
         return False
-    res = arn[4]
+    res = arn.resource
     return res in ("*", "") or bool(re.fullmatch(r"[A-Za-z0-9_.-]+[:/]\*", res))
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
-
+from least_privilege_constructs.analysis.iam.wildcards import arn_matches, pattern_covers
 from least_privilege_constructs.nag.rules._policy import (
     is_allow,
     principals,
@@ -18,11 +17,8 @@ KEY_TYPES = ("AWS::KMS::Key", "AWS::KMS::ReplicaKey")
 
 
 def _grants_all_kms(pattern: str) -> bool:
-    p = pattern.lower()
-    if p in ("*", "*:*"):
-        return True
-    service, _, name = p.partition(":")
-    return name == "*" and fnmatchcase("kms", service)
+    """Whether an action pattern grants every KMS action (``kms:*``, ``*``, ``k*:*``, ``kms*``...)."""
+    return pattern_covers(pattern, "kms:*", ignore_case=True)
 
 
 @rule(
@@ -52,7 +48,7 @@ def kms_key_admin_only(resource: RuleInput) -> RuleResult:
         for kind, value in principals(stmt):
             if kind == "AWS" and root_account(value, resource.account) in (resource.account, "${AWS::AccountId}"):
                 continue
-            if kind == "AWS" and any(fnmatchcase(value, pattern) for pattern in admins):
+            if kind == "AWS" and any(arn_matches(pattern, value) is True for pattern in admins):
                 continue
             key = f"Principal::{value}"
             findings.setdefault(key, NagFinding(key, f"kms:* granted to {kind} principal {value}"))

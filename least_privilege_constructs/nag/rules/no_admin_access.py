@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from least_privilege_constructs.analysis.iam.arn import Arn
 from least_privilege_constructs.nag.rules._policy import (
     IDENTITY_POLICY_TYPES,
     PRINCIPAL_TYPES,
     grant_documents,
     is_allow,
-    parse_arn,
     statements,
     strings,
 )
@@ -46,8 +46,8 @@ def no_admin_access(resource: RuleInput) -> RuleResult:
     if resource.resource_type in PRINCIPAL_TYPES:
         resource.require("ManagedPolicyArns")
         for arn in strings(resource.properties.get("ManagedPolicyArns")):
-            parsed = parse_arn(arn)
-            name = parsed[4].rsplit("/", 1)[-1] if parsed else ""
-            if parsed and parsed[3] == "aws" and name in ADMIN_MANAGED_POLICIES:
+            parsed = Arn.parse(arn)
+            name = parsed.name if parsed else ""
+            if parsed and parsed.account == "aws" and name in ADMIN_MANAGED_POLICIES:
                 findings.append(NagFinding(f"ManagedPolicy::{name}", f"attaches the AWS managed policy {name}"))
     return findings

@@ -9,6 +9,7 @@ from least_privilege_constructs.analysis.escalation.methods import (
     PERMISSIONS_BOUNDARY_CONDITION_ACTIONS,
     Scope,
 )
+from least_privilege_constructs.analysis.iam.arn import Arn
 from least_privilege_constructs.nag.rules._policy import (
     IDENTITY_POLICY_TYPES,
     access_level,
@@ -17,7 +18,6 @@ from least_privilege_constructs.nag.rules._policy import (
     grant_documents,
     is_allow,
     is_unscoped,
-    parse_arn,
     statements,
     strings,
 )
@@ -80,10 +80,10 @@ def _iam_under_application_path(resources: list[str], application_path: str) -> 
     if not resources:
         return False
     for res in resources:
-        arn = parse_arn(res)
-        if not arn or arn[1] != "iam":
+        arn = Arn.parse(res)
+        if not arn or arn.service != "iam":
             return False
-        kind, _, rest = arn[4].partition("/")
+        kind, _, rest = arn.resource.partition("/")
         prefix = application_path[1:]
         if kind not in ("role", "policy", "instance-profile") or not rest.startswith(prefix):
             return False

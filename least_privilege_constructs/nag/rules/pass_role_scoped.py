@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from least_privilege_constructs.analysis.iam.arn import Arn
+from least_privilege_constructs.analysis.iam.wildcards import action_matches
 from least_privilege_constructs.nag.rules._policy import (
     IDENTITY_POLICY_TYPES,
-    action_matches,
     grant_documents,
     is_allow,
-    parse_arn,
     statements,
     strings,
 )
@@ -23,11 +23,11 @@ from least_privilege_constructs.nag.rules.base import (
 
 def under_application_path(resource: str, application_path: str) -> bool:
     """Whether a role ARN (pattern) can only match roles under ``application_path``."""
-    arn = parse_arn(resource)
-    if not arn or arn[1] != "iam":
+    arn = Arn.parse(resource)
+    if not arn or arn.service != "iam":
         return False
     prefix = "role" + application_path
-    res = arn[4]
+    res = arn.resource
     if not res.startswith(prefix):
         return False
     return "*" not in res[: len(prefix)] and "?" not in res[: len(prefix)]

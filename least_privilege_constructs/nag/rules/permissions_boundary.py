@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from least_privilege_constructs.nag.rules._policy import parse_arn
+from least_privilege_constructs.analysis.iam.arn import Arn
 from least_privilege_constructs.nag.rules.base import NOT_APPLICABLE, NagFinding, RuleInput, RuleResult, rule
 
 
@@ -27,13 +27,10 @@ def approved_boundary(resource: RuleInput) -> RuleResult:
         return [NagFinding("Boundary::missing", f"no permissions boundary; expected {cfg.boundary}")]
     if not isinstance(boundary, str):
         return [NagFinding("Boundary::invalid", f"PermissionsBoundary is not an ARN string: {boundary!r}")]
-    arn = parse_arn(boundary)
-    if not arn or arn[1] != "iam" or not arn[4].startswith("policy/"):
+    arn = Arn.parse(boundary)
+    if not arn or arn.service != "iam" or arn.resource_type != "policy":
         return [NagFinding("Boundary::invalid", f"PermissionsBoundary {boundary!r} is not an IAM policy ARN")]
-    body = arn[4][len("policy/"):]
-    name = body.rsplit("/", 1)[-1]
-    path = "/" + body.rsplit("/", 1)[0] + "/" if "/" in body else "/"
-    account = arn[3]
+    name, path, account = arn.name, arn.path, arn.account
     problems = []
     if "*" in boundary or "?" in boundary:
         problems.append("contains a wildcard")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from least_privilege_constructs.analysis.iam.arn import Arn
+from least_privilege_constructs.analysis.iam.wildcards import has_wildcards
 from least_privilege_constructs.nag.rules._policy import condition_values, is_allow, principals, statements
 from least_privilege_constructs.nag.rules._resource_policies import (
     RESOURCE_POLICY_PROPERTIES,
@@ -33,8 +35,8 @@ def _value_scopes(key: str, value: str) -> bool:
     if not value or value.strip("*?") == "":
         return False
     if key.lower() in ("aws:principalarn", "aws:sourcearn"):
-        parts = value.split(":")
-        return len(parts) >= 5 and parts[4] not in ("", "*") and "*" not in parts[4] and "?" not in parts[4]
+        arn = Arn.parse(value)
+        return arn is not None and bool(arn.account) and not has_wildcards(arn.account)
     return True
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
+from least_privilege_constructs.analysis.iam.arn import Arn
 from least_privilege_constructs.nag.rules._policy import (
     PolicyDoc,
     condition_keys,
     condition_values,
     is_allow,
     load_document,
-    parse_arn,
     principals,
     root_account,
     statements,
@@ -23,12 +23,10 @@ _GITHUB = "token.actions.githubusercontent.com"
 
 def _provider_host(federated: str) -> tuple[str, str] | None:
     """``("oidc"|"saml", host-or-name)`` for a Federated principal, None when it cannot be told."""
-    arn = parse_arn(federated)
+    arn = Arn.parse(federated)
     if arn:
-        if arn[4].startswith("oidc-provider/"):
-            return "oidc", arn[4][len("oidc-provider/"):]
-        if arn[4].startswith("saml-provider/"):
-            return "saml", arn[4][len("saml-provider/"):]
+        if arn.resource_type in ("oidc-provider", "saml-provider"):
+            return arn.resource_type[: -len("-provider")], arn.resource_id
         return None
     if federated.startswith("{{unresolved"):
         return None

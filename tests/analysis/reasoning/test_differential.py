@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
+from least_privilege_constructs.analysis.iam.variables import Var, lookup, tokenize
 from least_privilege_constructs.analysis.reasoning import PolicySet, Request, evaluate
-from least_privilege_constructs.analysis.reasoning.variables import Var, lookup, tokenize
 
 from .generator import generate
 

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from least_privilege_constructs.analysis.reasoning.matching import (
-    action_matches,
-    principal_match_level,
-    resource_matches,
-    resources_apply,
-)
+from least_privilege_constructs.analysis.iam.variables import Lit, Var, Wild, resolve, tokenize
+from least_privilege_constructs.analysis.iam.wildcards import action_matches
+from least_privilege_constructs.analysis.iam.wildcards import arn_matches as resource_matches
+from least_privilege_constructs.analysis.reasoning.matching import principal_match_level, resources_apply
 from least_privilege_constructs.analysis.reasoning.policy import PrincipalEntry
 from least_privilege_constructs.analysis.reasoning.strings import Glob, find_witness, minimal_conflict
-from least_privilege_constructs.analysis.reasoning.variables import Lit, Var, Wild, resolve, tokenize
 
 
 @pytest.mark.parametrize(

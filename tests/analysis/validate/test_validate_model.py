@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from least_privilege_constructs.analysis.findings import Finding, FindingType
+from least_privilege_constructs.analysis.iam.wildcards import glob_match, pattern_covers
 from least_privilege_constructs.analysis.model import PolicyParseError, PolicyValueError, parse_policy
 from least_privilege_constructs.analysis.validate.agreement import compare
-from least_privilege_constructs.analysis.validate.keys import glob_match, parse_operator, pattern_covers
+from least_privilege_constructs.analysis.validate.keys import parse_operator
 
 
 def test_statement_views_carry_paths():

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from least_privilege_constructs.analysis.findings import FindingType, JsonPath
+from least_privilege_constructs.analysis.iam.wildcards import glob_match, pattern_covers
 from least_privilege_constructs.analysis.model.policy import Statement
-from least_privilege_constructs.analysis.validate.keys import glob_match, parse_operator, pattern_covers
+from least_privilege_constructs.analysis.validate.keys import parse_operator
 from least_privilege_constructs.analysis.validate.registry import Context, check, code
 
 FAMILY = "pass-role"

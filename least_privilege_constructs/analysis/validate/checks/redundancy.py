@@ -6,8 +6,8 @@ import bisect
 import json
 
 from least_privilege_constructs.analysis.findings import FindingType, JsonPath
+from least_privilege_constructs.analysis.iam.wildcards import literal_prefix, pattern_covers
 from least_privilege_constructs.analysis.model.policy import Located, Statement
-from least_privilege_constructs.analysis.validate.keys import literal_prefix, pattern_covers
 from least_privilege_constructs.analysis.validate.registry import Context, check, code
 
 FAMILY = "redundancy"

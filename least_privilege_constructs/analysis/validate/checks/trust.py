@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from least_privilege_constructs.analysis.findings import FindingType, PolicyType
+from least_privilege_constructs.analysis.iam.wildcards import glob_match
 from least_privilege_constructs.analysis.model.policy import Located, Statement
-from least_privilege_constructs.analysis.validate.keys import glob_match
 from least_privilege_constructs.analysis.validate.registry import Context, check, code
 
 FAMILY = "trust"
