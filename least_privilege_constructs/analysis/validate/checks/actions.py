@@ -11,7 +11,7 @@ from typing import Any
 
 from least_privilege_constructs.analysis.catalog import Catalog
 from least_privilege_constructs.analysis.findings import FindingType
-from least_privilege_constructs.analysis.validate.keys import glob_match
+from least_privilege_constructs.analysis.iam.wildcards import action_matches
 from least_privilege_constructs.analysis.validate.registry import Context, check, code
 
 FAMILY = "actions"
@@ -46,7 +46,7 @@ def _recently_removed(action: str) -> bool:
     if service in services or service in retired_services():
         return True
     if "*" in name or "?" in name:
-        return any(glob_match(name, a.partition(":")[2]) for a in actions if a.startswith(service + ":"))
+        return any(action_matches(lower, a) for a in actions if a.startswith(service + ":"))
     return lower in actions
 
 
