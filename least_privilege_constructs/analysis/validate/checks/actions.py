@@ -11,7 +11,7 @@ from typing import Any
 
 from least_privilege_constructs.analysis.catalog import Catalog
 from least_privilege_constructs.analysis.findings import FindingType
-from least_privilege_constructs.analysis.iam.wildcards import action_matches
+from least_privilege_constructs.analysis.iam.wildcards import action_matches, split_action
 from least_privilege_constructs.analysis.validate.registry import Context, check, code
 
 FAMILY = "actions"
@@ -42,7 +42,7 @@ def _recently_removed(action: str) -> bool:
     Analyzer's catalog keeps accepting such actions; they grant nothing, so passing them is safe)."""
     services, actions = removed_actions()
     lower = action.lower()
-    service, _, name = lower.partition(":")
+    service, name = split_action(lower)
     if service in services or service in retired_services():
         return True
     if "*" in name or "?" in name:
@@ -112,8 +112,8 @@ def classify_action(cat: Catalog, action: str) -> tuple[str, str] | None:
     """``(issue code, message)`` for an action that is not valid in the catalog, else None."""
     if action == "*":
         return None
-    service, sep, name = action.partition(":")
-    if not sep or not service or not name or not _ACTION_NAME.fullmatch(name):
+    service, name = split_action(action)
+    if not service or not name or not _ACTION_NAME.fullmatch(name):
         return "INVALID_ACTION", f"The action {action} does not exist. Use the format service:action."
     if any(c in service for c in "*?"):
         return (

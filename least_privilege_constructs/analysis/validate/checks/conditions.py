@@ -8,6 +8,8 @@ import re
 from datetime import datetime
 
 from least_privilege_constructs.analysis.findings import FindingType
+from least_privilege_constructs.analysis.iam.arn import partition_of
+from least_privilege_constructs.analysis.iam.wildcards import has_wildcards
 from least_privilege_constructs.analysis.model.policy import ConditionEntry, Statement
 from least_privilege_constructs.analysis.validate.checks.actions import retired_services
 from least_privilege_constructs.analysis.validate.keys import (
@@ -710,7 +712,6 @@ _SERVICE_PRINCIPAL_KEYS = {
 }
 _VPC = re.compile(r"vpc-[0-9a-f]{8}([0-9a-f]{9})?")
 _VPCE = re.compile(r"vpce-[0-9a-f]{8}([0-9a-f]{9})?")
-_REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?|-isob)?-[a-z]+-\d{1,2}")
 
 
 @check(
@@ -745,7 +746,8 @@ _REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?|-isob)?-[a-z]+-\d{1,2}")
             family=FAMILY,
             title="Invalid Region",
             short="An aws:RequestedRegion value is not a Region code.",
-            long="Region codes look like us-east-1 or eu-central-2 (the offline check validates the shape).",
+            long="Region codes of botocore's endpoint data: listed by a partition or matching its Region "
+            "pattern (us-east-1, eu-central-2, a Region newer than botocore of a known shape).",
         ),
     ],
 )
@@ -785,7 +787,7 @@ def value_formats(ctx: Context) -> None:
                     [v.path],
                     key=e.key,
                 )
-            elif lower == "aws:requestedregion" and not _REGION.fullmatch(value):
+            elif lower == "aws:requestedregion" and not has_wildcards(value) and partition_of(value) is None:
                 ctx.emit(
                     "INVALID_REGION",
                     f"The Region {value} is not valid. Update the condition value to a supported Region.",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from least_privilege_constructs.analysis.findings import FindingType, PolicyType
+from least_privilege_constructs.analysis.iam.arn import Arn
+from least_privilege_constructs.analysis.iam.wildcards import has_wildcards, service_of
 from least_privilege_constructs.analysis.validate.registry import Context, check, code, unsupported
 
 FAMILY = "organizations"
@@ -67,7 +69,7 @@ def rcp(ctx: Context) -> None:
             for loc in s.strings(element):
                 if loc.value == "*":
                     continue
-                service = loc.value.split(":", 1)[0].lower()
+                service = service_of(loc.value)
                 if service and "*" not in service and service not in supported:
                     ctx.emit(
                         "UNSUPPORTED_ACTION_IN_POLICY",
@@ -77,9 +79,9 @@ def rcp(ctx: Context) -> None:
                     )
         for element in ("Resource", "NotResource"):
             for loc in s.strings(element):
-                parts = loc.value.split(":")
-                if len(parts) > 2 and parts[0] == "arn" and parts[2] and "*" not in parts[2]:
-                    if parts[2].lower() not in supported:
+                arn = Arn.parse(loc.value)
+                if arn is not None and arn.service and not has_wildcards(arn.service):
+                    if arn.service.lower() not in supported:
                         ctx.emit(
                             "UNSUPPORTED_RESOURCE_ARN_IN_POLICY",
                             f"The resource {loc.value} is of a service that resource control policies do not "

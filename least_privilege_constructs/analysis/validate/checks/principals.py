@@ -5,15 +5,34 @@ from __future__ import annotations
 import re
 
 from least_privilege_constructs.analysis.findings import FindingType, PolicyType
+from least_privilege_constructs.analysis.iam.arn import Arn, is_account_id, partitions
 from least_privilege_constructs.analysis.validate.registry import Context, check, code
 
 FAMILY = "principals"
 PRINCIPAL_KEYS = ("AWS", "Service", "Federated", "CanonicalUser")
-_ACCOUNT = re.compile(r"\d{12}")
-_IAM_ARN = re.compile(
-    r"arn:aws[a-z-]*:(iam::(\d{12}|aws):(root|user/.+|role/.+|federated-user/.+)"
-    r"|sts::\d{12}:(assumed-role/[^/]+/.+|federated-user/.+))"
-)
+_IAM_PRINCIPAL_TYPES = ("user", "role", "federated-user")
+_STS_PRINCIPAL_TYPES = ("assumed-role", "federated-user")
+
+
+def is_principal_arn(value: str) -> bool:
+    """Whether ``value`` is an ARN an AWS principal can name (IAM User Guide, "AWS JSON policy elements:
+    Principal", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html):
+    an account root, IAM user, role or federated user, or an STS assumed-role or federated-user session, in
+    a partition of botocore's endpoint data (parsed by analysis.iam.Arn)."""
+    arn = Arn.parse(value)
+    if arn is None or arn.region or arn.partition not in partitions():
+        return False
+    if arn.service == "iam":
+        if not (is_account_id(arn.account) or arn.account == "aws"):
+            return False
+        return arn.resource == "root" or (arn.resource_type in _IAM_PRINCIPAL_TYPES and bool(arn.resource_id))
+    if arn.service == "sts" and is_account_id(arn.account):
+        if arn.resource_type == "assumed-role":
+            role, _, session = arn.resource_id.partition("/")
+            return bool(role) and bool(session)
+        return arn.resource_type == "federated-user" and bool(arn.resource_id)
+    return False
+
 _UNIQUE_ID = re.compile(r"A[A-Z]{3}[A-Z0-9]{12,}")
 _SERVICE = re.compile(r"[a-z0-9][a-z0-9.-]*\.(amazonaws\.com(\.cn)?|amazon\.com|aws\.internal)")
 _CANONICAL = re.compile(r"[0-9a-f]{64}")
@@ -152,7 +171,7 @@ def principal_values(ctx: Context) -> None:
                 if not isinstance(value, str) or ptype not in PRINCIPAL_KEYS or "${" in value:
                     continue
                 if ptype == "AWS":
-                    if value == "*" or _ACCOUNT.fullmatch(value):
+                    if value == "*" or is_account_id(value):
                         continue
                     if "*" in value or "?" in value:
                         ctx.emit(
@@ -175,7 +194,7 @@ def principal_values(ctx: Context) -> None:
                             "instead.",
                             [loc.path],
                         )
-                    elif not _IAM_ARN.fullmatch(value):
+                    elif not is_principal_arn(value):
                         ctx.emit(
                             "INVALID_PRINCIPAL_FORMAT",
                             f"The AWS principal {value} is not valid: use *, an account ID or an IAM ARN.",

@@ -7,35 +7,30 @@ import re
 
 from least_privilege_constructs.analysis.catalog import Catalog
 from least_privilege_constructs.analysis.findings import FindingType
+from least_privilege_constructs.analysis.iam.arn import Arn, is_account_id, partition_of, partitions
+from least_privilege_constructs.analysis.iam.wildcards import has_wildcards
 from least_privilege_constructs.analysis.validate.checks.actions import retired_services
 from least_privilege_constructs.analysis.validate.registry import Context, check, code
 
 FAMILY = "resources"
-PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc")
 _VARIABLE = re.compile(r"\$\{[^}]*\}")
-_REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?|-isob)?-[a-z]+-\d{1,2}")
-_ACCOUNT = re.compile(r"\d{12}")
+_WILD_LAST_FIELD = re.compile(r"[*?][^:]*$")
 
 
-def _has_wild(text: str) -> bool:
-    return "*" in text or "?" in text
-
-
-def _glob(text: str) -> str:
-    """Policy variables become wildcards for matching."""
-    return _VARIABLE.sub("*", text)
+def _open(text: str) -> bool:
+    """A field that a wildcard or a policy variable may fill with anything (not judged)."""
+    return has_wildcards(text) or "${" in text
 
 
 @functools.lru_cache(maxsize=1024)
-def _service_arn_shapes(catalog: Catalog, service: str) -> tuple[tuple[str, str, str], ...]:
-    """(region field, account field, resource part as a glob) of every ARN pattern of the service."""
-    out: list[tuple[str, str, str]] = []
+def _service_arn_shapes(catalog: Catalog, service: str) -> tuple[tuple[str, str], ...]:
+    """(region field, account field) of every ARN format of the service (parsed by analysis.iam.Arn)."""
+    out: list[tuple[str, str]] = []
     for rt in catalog.resource_types_of(service).values():
         for pattern in rt.arn_patterns:
-            parts = pattern.split(":", 5)
-            if len(parts) < 6:
-                continue
-            out.append((parts[3], parts[4], _glob(parts[5])))
+            arn = Arn.parse(pattern)
+            if arn is not None:
+                out.append((arn.region, arn.account))
     return tuple(out)
 
 
@@ -47,9 +42,9 @@ def arn_namespaces(catalog: Catalog) -> frozenset[str]:
     for service in catalog.services:
         for rt in catalog.resource_types_of(service).values():
             for pattern in rt.arn_patterns:
-                parts = pattern.split(":", 3)
-                if len(parts) > 2 and parts[2] and "${" not in parts[2]:
-                    out.add(parts[2].lower())
+                arn = Arn.parse(pattern)
+                if arn is not None and arn.service and "${" not in arn.service:
+                    out.add(arn.service.lower())
     return frozenset(out)
 
 
@@ -80,7 +75,8 @@ def _known_service(cat: Catalog, service: str) -> bool:
             family=FAMILY,
             title="Invalid partition",
             short="The ARN partition is not an AWS partition.",
-            long=f"Partitions are {', '.join(PARTITIONS)} (or a wildcard).",
+            long="Partitions are the ones botocore's endpoint data lists (aws, aws-cn, aws-us-gov, the "
+            "ISO partitions, aws-eusc ...) or a wildcard.",
         ),
         code(
             "INVALID_ARN_SERVICE_CASE",
@@ -105,8 +101,9 @@ def _known_service(cat: Catalog, service: str) -> bool:
             family=FAMILY,
             title="Invalid ARN Region",
             short="The Region field is not a Region code.",
-            long="The Region field is empty, a wildcard, or a Region code such as us-east-1. The offline "
-            "check validates the shape of the code, not the Region table of each service.",
+            long="The Region field is empty, a wildcard, or a Region of botocore's endpoint data (listed by a "
+            "partition or matching its Region pattern, so Regions newer than botocore still pass). The "
+            "Region table of each service is not checked.",
         ),
         code(
             "ARN_REGION_NOT_ALLOWED",
@@ -158,17 +155,20 @@ def arns(ctx: Context) -> None:
                 _check_arn(ctx, cat, loc.value, loc.path)
 
 
-def _check_arn(ctx: Context, cat: Catalog, arn: str, path: list) -> None:
-    if arn == "*" or _glob(arn) in ("*", "**"):
+def _check_arn(ctx: Context, cat: Catalog, text: str, path: list) -> None:
+    """One Resource/NotResource value, field by field (ARN format: IAM User Guide, "Identify AWS resources
+    with Amazon Resource Names", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html; parsed
+    by analysis.iam.Arn over botocore's ArnParser, partitions and Regions from botocore's endpoint data)."""
+    if text == "*" or _VARIABLE.sub("*", text) in ("*", "**"):
         return
-    if not arn.startswith("arn:"):
-        if _has_wild(arn[:4]) or arn.startswith("${"):
+    if not text.startswith("arn:"):
+        if has_wildcards(text[:4]) or text.startswith("${"):
             return
-        ctx.emit("INVALID_ARN_PREFIX", f"Add the required prefix (arn) to the resource ARN {arn}.", [path])
+        ctx.emit("INVALID_ARN_PREFIX", f"Add the required prefix (arn) to the resource ARN {text}.", [path])
         return
-    parts = arn.split(":", 5)
-    if len(parts) < 6:
-        if _has_wild(parts[-1]):
+    arn = Arn.parse(text)
+    if arn is None:
+        if _WILD_LAST_FIELD.search(text):
             return  # arn:aws:s3* style: a wildcard may span the missing separators
         ctx.emit(
             "MISSING_ARN_FIELD",
@@ -177,12 +177,12 @@ def _check_arn(ctx: Context, cat: Catalog, arn: str, path: list) -> None:
             [path],
         )
         return
-    _, partition, service, region, account, resource = parts
-    if not _has_wild(partition) and "${" not in partition and partition not in PARTITIONS:
+    partition, service, region, account = arn.partition, arn.service, arn.region, arn.account
+    if not _open(partition) and partition not in partitions():
         ctx.emit(
             "INVALID_PARTITION",
             f"The resource ARN for the service {service} does not support the partition {partition}. "
-            f"Use the supported values: {', '.join(PARTITIONS)}",
+            f"Use the supported values: {', '.join(partitions())}",
             [path],
         )
         return
@@ -193,7 +193,7 @@ def _check_arn(ctx: Context, cat: Catalog, arn: str, path: list) -> None:
             [path],
         )
         return
-    if region and not _has_wild(region) and "${" not in region and not _REGION.fullmatch(region):
+    if region and not _open(region) and partition_of(region) is None:
         ctx.emit(
             "INVALID_ARN_REGION",
             f"The Region {region} is not valid for this resource. Update the resource ARN to include a "
@@ -201,20 +201,14 @@ def _check_arn(ctx: Context, cat: Catalog, arn: str, path: list) -> None:
             [path],
         )
         return
-    if (
-        account
-        and not _has_wild(account)
-        and "${" not in account
-        and account != "aws"
-        and not _ACCOUNT.fullmatch(account)
-    ):
+    if account and not _open(account) and account != "aws" and not is_account_id(account):
         ctx.emit(
             "INVALID_ARN_ACCOUNT",
             f"The resource ARN account ID {account} is not valid. Provide a 12-digit account ID.",
             [path],
         )
         return
-    if _has_wild(service) or "${" in service:
+    if _open(service):
         return
     if not _known_service(cat, service):
         # Access Analyzer's "Invalid service" check covers resource ARNs as well as condition keys:
@@ -238,26 +232,26 @@ def _check_arn(ctx: Context, cat: Catalog, arn: str, path: list) -> None:
     shapes = _service_arn_shapes(cat, service)
     if not shapes:
         return
-    if region and not _has_wild(region) and "${" not in region and all(r == "" for r, _, _ in shapes):
+    if region and not _open(region) and all(r == "" for r, _ in shapes):
         ctx.emit(
             "ARN_REGION_NOT_ALLOWED",
             f"The service {service} does not support specifying a Region in the resource ARN.",
             [path],
         )
         return
-    if account and not _has_wild(account) and "${" not in account and all(a == "" for _, a, _ in shapes):
+    if account and not _open(account) and all(a == "" for _, a in shapes):
         ctx.emit(
             "ARN_ACCOUNT_NOT_ALLOWED",
             f"The service {service} does not support specifying an account ID in the resource ARN.",
             [path],
         )
         return
-    if not region and all(r != "" for r, _, _ in shapes):
+    if not region and all(r != "" for r, _ in shapes):
         ctx.emit("MISSING_ARN_REGION", f"Add a Region to the {service} resource ARN.", [path])
         return
-    if not resource.strip() and not any(_has_wild(f) for f in (partition, service, region, account)):
+    if not arn.resource.strip() and not any(has_wildcards(f) for f in (partition, service, region, account)):
         ctx.emit(
             "INVALID_ARN_RESOURCE",
-            f"Resource ARN {arn} does not match the expected ARN format. Update the resource portion of the ARN.",
+            f"Resource ARN {text} does not match the expected ARN format. Update the resource portion of the ARN.",
             [path],
         )

@@ -6,6 +6,7 @@ import json
 
 from least_privilege_constructs.analysis.catalog import Catalog
 from least_privilege_constructs.analysis.findings import FindingType
+from least_privilege_constructs.analysis.iam.wildcards import service_of
 from least_privilege_constructs.analysis.validate.keys import parse_operator
 from least_privilege_constructs.analysis.validate.registry import Context, check, code
 
@@ -116,7 +117,7 @@ def unsupported_tag_keys(ctx: Context) -> None:
                 continue
             if action_supports_resource_tag(ctx.catalog, loc.value) is False:
                 unsupported.append(loc.path)
-                svc = loc.value.split(":", 1)[0].lower()
+                svc = service_of(loc.value)
                 if svc not in services:
                     services.append(svc)
         if not unsupported:

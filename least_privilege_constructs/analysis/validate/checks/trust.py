@@ -5,13 +5,35 @@ from __future__ import annotations
 import re
 
 from least_privilege_constructs.analysis.findings import FindingType, PolicyType
+from least_privilege_constructs.analysis.iam.arn import Arn, is_account_id, partitions
 from least_privilege_constructs.analysis.iam.wildcards import glob_match
 from least_privilege_constructs.analysis.model.policy import Located, Statement
 from least_privilege_constructs.analysis.validate.registry import Context, check, code
 
 FAMILY = "trust"
-_SAML = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:saml-provider/[\w+=,.@-]+")
-_OIDC = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:oidc-provider/(.+)")
+_SAML_NAME = re.compile(r"[\w+=,.@-]+")
+
+
+def _iam_arn(value: str, resource_type: str) -> Arn | None:
+    """``value`` when it is an IAM ARN of ``resource_type`` in a known partition with a 12-digit account
+    (parsed by analysis.iam.Arn)."""
+    arn = Arn.parse(value)
+    if (
+        arn is None
+        or arn.service != "iam"
+        or arn.region
+        or arn.partition not in partitions()
+        or not is_account_id(arn.account)
+        or arn.resource_type != resource_type
+        or not arn.resource_id
+    ):
+        return None
+    return arn
+
+
+def _is_saml_provider(value: str) -> bool:
+    arn = _iam_arn(value, "saml-provider")
+    return arn is not None and _SAML_NAME.fullmatch(arn.resource_id) is not None
 WEB_IDENTITY_PROVIDERS = (
     "cognito-identity.amazonaws.com",
     "accounts.google.com",
@@ -33,9 +55,9 @@ _TRUST = [PolicyType.RESOURCE_POLICY]
 
 def provider_host(value: str) -> str | None:
     """The OIDC provider host of a Federated principal (``token.actions.githubusercontent.com``)."""
-    m = _OIDC.fullmatch(value)
-    if m:
-        return m.group(1).lower()
+    arn = _iam_arn(value, "oidc-provider")
+    if arn is not None:
+        return arn.resource_id.lower()
     if value.lower() in WEB_IDENTITY_PROVIDERS:
         return value.lower()
     return None
@@ -47,7 +69,7 @@ def _kinds(st: Statement) -> dict[str, list[Located]]:
         if not isinstance(loc.value, str):
             continue
         if ptype == "Federated":
-            kind = "saml" if _SAML.fullmatch(loc.value) else "web" if provider_host(loc.value) else "bad"
+            kind = "saml" if _is_saml_provider(loc.value) else "web" if provider_host(loc.value) else "bad"
         elif ptype in ("AWS", "Service", None):
             kind = "aws"
         else:
@@ -179,8 +201,9 @@ def trust_policy(ctx: Context) -> None:
                 continue
             norm = loc.value
             if ptype == "AWS":
-                m = re.fullmatch(r"arn:aws[a-z-]*:iam::(\d{12}):root", norm)
-                norm = m.group(1) if m else norm
+                arn = Arn.parse(norm)
+                if arn is not None and arn.service == "iam" and arn.resource == "root" and is_account_id(arn.account):
+                    norm = arn.account  # arn:aws:iam::111122223333:root and 111122223333 are one principal
             key = f"{ptype}:{norm}"
             if key in seen:
                 ctx.emit(
