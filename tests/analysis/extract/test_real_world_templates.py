@@ -174,3 +174,11 @@ def test_mutated_nested_stack_files_never_crash(tmp_path: Path, mutations: list[
     (work / "nested-child.yaml").write_text(json.dumps(_mutate(_LOADED["nested-child.yaml"], mutations), default=str))
     ex = extract_policies(work / "nested-parent.yaml")
     assert "EXTRACTION_FAILED" not in _codes(ex), [f.message for f in ex.findings if f.issue_code == "EXTRACTION_FAILED"]
+
+
+@pytest.mark.parametrize("command", ["extract", "validate", "escalation"])
+def test_commands_over_the_whole_corpus_end_without_internal_error(command: str, capsys: pytest.CaptureFixture[str]):
+    code = main([command, str(TEMPLATES)])
+    out, err = capsys.readouterr()
+    assert code in (0, 2) and "internal error" not in err, err
+    assert "UNSUPPORTED_TEMPLATE_CONSTRUCT" in out or command == "escalation"
