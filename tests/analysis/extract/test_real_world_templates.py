@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from least_privilege_constructs.analysis.extract import Extraction, Extractor, extract_policies
 from least_privilege_constructs.analysis.extract.loader import load_file
+from least_privilege_constructs.analysis.validate import CHECK_FAILED, validate_policy
 from least_privilege_constructs.cli.main import main
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "data" / "templates"
@@ -164,6 +165,9 @@ def test_mutated_templates_never_crash(name: str, mutations: list[tuple[int, Any
     json.dumps(ex.to_dict(), default=str)
     assert all(f.check == "extraction" and f.origin is not None for f in ex.findings)
     assert "EXTRACTION_FAILED" not in _codes(ex), [f.message for f in ex.findings if f.issue_code == "EXTRACTION_FAILED"]
+    for policy in ex.policies:  # and the policies it extracted, however odd, validate without a check failing
+        findings = validate_policy(policy.document, policy.policy_type, policy.resource_type)
+        assert CHECK_FAILED not in {f.issue_code for f in findings}, [f.message for f in findings]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
