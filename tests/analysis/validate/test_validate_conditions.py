@@ -448,3 +448,9 @@ def test_documented_organization_key_is_a_valid_global_key(validate):
     assert "INVALID_GLOBAL_CONDITION_KEY" not in codes_of(validate(policy(st)))
     typo = allow(Condition={"StringEquals": {"aws:PrincipalOrgMasterAcountId": "1"}})
     assert "INVALID_GLOBAL_CONDITION_KEY" in codes_of(validate(policy(typo)))
+
+
+def test_condition_keys_of_recently_removed_services_are_not_invalid_services(validate):
+    # iotevents left the service reference after 2026-03-07 (data/removed_actions.json)
+    st = allow(action="iotevents:ListInputs", Condition={"StringEquals": {"iotevents:keyValue": "x"}})
+    assert validate(policy(st)) == []

@@ -11,7 +11,7 @@ from least_privilege_constructs.analysis.findings import FindingType
 from least_privilege_constructs.analysis.iam.arn import partition_of
 from least_privilege_constructs.analysis.iam.wildcards import has_wildcards
 from least_privilege_constructs.analysis.model.policy import ConditionEntry, Statement
-from least_privilege_constructs.analysis.validate.checks.actions import retired_services
+from least_privilege_constructs.analysis.validate.checks.actions import removed_actions, retired_services
 from least_privilege_constructs.analysis.validate.keys import (
     KeyInfo,
     Operator,
@@ -142,8 +142,8 @@ def operators(ctx: Context) -> None:
             short="The service of a condition key or of a resource ARN does not exist.",
             long="The part before the colon must be a service prefix of the Service Authorization "
             "Reference, aws, or an identity provider (for example token.actions.githubusercontent.com). "
-            "Condition keys of discontinued services (data/retired_services.json) are not reported, like "
-            "their actions. A resource ARN whose service namespace is neither a service prefix nor the "
+            "Condition keys of discontinued or recently removed services (data/retired_services.json, "
+            "data/removed_actions.json) are not reported, like their actions. A resource ARN whose service namespace is neither a service prefix nor the "
             "namespace of any ARN format of the catalog is reported too (the resources family).",
         ),
         code(
@@ -199,8 +199,8 @@ def condition_keys(ctx: Context) -> None:
         if _is_oidc_or_saml_key(ctx, key):
             continue
         if not ctx.catalog.service_exists(prefix):
-            if prefix in retired_services():
-                continue  # a discontinued service: Access Analyzer accepts its actions, and so its keys
+            if prefix in retired_services() or prefix in removed_actions()[0]:
+                continue  # a discontinued or recently removed service: Access Analyzer accepts its actions
             ctx.emit(
                 "INVALID_SERVICE",
                 f"The service {prefix} does not exist. Use a valid service name.",
