@@ -164,9 +164,11 @@ def _run_ours(case: Case) -> str:
                 target, d.get("actions", []), d.get("resources", []), d.get("policy_type", "IDENTITY_POLICY")
             ).verdict.value
         )
-    return str(
-        check_no_new_access(d["new"], d["existing"], d.get("policy_type", "IDENTITY_POLICY")).verdict.value
-    )
+    if "new_set" in d:
+        new, existing = policy_set(d["new_set"]), policy_set(d["existing_set"])
+    else:
+        new, existing = d["new"], d["existing"]
+    return str(check_no_new_access(new, existing, d.get("policy_type", "IDENTITY_POLICY")).verdict.value)
 
 
 def witness_policies(case: Case) -> dict[str, Any]:
@@ -185,6 +187,8 @@ def witness_policies(case: Case) -> dict[str, Any]:
                 "RESOURCE_CONTROL_POLICY": "rcps",
             }.get(d.get("policy_type", "IDENTITY_POLICY"), "identity")
             out = {key: [d["policy"]] if key in ("identity", "scps", "rcps") else d["policy"]}
+    elif "new_set" in d:  # no_new_access on policy sets: the witness is allowed by the new set
+        out = dict(d["new_set"])
     else:  # no_new_access: the witness is allowed by the new policy
         key = "resource" if d.get("policy_type") == "RESOURCE_POLICY" else "identity"
         out = {key: d["new"] if key == "resource" else [d["new"]]}
@@ -208,10 +212,7 @@ def verdict_matches(expected: str, got: str) -> bool:
 def simulator_input(key: str, req: dict[str, Any], policies: dict[str, Any]) -> dict[str, Any]:
     """One line of ``tests/analysis/reasoning/iam_simulate_harness.js``."""
     principal = req["principal"]
-    account = req.get("resource_account")
-    if account is None:
-        parts = principal.split(":")
-        account = parts[4] if principal.startswith("arn:") and len(parts) > 4 and parts[4] else OWNER
+    account = req.get("resource_account") or request(req).principal_account or OWNER
     return {
         "id": key,
         "principal": principal,
