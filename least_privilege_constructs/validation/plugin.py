@@ -11,7 +11,7 @@ Example::
     Validations.of(app).add_plugins(LeastPrivilegeValidation(app))
     synth(app)     # blocking findings make synth (and `cdk synth`) exit non-zero
 
-The plugin runs :func:`~least_privilege_constructs.validation.gate.run_gate` over **every template of the
+The plugin runs :func:`~least_privilege_constructs.analysis.gate.run_gate` over **every template of the
 assembly**: CDK hands plugins only the top-level stack templates, so the gate reads the assembly's
 ``manifest.json`` itself and follows nested stacks, StackSet templates and stages. Settings come from the
 ``least-privilege`` context (``cdk.json``), environment variables and the constructor (see
@@ -47,6 +47,7 @@ from aws_cdk import (
 from constructs import IConstruct
 
 from least_privilege_constructs import __version__
+from least_privilege_constructs.analysis.assembly import assembly_root
 from least_privilege_constructs.analysis.findings import Finding, format_path
 
 PLUGIN_NAME = "LeastPrivilege-PolicyValidation"
@@ -104,7 +105,7 @@ class LeastPrivilegeValidation:
                 "check-no-public-access", "escalation"]
 
     def _options(self) -> Any:
-        from least_privilege_constructs.validation.options import GateOptions
+        from least_privilege_constructs.analysis.gate import GateOptions
 
         return GateOptions.resolve(self._context, **self._overrides)
 
@@ -112,7 +113,7 @@ class LeastPrivilegeValidation:
         paths = list(context.template_paths)
         if not paths:
             return PolicyValidationPluginReport(success=True, violations=[])
-        cdk_out = _assembly_root(os.path.dirname(paths[0]))
+        cdk_out = str(assembly_root(os.path.dirname(paths[0])))
         try:
             report = self.run(cdk_out)
         except Exception as exc:  # fail closed: the gate could not run
@@ -141,39 +142,20 @@ class LeastPrivilegeValidation:
 
     def run(self, cdk_out: str) -> Any:
         """Run the gate over ``cdk_out``, print the per-check lines and write the report."""
-        from least_privilege_constructs.access_analyzer import resolve_settings
-        from least_privilege_constructs.validation.gate import run_gate
+        from least_privilege_constructs.access_analyzer import resolve_settings, select_backend
+        from least_privilege_constructs.analysis.gate import run_gate
 
         options = self.options
-        if self._backend is not None:
-            report = run_gate(cdk_out, options, backend=self._backend, backend_reason="given to the plugin",
-                              escalation_context=self._escalation_context)
-        else:
+        backend, reason = self._backend, "given to the plugin"
+        if backend is None:
             settings = resolve_settings(self._context, overrides=self._settings_overrides)
-            report = run_gate(cdk_out, options, settings=settings, escalation_context=self._escalation_context)
-        report_path = os.path.abspath(options.report_path)
-        written = report.write(report_path)
-        if not self._quiet:
-            for line in report.summary_lines():
-                print(line, file=sys.stderr)
-            print(f"least-privilege: full report: {written}", file=sys.stderr)
+            backend, reason = select_backend(settings, cdk_out=cdk_out)
+        report = run_gate(cdk_out, options, backend=backend, backend_reason=reason,
+                          escalation_context=self._escalation_context)
+        report.publish(os.path.abspath(options.report_path),
+                       None if self._quiet else (lambda line: print(line, file=sys.stderr)))
         self.last_report = report
         return report
-
-
-def _assembly_root(directory: str) -> str:
-    """The outermost directory holding a ``manifest.json`` (templates of stages live in sub-assemblies)."""
-    root = directory
-    current = directory
-    while True:
-        parent = os.path.dirname(current)
-        if parent == current:
-            return root
-        if os.path.exists(os.path.join(parent, "manifest.json")):
-            root = parent
-            current = parent
-            continue
-        return root
 
 
 def _violation(finding: Finding, blocking: Any, cdk_out: str) -> PolicyViolation:
