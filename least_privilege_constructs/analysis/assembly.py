@@ -279,7 +279,7 @@ def read_assembly(directory: str | os.PathLike[str]) -> CloudAssembly:
     try:
         stat = manifest.stat()
     except OSError:
-        raise AssemblyError("FILE_NOT_FOUND", manifest, "", "no manifest.json: not a cloud assembly") from None
+        raise AssemblyError("FILE_NOT_FOUND", manifest, "", "not found: the directory is not a cloud assembly") from None
     return _read_assembly(os.path.realpath(path), stat.st_mtime_ns, stat.st_size)
 
 
@@ -321,7 +321,8 @@ def _read_assembly(directory: str, _mtime: int, _size: int) -> CloudAssembly:
         if not isinstance(artifact, dict):
             problems.append(AssemblyProblem(str(manifest_path), where, "is not an object"))
             continue
-        props = artifact.get("properties") or {}
+        props = artifact.get("properties")
+        props = {} if props is None else props
         if not isinstance(props, dict):
             problems.append(AssemblyProblem(str(manifest_path), f"{where}.properties", "is not an object"))
             continue

@@ -49,6 +49,13 @@ from least_privilege_constructs.analysis.findings import (
     sort_findings,
 )
 from least_privilege_constructs.analysis.reasoning.resource_types import SUPPORTED_RESOURCE_TYPES
+from least_privilege_constructs.analysis.settings import (
+    DEFAULT_REPORT_PATH,
+    ResolvedSettings,
+    SettingsError,
+    read_policy_file,
+)
+from least_privilege_constructs.analysis.settings import resolve as resolve_settings
 
 DEFAULT_SENSITIVE_ACTIONS: tuple[str, ...] = (
     # permissions management that escalates (users, credentials, policies, boundaries, trust)
@@ -83,20 +90,21 @@ DEFAULT_SENSITIVE_ACTIONS: tuple[str, ...] = (
     "cloudtrail:DeleteTrail",
 )
 
-DEFAULT_REPORT_PATH = ".lpc-reports/validation-report.json"
+CHECK_NAMES = (
+    "validate-policy",
+    "check-no-new-access",
+    "check-access-not-granted",
+    "check-no-public-access",
+    "escalation",
+)
+
+# resource types IAM Access Analyzer's CheckNoPublicAccess accepts (one list, shared with the offline checks)
+PUBLIC_ACCESS_RESOURCE_TYPES = frozenset(SUPPORTED_RESOURCE_TYPES)
 
 _CHECKS = ("validatePolicy", "noNewAccess", "accessNotGranted", "noPublicAccess", "escalation")
-_CHECK_ENV = {
-    "validatePolicy": "LEAST_PRIVILEGE_CHECK_VALIDATE",
-    "noNewAccess": "LEAST_PRIVILEGE_CHECK_NO_NEW",
-    "accessNotGranted": "LEAST_PRIVILEGE_CHECK_NOT_GRANTED",
-    "noPublicAccess": "LEAST_PRIVILEGE_CHECK_PUBLIC",
-    "escalation": "LEAST_PRIVILEGE_CHECK_ESCALATION",
-}
 
-
-class GateOptionsError(ValueError):
-    """A bad setting, naming its key and where it came from."""
+GateOptionsError = SettingsError
+"""A bad gate setting (the one settings error type; kept under its former name)."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +118,8 @@ class Reference:
 
 @dataclass(frozen=True)
 class GateOptions:
-    """The gate's checks and filters (see the module docstring for the table)."""
+    """The gate's checks and filters: the ``gate`` rows of the settings table
+    (:data:`least_privilege_constructs.analysis.settings.SETTINGS`, shown in the README)."""
 
     validate_policy: bool = True
     no_new_access: bool = True
@@ -134,113 +143,38 @@ class GateOptions:
         *,
         env: Mapping[str, str] | None = None,
         base_dir: str | None = None,
+        flags: Mapping[str, Any] | None = None,
         **overrides: Any,
     ) -> GateOptions:
-        """Options from the ``least-privilege`` context object, the environment, then ``overrides``."""
-        ctx = dict(context or {})
-        env = os.environ if env is None else env
-        base = Path(base_dir or os.getcwd())
-        values: dict[str, Any] = {}
-        checks = ctx.get("checks") or {}
-        if not isinstance(checks, Mapping):
-            raise GateOptionsError("least-privilege.checks must be an object of booleans")
-        for name in _CHECKS:
-            raw: Any = checks.get(name, True)
-            if _CHECK_ENV[name] in env:
-                raw = env[_CHECK_ENV[name]]
-            values[_snake(name)] = _bool(raw, f"least-privilege.checks.{name}")
-        blocking = env.get("LEAST_PRIVILEGE_TREAT_AS_BLOCKING", ctx.get("treatAsBlocking"))
-        if blocking is not None:
-            from least_privilege_constructs.analysis.pipeline import parse_blocking
+        """Options from the ``least-privilege`` context, the environment, ``flags`` (keyed by setting key,
+        e.g. ``{"checks.escalation": False}``), then ``overrides`` (field names: constructor arguments)."""
+        resolved = resolve_settings(context, env=env, flags=flags, base_dir=base_dir or os.getcwd())
+        return cls.from_settings(resolved, dict(context or {}), **overrides)
 
-            try:
-                values["treat_as_blocking"] = parse_blocking(blocking)
-            except ValueError as exc:
-                raise GateOptionsError(f"least-privilege.treatAsBlocking: {exc}") from None
-        ignore = env.get("LEAST_PRIVILEGE_IGNORE_FINDINGS", ctx.get("ignoreFindings"))
-        if ignore is not None:
-            values["ignore_findings"] = _strings(ignore, "least-privilege.ignoreFindings")
-        if "allowExternalPrincipals" in ctx:
-            values["allow_external_principals"] = _strings(
-                ctx["allowExternalPrincipals"], "least-privilege.allowExternalPrincipals"
-            )
-        if "sensitiveActions" in ctx:
-            values["sensitive_actions"] = _strings(ctx["sensitiveActions"], "least-privilege.sensitiveActions")
-        if "developerRolePaths" in ctx:
-            values["developer_role_paths"] = _strings(
-                ctx["developerRolePaths"], "least-privilege.developerRolePaths"
-            )
-        if "references" in ctx:
-            values["references"] = tuple(_references(ctx["references"], base))
-        escalation = ctx.get("escalationContext")
-        if escalation is not None:
-            if not isinstance(escalation, Mapping):
-                raise GateOptionsError(
-                    "least-privilege.escalationContext must be an object (existing unbounded roles, SCPs, ...; "
-                    "see docs/escalation.md)"
-                )
-            values["escalation_context"] = dict(escalation)
-        report = env.get("LEAST_PRIVILEGE_REPORT_PATH", ctx.get("reportPath"))
-        if report is not None:
-            if not isinstance(report, str) or not report.strip():
-                raise GateOptionsError("least-privilege.reportPath must be a non-empty path")
-            values["report_path"] = report
+    @classmethod
+    def from_settings(cls, resolved: ResolvedSettings, context: Mapping[str, Any] | None = None,
+                      **overrides: Any) -> GateOptions:
+        """The gate's options out of the one resolved settings (reference policy files are read here,
+        relative to the directory of ``cdk.json``)."""
+        values: dict[str, Any] = {f"{_snake(name)}": resolved[f"checks.{name}"] for name in _CHECKS}
+        for key in ("treatAsBlocking", "ignoreFindings", "allowExternalPrincipals", "sensitiveActions",
+                    "developerRolePaths", "reportPath", "escalationContext"):
+            values[_snake(key)] = resolved[key]
+        base = resolved.base_dir or Path(os.getcwd())
+        references: list[Reference] = []
+        for index, ref in enumerate(resolved["references"]):
+            path = Path(ref["policy"])
+            path = path if path.is_absolute() else base / path
+            source = f"{resolved.source_of('references')}[{index}]"
+            references.append(Reference(ref["scope"], read_policy_file(path, source), str(path)))
+        values["references"] = tuple(references)
         values.update(overrides)
-        values["context"] = ctx
+        values["context"] = dict(context or {})
         return cls(**values)
 
 
 def _snake(name: str) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in name)
-
-
-def _bool(value: Any, key: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on"):
-        return True
-    if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off"):
-        return False
-    raise GateOptionsError(f"{key}: expected true or false, got {value!r}")
-
-
-def _strings(value: Any, key: str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return tuple(v.strip() for v in value.split(",") if v.strip())
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return tuple(value)
-    raise GateOptionsError(f"{key}: expected a list of strings or a comma-separated string, got {value!r}")
-
-
-def _references(value: Any, base: Path) -> list[Reference]:
-    if not isinstance(value, list):
-        raise GateOptionsError("least-privilege.references must be a list of {scope, policy} objects")
-    out: list[Reference] = []
-    for index, item in enumerate(value):
-        key = f"least-privilege.references[{index}]"
-        if not isinstance(item, Mapping) or not isinstance(item.get("policy"), str):
-            raise GateOptionsError(f"{key}: expected {{\"scope\": \"Stack/Path\", \"policy\": \"file.json\"}}")
-        path = Path(item["policy"])
-        path = path if path.is_absolute() else base / path
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise GateOptionsError(f"{key}: cannot read reference policy {path}: {exc}") from None
-        if not isinstance(document, dict):
-            raise GateOptionsError(f"{key}: reference policy {path} must be a JSON object")
-        out.append(Reference(scope=str(item.get("scope", "")), document=document, source=str(path)))
-    return out
-
-CHECK_NAMES = (
-    "validate-policy",
-    "check-no-new-access",
-    "check-access-not-granted",
-    "check-no-public-access",
-    "escalation",
-)
-
-# resource types IAM Access Analyzer's CheckNoPublicAccess accepts (one list, shared with the offline checks)
-PUBLIC_ACCESS_RESOURCE_TYPES = frozenset(SUPPORTED_RESOURCE_TYPES)
 
 
 @dataclass

@@ -15,7 +15,7 @@ The plugin runs :func:`~least_privilege_constructs.analysis.gate.run_gate` over 
 assembly**: CDK hands plugins only the top-level stack templates, so the gate reads the assembly's
 ``manifest.json`` itself and follows nested stacks, StackSet templates and stages. Settings come from the
 ``least-privilege`` context (``cdk.json``), environment variables and the constructor (see
-``validation/options.py`` and ``docs/access-analyzer.md``).
+the table in the README's Configuration section, ``analysis/settings.py``).
 
 Each finding becomes a violation of the rule named by its issue code (``PASS_ROLE_WITH_STAR_IN_RESOURCE``,
 ``NEW_ACCESS``, ``B6``, ...) at the policy's construct path. Accept one with a reason, on the construct or a

@@ -48,12 +48,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    from least_privilege_constructs.access_analyzer import resolve_settings, select_backend
-    from least_privilege_constructs.access_analyzer.settings import load_context, overrides_from_args
+    from least_privilege_constructs.access_analyzer import select_backend
+    from least_privilege_constructs.access_analyzer.settings import flags_from_args, from_resolved
     from least_privilege_constructs.analysis.assembly import AssemblyError, read_assembly
-    from least_privilege_constructs.analysis.gate import GateOptions, GateOptionsError, run_gate
-    from least_privilege_constructs.analysis.pipeline import parse_blocking, split_list
+    from least_privilege_constructs.analysis.gate import GateOptions, run_gate
+    from least_privilege_constructs.analysis.pipeline import split_list
     from least_privilege_constructs.analysis.report import render
+    from least_privilege_constructs.analysis.settings import SettingsError, resolve
     from least_privilege_constructs.cli.files import use_color, write_output
 
     cdk_out = Path(args.cdk_out)
@@ -65,19 +66,19 @@ def run(args: argparse.Namespace) -> int:
     if args.cdk_json and not cdk_json.is_file():
         raise CliError(f"{cdk_json}: no such file")
     base_dir = cdk_json.resolve().parent
-    context = load_context(cdk_json) if cdk_json.is_file() else {}
-    overrides: dict[str, Any] = {}
+    # the one settings reader: flags > environment > cdk.json > defaults, the same table the plugin reads
+    flags: dict[str, Any] = flags_from_args(args)
+    if args.treat_as_blocking is not None:
+        flags["treatAsBlocking"] = args.treat_as_blocking
+    if args.no_escalation:
+        flags["checks.escalation"] = False
+    if args.ignore_finding:
+        flags["ignoreFindings"] = split_list(args.ignore_finding)
     try:
-        if args.treat_as_blocking is not None:
-            overrides["treat_as_blocking"] = parse_blocking(args.treat_as_blocking)
-        if args.no_escalation:
-            overrides["escalation"] = False
-        options = GateOptions.resolve(context, env=None, base_dir=str(base_dir), **overrides)
-        if args.ignore_finding:
-            options = GateOptions(**{**options.__dict__,
-                                     "ignore_findings": (*options.ignore_findings, *split_list(args.ignore_finding))})
-        settings = resolve_settings(context, overrides=overrides_from_args(args))
-    except (ValueError, GateOptionsError) as exc:
+        resolved = resolve(cdk_json=cdk_json if cdk_json.is_file() else None, flags=flags, base_dir=base_dir)
+        options = GateOptions.from_settings(resolved)
+        settings = from_resolved(resolved)
+    except SettingsError as exc:
         raise CliError(str(exc)) from None
     backend, reason = select_backend(settings, cdk_out=str(cdk_out))
     report = run_gate(str(cdk_out), options, backend=backend, backend_reason=reason,
