@@ -63,7 +63,8 @@ class EscalationReport:
             by_principal.setdefault(p.principal_arn, []).append(p)
         out = []
         for arn, paths in by_principal.items():
-            ids = sorted({p.method_id for p in paths}, key=order)
+            paths.sort(key=lambda p: (order(p.method_id), p.method_id, p.target))  # same report run to run
+            ids = sorted({p.method_id for p in paths}, key=lambda m: (order(m), m))  # deterministic: ties by id
             policies = self.unanalyzed.get(arn, [])
             out.append(Finding(
                 FindingType.WARNING, "ESCALATION_UNDETERMINED",
