@@ -77,19 +77,19 @@ class LeastPrivilegeValidation:
         backend: Any = None,
         **overrides: Any,
     ) -> None:
-        ctx = context
+        ctx: Any = context
         if ctx is None and scope is not None:
-            raw = scope.node.try_get_context(CONTEXT_KEY)
-            ctx = raw if isinstance(raw, Mapping) else {}
-        self._context: dict[str, Any] = dict(ctx or {})
+            ctx = scope.node.try_get_context(CONTEXT_KEY)  # a non-object is a settings error, not {}
+        self._context: Any = ctx if ctx is not None else {}
         self._overrides = overrides
         self._settings_overrides = dict(settings_overrides or {})
         self._escalation_context = escalation_context
         self._quiet = quiet
         self._backend = backend
         self.last_report: Any = None
-        # resolved once, now: a bad cdk.json fails at construction with its key named
-        self.options = self._options()
+        # resolved once, now, by the one settings reader (the same resolution lpc gate makes): a bad
+        # cdk.json fails at construction with its key named
+        self.options, self.settings = self._resolve()
 
     @property
     def name(self) -> str:
@@ -104,10 +104,23 @@ class LeastPrivilegeValidation:
         return ["validate-policy", "check-no-new-access", "check-access-not-granted",
                 "check-no-public-access", "escalation"]
 
-    def _options(self) -> Any:
+    def _resolve(self) -> tuple[Any, Any]:
+        from least_privilege_constructs.access_analyzer.settings import SETTINGS as BACKEND_SETTINGS
+        from least_privilege_constructs.access_analyzer.settings import from_resolved
         from least_privilege_constructs.analysis.gate import GateOptions
+        from least_privilege_constructs.analysis.settings import UNKNOWN_KEY, SettingsError, resolve
 
-        return GateOptions.resolve(self._context, **self._overrides)
+        by_field = {spec.field: spec.context_key for spec in BACKEND_SETTINGS}
+        unknown = sorted(set(self._settings_overrides) - set(by_field))
+        if unknown:
+            raise SettingsError(UNKNOWN_KEY, "LeastPrivilegeValidation(settings_overrides=...)",
+                                f"unknown setting(s): {', '.join(unknown)}")
+        flags = {by_field[name]: value for name, value in self._settings_overrides.items()}
+        resolved = resolve(self._context, flags=flags, base_dir=os.getcwd(), flag_names={
+            key: f"LeastPrivilegeValidation(settings_overrides={{{name!r}: ...}})"
+            for name, key in by_field.items()})
+        context = self._context if isinstance(self._context, Mapping) else {}
+        return GateOptions.from_settings(resolved, context, **self._overrides), from_resolved(resolved)
 
     def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
         paths = list(context.template_paths)
@@ -142,14 +155,13 @@ class LeastPrivilegeValidation:
 
     def run(self, cdk_out: str) -> Any:
         """Run the gate over ``cdk_out``, print the per-check lines and write the report."""
-        from least_privilege_constructs.access_analyzer import resolve_settings, select_backend
+        from least_privilege_constructs.access_analyzer import select_backend
         from least_privilege_constructs.analysis.gate import run_gate
 
         options = self.options
         backend, reason = self._backend, "given to the plugin"
         if backend is None:
-            settings = resolve_settings(self._context, overrides=self._settings_overrides)
-            backend, reason = select_backend(settings, cdk_out=cdk_out)
+            backend, reason = select_backend(self.settings, cdk_out=cdk_out)
         report = run_gate(cdk_out, options, backend=backend, backend_reason=reason,
                           escalation_context=self._escalation_context)
         report.publish(os.path.abspath(options.report_path),

@@ -39,3 +39,23 @@ def test_lpc_gate_and_the_plugin_write_the_same_report(sample_cdk_out: Path, tmp
     printed = json.loads(proc.stdout)
     shown = len(printed.get("BlockingFindings", [])) + len(printed.get("NonBlockingFindings", []))
     assert shown == len(plugin_report["findings"])
+
+
+def test_the_plugin_reads_the_same_table_and_names_a_bad_key() -> None:
+    import pytest
+
+    from least_privilege_constructs.analysis.settings import SettingsError
+    from least_privilege_constructs.validation.plugin import LeastPrivilegeValidation
+
+    plugin = LeastPrivilegeValidation(context={"mode": "offline", "checks": {"escalation": False}},
+                                      settings_overrides={"max_concurrency": 3}, quiet=True)
+    assert (plugin.options.escalation, plugin.settings.mode, plugin.settings.max_concurrency) == (False, "offline", 3)
+    assert plugin.settings.source_of("max_concurrency") == "LeastPrivilegeValidation(settings_overrides={'max_concurrency': ...})"
+    with pytest.raises(SettingsError) as err:
+        LeastPrivilegeValidation(context={"treatAsBlockin": ["ERROR"]}, quiet=True)
+    assert err.value.code == "LPC-SETTINGS-005" and "least-privilege.treatAsBlockin" in str(err.value)
+    with pytest.raises(SettingsError) as err:
+        LeastPrivilegeValidation(context="offline", quiet=True)  # type: ignore[arg-type]
+    assert err.value.code == "LPC-SETTINGS-003"
+    with pytest.raises(SettingsError, match="unknown setting"):
+        LeastPrivilegeValidation(context={}, settings_overrides={"colour": "blue"}, quiet=True)

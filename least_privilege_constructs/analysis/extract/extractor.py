@@ -23,9 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from least_privilege_constructs.analysis.assembly import (
+    MANIFEST_FILE,
     AssemblyError,
     AssetIndex,
     child_template_file,
+    is_cloud_assembly,
     read_assembly,
     read_assets,
     stack_set_template,
@@ -166,11 +168,11 @@ class Extractor:
         if not p.exists():
             self._finding("FILE_NOT_FOUND", f"{p}: no such file or directory", PolicyOrigin(source=str(p)))
         elif p.is_dir():
-            if (p / "manifest.json").is_file():
+            if is_cloud_assembly(p):
                 self.add_assembly(p)
             else:
                 self._add_directory(p)
-        elif p.name == "manifest.json":
+        elif p.name == MANIFEST_FILE:
             self.add_assembly(p.parent)
         elif p.name.endswith(".nested.template.json"):
             # a nested stack's template: read through its parent when the parent is an input too (its
@@ -183,7 +185,7 @@ class Extractor:
         found = False
         for root, dirs, files in os.walk(directory):
             root_path = Path(root)
-            if (root_path / "manifest.json").is_file():
+            if is_cloud_assembly(root_path):
                 self.add_assembly(root_path)
                 dirs[:] = []
                 found = True
@@ -202,7 +204,7 @@ class Extractor:
         if key in self._seen:
             return
         self._seen.add(key)
-        origin = PolicyOrigin(source=str(directory / "manifest.json"))
+        origin = PolicyOrigin(source=str(directory / MANIFEST_FILE))
         if depth > _MAX_NESTING:
             self._finding("INVALID_MANIFEST", f"{directory}: cloud assemblies nested too deep", origin)
             return
