@@ -267,3 +267,43 @@ def test_the_sample_assembly(sample_cdk_out: Path) -> None:
         templates, problems = assembly.templates(stack_)
         assert problems == () and templates[0].file == stack_.template_file
         assert templates[0].construct_paths, stack_.display_name
+
+
+# -- boundary verification reads nested templates through the reader ------------------------------------------
+def test_boundary_verification_follows_nested_stacks_and_fails_closed_on_a_missing_one(tmp_path: Path) -> None:
+    from least_privilege_constructs.analysis.boundary_verification import (
+        ConstructIndex,
+        with_nested_templates,
+    )
+
+    # given an assembly whose nested stack holds a role (same logical id as the parent's role)
+    nested_assembly(tmp_path, asset_path_metadata=False)
+    # when the templates and the construct index are read
+    templates = dict(with_nested_templates([str(tmp_path / "App.template.json")]))
+    index = ConstructIndex.load(str(tmp_path))
+    # then the nested template is verified too, each role under its own construct path
+    assert sorted(Path(p).name for p in templates) == ["App.template.json", "AppNested.nested.template.json"]
+    assert index.construct_path(str(tmp_path / "App.template.json"), "RoleA") == "App/Role/Resource"
+    assert index.construct_path(str(tmp_path / "AppNested.nested.template.json"), "RoleA") == \
+        "App/Nested/Role/Resource"
+    # and a nested stack whose template is not in the assembly stops the verification (never a silent pass)
+    os.remove(tmp_path / "AppNested.nested.template.json")
+    with pytest.raises(ValueError, match=r"Resources\.NestedRes: the nested stack's template is not in the cloud"):
+        dict(with_nested_templates([str(tmp_path / "App.template.json")]))
+
+
+def test_escalation_reads_the_deployments_of_every_stage_through_the_reader(tmp_path: Path) -> None:
+    from least_privilege_constructs.analysis.escalation.world import read_deployments
+
+    props = {"templateFile": "App.template.json", "stackName": "prod-app",
+             "cloudFormationExecutionRoleArn": "arn:${AWS::Partition}:iam::111122223333:role/exec",
+             "assumeRoleArn": "arn:${AWS::Partition}:iam::111122223333:role/deploy"}
+    manifest(tmp_path / "assembly-Prod", {"Prod-App": stack(properties=props)})
+    manifest(tmp_path, {"Prod": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "assembly-Prod"}},
+                        "Tools": stack("Tools.template.json", "aws://unknown-account/unknown-region",
+                                       properties={"templateFile": "Tools.template.json", "stackName": "tools"})})
+    assert read_deployments(tmp_path) == [
+        ("tools", None, None, None, None),
+        ("prod-app", "111122223333", "eu-west-1", "arn:aws:iam::111122223333:role/exec",
+         "arn:aws:iam::111122223333:role/deploy"),
+    ]
