@@ -22,7 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from least_privilege_constructs.analysis.extract.assembly import AssetIndex, read_assets, read_manifest
+from least_privilege_constructs.analysis.assembly import (
+    MANIFEST_FILE,
+    AssemblyError,
+    AssetIndex,
+    child_template_file,
+    is_cloud_assembly,
+    read_assembly,
+    read_assets,
+    stack_set_template,
+)
 from least_privilege_constructs.analysis.extract.identities import generated_name
 from least_privilege_constructs.analysis.extract.intrinsics import (
     DEFAULT_ACCOUNT,
@@ -160,11 +169,11 @@ class Extractor:
         if not p.exists():
             self._finding("FILE_NOT_FOUND", f"{p}: no such file or directory", PolicyOrigin(source=str(p)))
         elif p.is_dir():
-            if (p / "manifest.json").is_file():
+            if is_cloud_assembly(p):
                 self.add_assembly(p)
             else:
                 self._add_directory(p)
-        elif p.name == "manifest.json":
+        elif p.name == MANIFEST_FILE:
             self.add_assembly(p.parent)
         elif p.name.endswith(".nested.template.json"):
             # a nested stack's template: read through its parent when the parent is an input too (its
@@ -177,7 +186,7 @@ class Extractor:
         found = False
         for root, dirs, files in os.walk(directory):
             root_path = Path(root)
-            if (root_path / "manifest.json").is_file():
+            if is_cloud_assembly(root_path):
                 self.add_assembly(root_path)
                 dirs[:] = []
                 found = True
@@ -196,19 +205,19 @@ class Extractor:
         if key in self._seen:
             return
         self._seen.add(key)
-        origin = PolicyOrigin(source=str(directory / "manifest.json"))
+        origin = PolicyOrigin(source=str(directory / MANIFEST_FILE))
         if depth > _MAX_NESTING:
             self._finding("INVALID_MANIFEST", f"{directory}: cloud assemblies nested too deep", origin)
             return
         try:
-            stacks, nested, problems = read_manifest(directory)
-        except LoadError as exc:
-            self._finding(exc.code, exc.message, origin)
+            assembly = read_assembly(directory)
+        except AssemblyError as exc:
+            self._finding(exc.code, exc.message, dataclasses.replace(origin, json_path=exc.json_path or None))
             return
-        for problem in problems:
-            self._finding("INVALID_MANIFEST", problem, origin)
-        assets = read_assets(directory)
-        for stack in stacks:
+        for problem in assembly.problems:
+            self._finding(problem.code, str(problem), dataclasses.replace(origin, json_path=problem.json_path or None))
+        assets = assembly.assets
+        for stack in assembly.stacks:
             try:
                 template = load_file(stack.template_file, self.options.max_file_bytes)
             except LoadError as exc:
@@ -223,7 +232,7 @@ class Extractor:
             )
             if unit is not None:
                 unit.construct_paths = stack.construct_paths
-        for sub in nested:
+        for sub in assembly.nested_directories:
             self.add_assembly(sub, depth + 1)
 
     def add_file(self, path: Path, explicit: bool = True) -> None:
@@ -346,19 +355,7 @@ class Extractor:
         return exists
 
     def _child_file(self, unit: _Unit, resource: dict[str, Any], url: Any) -> Path | None:
-        meta = as_dict(resource.get("Metadata"))
-        asset_path = meta.get("aws:asset:path") if meta else None
-        if isinstance(asset_path, str) and unit.base_dir is not None and (unit.base_dir / asset_path).is_file():
-            return unit.base_dir / asset_path
-        if unit.assets is not None and url is not None:
-            found = unit.assets.find(url)
-            if found is not None and found.is_file():
-                return found
-        if isinstance(url, str) and "://" not in url and unit.base_dir is not None:
-            local = unit.base_dir / url
-            if local.is_file():
-                return local
-        return None
+        return child_template_file(resource, unit.base_dir, unit.assets) if url is not None else None
 
     def _add_nested_stack(self, unit: _Unit, logical_id: str, resource: dict[str, Any]) -> None:
         props = as_dict(resource.get("Properties"))
@@ -392,7 +389,8 @@ class Extractor:
 
     def _add_stack_set(self, unit: _Unit, logical_id: str, resource: dict[str, Any]) -> None:
         props = as_dict(resource.get("Properties"))
-        body = props.get("TemplateBody")
+        child_template = stack_set_template(logical_id, resource, unit.base_dir, unit.assets)
+        body = child_template.body
         url = props.get("TemplateURL")
         base = ["Resources", logical_id, "Properties"]
         source = unit.source
@@ -421,7 +419,7 @@ class Extractor:
             else:
                 template = body
         elif url is not None:
-            file = self._child_file(unit, resource, url)
+            file = child_template.file
             if file is None:
                 self._finding("STACK_SET_TEMPLATE_NOT_FOUND",
                               f"{logical_id}: the StackSet's template ({_short(url)}) is not in the input; its "

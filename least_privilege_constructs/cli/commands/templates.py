@@ -99,18 +99,16 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def build_catalog(args: argparse.Namespace) -> TemplateCatalog:
-    """Built-ins plus ``--repository`` flags; without flags, ``LEAST_PRIVILEGE_TEMPLATE_REPOSITORIES``, else
-    ``least-privilege.templateRepositories`` of ``./cdk.json`` (paths relative to it)."""
-    from least_privilege_constructs.templates.catalog import (
-        TemplateCatalog,
-        configured_repositories,
-        read_cdk_json_context,
-    )
+    """Built-ins plus the repositories of the ``templateRepositories`` setting, read by the one settings
+    reader: ``--repository`` flags, else ``LEAST_PRIVILEGE_TEMPLATE_REPOSITORIES``, else
+    ``least-privilege.templateRepositories`` of ``./cdk.json`` (paths relative to it: the current directory)."""
+    from least_privilege_constructs.analysis.settings import resolve
+    from least_privilege_constructs.templates.catalog import TemplateCatalog
 
-    specs = list(args.repository)
-    if not specs:
-        specs = configured_repositories(read_cdk_json_context("."), base_dir=".")
-    return TemplateCatalog.from_specs(specs, builtin=not args.no_builtin)
+    cdk_json = Path("cdk.json")
+    resolved = resolve(cdk_json=cdk_json if cdk_json.is_file() else None,
+                       flags={"templateRepositories": list(args.repository) or None})
+    return TemplateCatalog.from_specs(list(resolved["templateRepositories"]), builtin=not args.no_builtin)
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
