@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:  # the template modules are imported in run(), keeping `lpc --help` fast
-    from least_privilege_constructs.templates.catalog import TemplateCatalog
-    from least_privilege_constructs.templates.template import PolicyTemplate
+    from least_privilege_constructs.analysis.templates.catalog import TemplateCatalog
+    from least_privilege_constructs.analysis.templates.template import PolicyTemplate
 
 EXIT_OK, EXIT_ERROR, EXIT_BLOCKING = 0, 1, 2
 AUDIENCE_HELP = "application, developer, resource-policy, boundary or default"
@@ -101,7 +101,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 def build_catalog(args: argparse.Namespace) -> TemplateCatalog:
     """Built-ins plus ``--repository`` flags; without flags, ``LEAST_PRIVILEGE_TEMPLATE_REPOSITORIES``, else
     ``least-privilege.templateRepositories`` of ``./cdk.json`` (paths relative to it)."""
-    from least_privilege_constructs.templates.catalog import (
+    from least_privilege_constructs.analysis.templates.catalog import (
         TemplateCatalog,
         configured_repositories,
         read_cdk_json_context,
@@ -115,7 +115,7 @@ def build_catalog(args: argparse.Namespace) -> TemplateCatalog:
 
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run ``lpc templates <sub-command>``; returns the exit code."""
-    from least_privilege_constructs.templates.errors import TemplateError
+    from least_privilege_constructs.analysis.templates.errors import TemplateError
 
     out = out or sys.stdout
     err = err or sys.stderr
@@ -215,7 +215,7 @@ def parse_params(template: PolicyTemplate, pairs: list[str]) -> dict[str, Any]:
 def _render(catalog: TemplateCatalog, args: argparse.Namespace, out: TextIO) -> int:
     import yaml
 
-    from least_privilege_constructs.templates.render import RenderContext, to_cloudformation
+    from least_privilege_constructs.analysis.templates.render import RenderContext, to_cloudformation
 
     template = catalog.get(args.template)
     params: dict[str, Any] = template.example_parameters() if args.example else {}
@@ -240,7 +240,7 @@ def _render(catalog: TemplateCatalog, args: argparse.Namespace, out: TextIO) -> 
 
 
 def _lint(catalog: TemplateCatalog, args: argparse.Namespace, out: TextIO) -> int:
-    from least_privilege_constructs.templates.lint import lint_templates
+    from least_privilege_constructs.analysis.templates.lint import lint_templates
 
     templates = [catalog.get(ref) for ref in args.templates] if args.templates else list(catalog)
     results = lint_templates(templates)
