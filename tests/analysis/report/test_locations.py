@@ -119,3 +119,53 @@ def test_hand_built_origin_points_at_its_resource(tmp_path: Path) -> None:
     log = sarif_dict([Finding(FindingType.ERROR, "X", "m", [], origin)], base_dir=tmp_path)
     region = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
     assert region == {"startLine": 11, "startColumn": 3}
+
+
+def test_inline_stack_set_policies_are_located_in_the_parent_file(tmp_path: Path) -> None:
+    text = """\
+Resources:
+  Audit:
+    Type: AWS::CloudFormation::StackSet
+    Properties:
+      StackSetName: audit
+      TemplateBody:
+        Resources:
+          AuditPolicy:
+            Type: AWS::IAM::ManagedPolicy
+            Properties:
+              PolicyDocument:
+                Version: "2012-10-17"
+                Statement:
+                  - Effect: Allow
+                    Action: s3:GetObjekt
+                    Resource: "*"
+  AsText:
+    Type: AWS::CloudFormation::StackSet
+    Properties:
+      StackSetName: text
+      TemplateBody: '{"Resources": {"P": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "*"}]}}}}}'
+"""
+    path = tmp_path / "sets.yaml"
+    path.write_text(text)
+    run = validate_paths(path)
+    by_id = {f.origin.logical_id: f for f in run.findings if f.issue_code == "INVALID_ACTION" and f.origin}
+    inline = by_id["AuditPolicy"].origin
+    assert inline is not None and inline.source == str(path)
+    action = inline.position(["Statement", 0, "Action"])
+    assert action is not None and (action.line, action.column) == (15, 21)
+    as_text = by_id["P"].origin
+    assert as_text is not None
+    body = as_text.position(["Statement", 0, "Action"])  # inside a string: the TemplateBody key
+    assert body is not None and (body.line, body.column) == (21, 7)
+
+
+def test_policy_built_from_properties_points_at_its_properties(tmp_path: Path) -> None:
+    """A policy the extractor builds (AWS::Events::EventBusPolicy: Statement is a property) has paths that do
+    not correspond to the file's: its findings point at the resource's Properties, never at a look-alike."""
+    path = tmp_path / "bus.yaml"
+    path.write_text("Resources:\n  Bus:\n    Type: AWS::Events::EventBusPolicy\n    Properties:\n"
+                    "      StatementId: s\n      Statement:\n        Effect: Allow\n        Principal: '*'\n"
+                    "        Action: events:PutEvents\n        Resource: '*'\n")
+    [policy] = extract_policies(path).policies
+    position = policy.origin.position(["Statement", 0, "Action"])
+    assert position is not None and (position.line, position.column) == (4, 5)
