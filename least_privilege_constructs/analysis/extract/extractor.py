@@ -650,8 +650,15 @@ class Extractor:
                           locations=[path] if spec.build is None else [])
         if isinstance(document, str):
             try:
-                document = json.loads(document)
-            except (json.JSONDecodeError, RecursionError) as exc:
+                document = parse_text(document, format_path(template_path), "json")
+            except LoadError as exc:
+                if exc.code == "DUPLICATE_KEY":  # in the string: its line and column are the string's own
+                    self._finding(exc.code, f"the policy (a JSON string) has a duplicate key: {exc.message}", origin)
+                else:
+                    self._finding("INVALID_POLICY_DOCUMENT", f"{format_path(template_path)}: the policy is a "
+                                  f"string that is not valid JSON ({exc.message})", origin)
+                return
+            except RecursionError as exc:
                 self._finding("INVALID_POLICY_DOCUMENT",
                               f"{format_path(template_path)}: the policy is a string that is not valid JSON ({exc})",
                               origin)

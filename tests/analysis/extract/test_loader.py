@@ -80,3 +80,20 @@ def test_syntax_errors_keep_their_position() -> None:
     with pytest.raises(LoadError) as info:
         parse_text("A: [\n", "s.yaml", "yaml")
     assert info.value.code == "INVALID_YAML" and info.value.line is not None
+
+
+def test_policy_given_as_a_json_string_with_a_duplicate_key(tmp_path: Path) -> None:
+    """A policy document given as a string (Logs resource policies, some L1 props) is parsed as strictly as
+    the template: a second Statement key would otherwise replace the first one silently."""
+    import json
+
+    document = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", '
+                '"Action": "logs:PutLogEvents", "Resource": "*"}], "Statement": []}')
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"Resources": {"R": {"Type": "AWS::Logs::ResourcePolicy", "Properties": {
+        "PolicyName": "p", "PolicyDocument": document}}}}))
+    ex = extract_policies(path)
+    assert ex.policies == []
+    [finding] = ex.findings
+    assert finding.issue_code == "DUPLICATE_KEY" and finding.is_blocking()
+    assert "Resources.R.Properties.PolicyDocument:1:" in finding.message and "'Statement'" in finding.message
