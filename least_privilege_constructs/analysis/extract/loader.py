@@ -92,6 +92,15 @@ def cfn_yaml_loader() -> type:
     return CfnYamlLoader
 
 
+@functools.cache
+def plain_yaml_loader() -> type:
+    """PyYAML's safe loader without CloudFormation tags (for files that are not templates: a ``!Ref`` is
+    an error there, as with ``yaml.safe_load``)."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[no-any-return]
+
+
 def __getattr__(name: str) -> Any:
     if name == "CfnYamlLoader":
         return cfn_yaml_loader()
@@ -130,9 +139,11 @@ def _parse_json(text: str, source: str) -> Any:
         raise LoadError("DUPLICATE_KEY", f"{source}: invalid JSON: duplicate key") from None
 
 
-def parse_text_with_spans(text: str, source: str, fmt: str | None = None) -> tuple[Any, SourceSpans]:
+def parse_text_with_spans(text: str, source: str, fmt: str | None = None, *,
+                          cfn_tags: bool = True) -> tuple[Any, SourceSpans]:
     """Parse JSON or YAML text (``fmt`` is ``json``, ``yaml`` or ``None``: guess, JSON first); returns the
-    value and the spans of everything in it (JSON is indexed lazily, on the first lookup)."""
+    value and the spans of everything in it (JSON is indexed lazily, on the first lookup). ``cfn_tags``:
+    YAML's CloudFormation short forms (``!Ref``, ``!Sub``, ...) become intrinsics; without, they are errors."""
     stripped = text.lstrip()
     if fmt == "json" or (fmt is None and stripped[:1] in ("{", "[")):
         try:
@@ -147,7 +158,7 @@ def parse_text_with_spans(text: str, source: str, fmt: str | None = None) -> tup
     import yaml
 
     try:
-        loader = cfn_yaml_loader()(text)
+        loader = (cfn_yaml_loader() if cfn_tags else plain_yaml_loader())(text)
         try:
             node = loader.get_single_node()
             if node is None:
@@ -175,9 +186,9 @@ def parse_text_with_spans(text: str, source: str, fmt: str | None = None) -> tup
         raise LoadError("INVALID_YAML", f"{source}: invalid YAML: {exc}") from None
 
 
-def parse_text(text: str, source: str, fmt: str | None = None) -> Any:
+def parse_text(text: str, source: str, fmt: str | None = None, *, cfn_tags: bool = True) -> Any:
     """Parse JSON or YAML text. ``fmt`` is ``json``, ``yaml`` or ``None`` (guess: JSON first)."""
-    return parse_text_with_spans(text, source, fmt)[0]
+    return parse_text_with_spans(text, source, fmt, cfn_tags=cfn_tags)[0]
 
 
 def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:

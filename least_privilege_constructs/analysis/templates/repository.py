@@ -21,15 +21,12 @@ Example::
 from __future__ import annotations
 
 import functools
-import json
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from least_privilege_constructs.analysis.templates.errors import TemplateError
 from least_privilege_constructs.analysis.templates.provenance import Provenance
@@ -45,15 +42,16 @@ def builtin_dir() -> Path:
 
 def parse_template_text(text: str, provenance: Provenance) -> PolicyTemplate:
     """Parse one template file's text (YAML or JSON by suffix) into a checked template."""
+    from least_privilege_constructs.analysis.extract.loader import LoadError, parse_text
+
     label = provenance.label()
+    fmt = "json" if provenance.path.endswith(".json") else "yaml"
     try:
-        if provenance.path.endswith(".json"):
-            data: Any = json.loads(text)
-        else:
-            data = yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise TemplateError(f"not valid {'JSON' if provenance.path.endswith('.json') else 'YAML'}: {exc}",
-                            source=label) from None
+        # the strict loader: a key given twice (two `statements`, a parameter defined twice) is an error
+        data: Any = parse_text(text, label, fmt, cfn_tags=False)
+    except LoadError as exc:
+        detail = exc.message[len(label) + 2:] if exc.message.startswith(f"{label}: ") else exc.message
+        raise TemplateError(f"not valid {fmt.upper()}: {detail}", source=label) from None
     return PolicyTemplate.from_dict(data, provenance)
 
 

@@ -213,15 +213,19 @@ def parse_params(template: PolicyTemplate, pairs: list[str]) -> dict[str, Any]:
 
 
 def _render(catalog: TemplateCatalog, args: argparse.Namespace, out: TextIO) -> int:
-    import yaml
-
     from least_privilege_constructs.analysis.templates.render import RenderContext, to_cloudformation
 
     template = catalog.get(args.template)
     params: dict[str, Any] = template.example_parameters() if args.example else {}
     if args.params_file:
+        from least_privilege_constructs.analysis.extract.loader import LoadError, parse_text
+
         text = args.params_file.read_text(encoding="utf-8")
-        loaded = json.loads(text) if args.params_file.suffix == ".json" else yaml.safe_load(text)
+        try:
+            loaded = parse_text(text, str(args.params_file),
+                                "json" if args.params_file.suffix == ".json" else "yaml", cfn_tags=False)
+        except LoadError as exc:  # duplicate keys included; the message names file:line:column
+            raise ValueError(exc.message) from None
         if not isinstance(loaded, dict):
             raise ValueError(f"{args.params_file}: must hold a mapping of parameter name to value")
         params.update(loaded)
