@@ -64,8 +64,17 @@ def _uri(source: str, base: Path | None) -> str:
     return path.as_posix()
 
 
-@lru_cache(maxsize=64)
 def _spans(source: str) -> SourceSpans | None:
+    try:
+        stat = os.stat(source)
+    except OSError:
+        return None
+    return _spans_of(source, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _spans_of(source: str, mtime_ns: int, size: int) -> SourceSpans | None:
+    """Keyed by modification time and size too: a long-lived process (``cdk watch``) re-renders changed files."""
     from least_privilege_constructs.analysis.extract.loader import LoadError, load_file_with_spans
 
     try:
