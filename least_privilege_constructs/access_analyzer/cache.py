@@ -35,14 +35,14 @@ from pathlib import Path
 from typing import Any
 
 from least_privilege_constructs.access_analyzer.backend import Backend, fail_closed_outcome
-from least_privilege_constructs.access_analyzer.outcome import (
+from least_privilege_constructs.analysis.assembly import is_cloud_assembly
+from least_privilege_constructs.analysis.findings import Finding, FindingType, PolicyOrigin, PolicyType
+from least_privilege_constructs.analysis.outcome import (
     ANALYSIS_FAILED,
     CheckOutcome,
     analysis_failed,
 )
-from least_privilege_constructs.access_analyzer.request import AnalysisRequest, AnalysisResult, PolicyDocument
-from least_privilege_constructs.analysis.assembly import is_cloud_assembly
-from least_privilege_constructs.analysis.findings import Finding, FindingType, PolicyOrigin, PolicyType
+from least_privilege_constructs.analysis.request import AnalysisRequest, AnalysisResult, PolicyDocument
 
 CACHE_SCHEMA = 1
 APP_DIR_NAME = "least-privilege-constructs"

@@ -309,13 +309,13 @@ def run_gate(
     Analyzer, chosen by the caller from the settings). Nothing is written into ``cdk_out``.
     """
     # the request type is pure Python (no boto3); the backend that answers it is the caller's
-    from least_privilege_constructs.access_analyzer.request import AnalysisRequest
     from least_privilege_constructs.analysis.extract import extract_policies
     from least_privilege_constructs.analysis.pipeline import (
         ValidationOptions,
         is_ignored,
         validate_extraction,
     )
+    from least_privilege_constructs.analysis.request import AnalysisRequest
 
     started = time.perf_counter()
     say = progress or (lambda _msg: None)

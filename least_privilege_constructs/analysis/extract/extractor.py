@@ -43,7 +43,7 @@ from least_privilege_constructs.analysis.extract.intrinsics import (
 from least_privilege_constructs.analysis.extract.loader import (
     DEFAULT_MAX_BYTES,
     LoadError,
-    load_file,
+    load_file_with_spans,
     parse_text,
 )
 from least_privilege_constructs.analysis.extract.model import (
@@ -66,6 +66,7 @@ from least_privilege_constructs.analysis.findings import (
     format_path,
 )
 from least_privilege_constructs.analysis.iam.arn import Arn
+from least_privilege_constructs.analysis.model.spans import SourceLocation, SourceSpans
 
 CHECK = "extraction"
 TEMPLATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")
@@ -110,6 +111,16 @@ class _Unit:
     json_prefix: str = ""
     ancestry: tuple[str, ...] = ()
     construct_paths: dict[str, str] = field(default_factory=dict)
+    spans: SourceSpans | None = None
+    """Line and column of everything in the file, by JSON path (``span_prefix`` + the template's path)."""
+    span_prefix: tuple[PathElement, ...] = ()
+
+
+def _load_error_origin(origin: PolicyOrigin, exc: LoadError) -> PolicyOrigin:
+    """``origin`` pointing at the line and column of a parse error or a duplicate key, when known."""
+    if exc.line is None or origin.source not in exc.message:
+        return origin
+    return dataclasses.replace(origin, location=SourceLocation.at(exc.line, exc.column or 1))
 
 
 @dataclass
@@ -159,8 +170,11 @@ class Extractor:
             json_path = f"{unit.json_prefix} > {json_path}"
         elif unit.json_prefix and not json_path:
             json_path = unit.json_prefix
+        descend = bool(extra.pop("descend", True))
+        location = SourceLocation(unit.spans, (*unit.span_prefix, *(path or ())), descend=descend) \
+            if unit.spans is not None else None
         return PolicyOrigin(source=unit.source, stack=unit.stack, logical_id=logical_id,
-                            construct_path=construct_path, json_path=json_path, **extra)
+                            construct_path=construct_path, json_path=json_path, location=location, **extra)
 
     # --- inputs -----------------------------------------------------------------------------------------------
     def add_path(self, path: str | os.PathLike[str]) -> None:
@@ -219,16 +233,17 @@ class Extractor:
         assets = assembly.assets
         for stack in assembly.stacks:
             try:
-                template = load_file(stack.template_file, self.options.max_file_bytes)
+                template, spans = load_file_with_spans(stack.template_file, self.options.max_file_bytes)
             except LoadError as exc:
-                self._finding(exc.code, exc.message, PolicyOrigin(source=str(stack.template_file),
-                                                                   stack=stack.display_name))
+                self._finding(exc.code, exc.message, _load_error_origin(
+                    PolicyOrigin(source=str(stack.template_file), stack=stack.display_name), exc))
                 continue
             self._seen.add(os.path.realpath(stack.template_file))
             unit = self.add_template(
                 template, source=str(stack.template_file), stack=stack.display_name, stack_name=stack.stack_name,
                 account=stack.account or self.options.account, region=stack.region or self.options.region,
                 kind="stack", base_dir=directory, assets=assets, parameters=dict(self.options.parameters),
+                spans=spans,
             )
             if unit is not None:
                 unit.construct_paths = stack.construct_paths
@@ -244,18 +259,19 @@ class Extractor:
         self._seen.add(key)
         origin = PolicyOrigin(source=str(path))
         try:
-            data = load_file(path, self.options.max_file_bytes)
+            data, spans = load_file_with_spans(path, self.options.max_file_bytes)
         except LoadError as exc:
-            self._finding(exc.code, exc.message, origin)
+            self._finding(exc.code, exc.message, _load_error_origin(origin, exc))
             return
         if isinstance(data, dict) and ("Resources" in data or "AWSTemplateFormatVersion" in data):
             stem = path.name.split(".template.")[0] if ".template." in path.name else path.stem
             assets = read_assets(path.parent) if any(path.parent.glob("*.assets.json")) else None
             self.add_template(data, source=str(path), stack=stem, stack_name=_stack_name(stem),
                               account=self.options.account, region=self.options.region, kind="template",
-                              base_dir=path.parent, assets=assets, parameters=dict(self.options.parameters))
+                              base_dir=path.parent, assets=assets, parameters=dict(self.options.parameters),
+                              spans=spans)
         elif isinstance(data, dict) and "Statement" in data:
-            self.add_document(data, source=str(path))
+            self.add_document(data, source=str(path), spans=spans)
         elif isinstance(data, dict) and "artifacts" in data and "version" in data:
             self.add_assembly(path.parent)
         elif not explicit:
@@ -266,14 +282,15 @@ class Extractor:
                           f"{path}: neither a CloudFormation template nor a policy document (top level is "
                           f"{'a ' + what if not isinstance(data, dict) else 'an ' + what})", origin)
 
-    def add_document(self, document: dict[str, Any], source: str) -> None:
-        """Add a plain policy document (no template around it)."""
+    def add_document(self, document: dict[str, Any], source: str, spans: SourceSpans | None = None) -> None:
+        """Add a plain policy document (no template around it); ``spans`` locates it in ``source``."""
         if self.options.document_policy_type:
             ptype = PolicyType.parse(self.options.document_policy_type)
         else:
             ptype = PolicyType.RESOURCE_POLICY if _names_principal(document) else PolicyType.IDENTITY_POLICY
         origin = PolicyOrigin(source=source, policy_type=ptype.value, resource_type=self.options.document_resource_type,
-                              policy_name=Path(source).stem)
+                              policy_name=Path(source).stem,
+                              location=SourceLocation(spans) if spans is not None else None)
         self.result.templates.append(TemplateInfo(source=source, stack=None, kind="policy"))
         self.result.policies.append(ExtractedPolicy(document=document, policy_type=ptype, origin=origin,
                                                     kind=PolicyKind.DOCUMENT,
@@ -283,8 +300,11 @@ class Extractor:
     def add_template(self, template: Any, *, source: str, stack: str | None, stack_name: str, account: str,
                      region: str, kind: str, base_dir: Path | None, assets: AssetIndex | None,
                      parameters: dict[str, Any], json_prefix: str = "", parent: str | None = None,
-                     ancestry: tuple[str, ...] = ()) -> _Unit | None:
-        """Add one template (a parsed dict) and every nested stack / StackSet template it carries."""
+                     ancestry: tuple[str, ...] = (), spans: SourceSpans | None = None,
+                     span_prefix: tuple[PathElement, ...] = ()) -> _Unit | None:
+        """Add one template (a parsed dict) and every nested stack / StackSet template it carries.
+        ``spans`` (with ``span_prefix``, the template's path in that file) gives findings their line and
+        column."""
         origin = PolicyOrigin(source=source, stack=stack, json_path=json_prefix or None)
         if not isinstance(template, dict):
             self._finding("INVALID_TEMPLATE", f"{source}: the template is a {type(template).__name__}, "
@@ -311,7 +331,8 @@ class Extractor:
                                                                        json_path=f"Resources.{key}"))
         ctx = StackContext(template, stack_name=stack_name, account=account, region=region, parameters=parameters,
                            assembly=self.assembly)
-        unit = _Unit(ctx, source, stack, kind, base_dir, assets, json_prefix, (*ancestry, source))
+        unit = _Unit(ctx, source, stack, kind, base_dir, assets, json_prefix, (*ancestry, source), spans=spans,
+                     span_prefix=span_prefix)
         self.units.append(unit)
         self.result.templates.append(TemplateInfo(source=source, stack=stack, kind=kind, parent=parent,
                                                   account=account, region=region))
@@ -372,7 +393,7 @@ class Extractor:
                           self._origin(unit, logical_id, path))
             return
         try:
-            template = load_file(file, self.options.max_file_bytes)
+            template, spans = load_file_with_spans(file, self.options.max_file_bytes)
         except LoadError as exc:
             self._finding(exc.code, exc.message, self._origin(unit, logical_id, path))
             return
@@ -383,7 +404,7 @@ class Extractor:
         child = self.add_template(
             template, source=str(file), stack=label, stack_name=generated_name(unit.ctx, logical_id, 128),
             account=unit.ctx.account, region=unit.ctx.region, kind="nested-stack", base_dir=unit.base_dir,
-            assets=unit.assets, parameters=parameters, parent=label, ancestry=unit.ancestry)
+            assets=unit.assets, parameters=parameters, parent=label, ancestry=unit.ancestry, spans=spans)
         if child is not None:
             unit.ctx.nested_stacks[logical_id] = child.ctx
 
@@ -395,6 +416,8 @@ class Extractor:
         base = ["Resources", logical_id, "Properties"]
         source = unit.source
         json_prefix = ""
+        # an inline body is located in the parent's file (a string body: at the TemplateBody value)
+        spans, span_prefix = unit.spans, (*unit.span_prefix, *base, "TemplateBody")
         if body is not None:
             where = [*base, "TemplateBody"]
             json_prefix = format_path(where) if not unit.json_prefix else f"{unit.json_prefix} > {format_path(where)}"
@@ -430,10 +453,11 @@ class Extractor:
                               self._origin(unit, logical_id, [*base, "TemplateURL"]))
                 return
             try:
-                template = load_file(file, self.options.max_file_bytes)
+                template, spans = load_file_with_spans(file, self.options.max_file_bytes)
             except LoadError as exc:
                 self._finding(exc.code, exc.message, self._origin(unit, logical_id, [*base, "TemplateURL"]))
                 return
+            span_prefix = ()
             self._seen.add(os.path.realpath(file))
             source = str(file)
         else:
@@ -454,7 +478,7 @@ class Extractor:
             account=self.options.stack_set_account or self.options.account,
             region=self.options.stack_set_region or unit.ctx.region, kind="stack-set", base_dir=unit.base_dir,
             assets=unit.assets, parameters=parameters, json_prefix=json_prefix, parent=label,
-            ancestry=unit.ancestry)
+            ancestry=unit.ancestry, spans=spans, span_prefix=span_prefix)
 
     # --- phases -----------------------------------------------------------------------------------------------
     def finish(self) -> Extraction:
@@ -595,7 +619,8 @@ class Extractor:
         name_value, name_problems = self._resolve_quiet(unit, spec.name) if spec.name is not None else (None, [])
         policy_name = str(name_value) if name_value is not None and not name_problems else None
         origin = self._origin(unit, logical_id, template_path, policy_type=spec.policy_type.value,
-                              policy_name=policy_name, resource_type=spec.resource_type)
+                              policy_name=policy_name, resource_type=spec.resource_type,
+                              descend=spec.build is None)
         raw: Any = resource
         for step in spec.path:
             if isinstance(step, str) and isinstance(raw, dict) and step in raw:
@@ -624,8 +649,15 @@ class Extractor:
                           locations=[path] if spec.build is None else [])
         if isinstance(document, str):
             try:
-                document = json.loads(document)
-            except (json.JSONDecodeError, RecursionError) as exc:
+                document = parse_text(document, format_path(template_path), "json")
+            except LoadError as exc:
+                if exc.code == "DUPLICATE_KEY":  # in the string: its line and column are the string's own
+                    self._finding(exc.code, f"the policy (a JSON string) has a duplicate key: {exc.message}", origin)
+                else:
+                    self._finding("INVALID_POLICY_DOCUMENT", f"{format_path(template_path)}: the policy is a "
+                                  f"string that is not valid JSON ({exc.message})", origin)
+                return
+            except RecursionError as exc:
                 self._finding("INVALID_POLICY_DOCUMENT",
                               f"{format_path(template_path)}: the policy is a string that is not valid JSON ({exc})",
                               origin)
