@@ -16,10 +16,12 @@ sys.path.insert(0, str(ROOT))
 
 
 def _sections() -> dict[str, Callable[[], str]]:
+    from least_privilege_constructs.analysis.settings import error_codes_markdown, settings_table_markdown
     from least_privilege_constructs.analysis.validate.docs import codes_table
     from least_privilege_constructs.nag.docs import render_rules_table
 
-    return {"nag-rules": render_rules_table, "validate-codes": codes_table}
+    return {"nag-rules": render_rules_table, "validate-codes": codes_table, "settings": settings_table_markdown,
+            "settings-errors": error_codes_markdown}
 
 
 def render(text: str) -> str:

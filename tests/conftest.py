@@ -13,9 +13,22 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("LPC_SHARED_DIR") or ROOT.parent / "shared")
+"""The workspace's shared data (``../shared`` beside the project, or ``$LPC_SHARED_DIR``): the AWS managed
+policy corpus and the reference tables. A fresh clone has none of it: tests that need it skip with the
+reason; CI sets ``LPC_REQUIRE_SHARED=1`` so that there they fail instead of skipping."""
 CORPUS = SHARED / "corpus" / "aws-managed-policies"
 REFERENCE = SHARED / "reference"
+
+
+def require_shared(path: Path) -> Path:
+    """``path`` (under :data:`SHARED`), or skip the test with the reason (fail when CI requires the data)."""
+    if not path.exists():
+        message = f"needs {path}: the workspace's shared data (../shared beside the project), present in CI"
+        if os.environ.get("LPC_REQUIRE_SHARED") == "1":
+            pytest.fail(message + " (LPC_REQUIRE_SHARED=1)")
+        pytest.skip(message)
+    return path
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
@@ -55,5 +68,5 @@ def sample_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def managed_policies() -> list[dict]:
     """The 1,452 AWS managed policies of the shared corpus (name, version, document)."""
-    with open(CORPUS / "policies.jsonl", encoding="utf-8") as fh:
+    with open(require_shared(CORPUS / "policies.jsonl"), encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]

@@ -16,14 +16,14 @@ from least_privilege_constructs._lazy import lazy_exports
 _EXPORTS: dict[str, str] = {
     # interface and model
     "Backend": "least_privilege_constructs.access_analyzer.backend",
-    "AnalysisRequest": "least_privilege_constructs.access_analyzer.request",
-    "AnalysisResult": "least_privilege_constructs.access_analyzer.request",
-    "Check": "least_privilege_constructs.access_analyzer.outcome",
-    "CheckOutcome": "least_privilege_constructs.access_analyzer.outcome",
-    "CheckStatus": "least_privilege_constructs.access_analyzer.outcome",
-    "Reason": "least_privilege_constructs.access_analyzer.outcome",
-    "ANALYSIS_FAILED": "least_privilege_constructs.access_analyzer.outcome",
-    "analysis_failed": "least_privilege_constructs.access_analyzer.outcome",
+    "AnalysisRequest": "least_privilege_constructs.analysis.request",
+    "AnalysisResult": "least_privilege_constructs.analysis.request",
+    "Check": "least_privilege_constructs.analysis.outcome",
+    "CheckOutcome": "least_privilege_constructs.analysis.outcome",
+    "CheckStatus": "least_privilege_constructs.analysis.outcome",
+    "Reason": "least_privilege_constructs.analysis.outcome",
+    "ANALYSIS_FAILED": "least_privilege_constructs.analysis.outcome",
+    "analysis_failed": "least_privilege_constructs.analysis.outcome",
     # implementations
     "OfflineBackend": "least_privilege_constructs.access_analyzer.offline",
     "AccessAnalyzerBackend": "least_privilege_constructs.access_analyzer.online",

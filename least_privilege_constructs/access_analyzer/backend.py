@@ -29,15 +29,15 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from least_privilege_constructs.access_analyzer.outcome import (
+from least_privilege_constructs.analysis.findings import Finding, PolicyOrigin, PolicyType
+from least_privilege_constructs.analysis.outcome import (
     ANALYSIS_FAILED,
     Check,
     CheckOutcome,
     CheckStatus,
     analysis_failed,
 )
-from least_privilege_constructs.access_analyzer.request import AnalysisRequest, AnalysisResult, PolicyDocument
-from least_privilege_constructs.analysis.findings import Finding, PolicyOrigin, PolicyType
+from least_privilege_constructs.analysis.request import AnalysisRequest, AnalysisResult, PolicyDocument
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from least_privilege_constructs.access_analyzer.outcome import Check, CheckOutcome, CheckStatus, Reason
+from least_privilege_constructs.analysis.outcome import Check, CheckOutcome, CheckStatus, Reason
 
 T = TypeVar("T")
 

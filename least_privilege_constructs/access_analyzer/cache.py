@@ -35,13 +35,14 @@ from pathlib import Path
 from typing import Any
 
 from least_privilege_constructs.access_analyzer.backend import Backend, fail_closed_outcome
-from least_privilege_constructs.access_analyzer.outcome import (
+from least_privilege_constructs.analysis.assembly import is_cloud_assembly
+from least_privilege_constructs.analysis.findings import Finding, FindingType, PolicyOrigin, PolicyType
+from least_privilege_constructs.analysis.outcome import (
     ANALYSIS_FAILED,
     CheckOutcome,
     analysis_failed,
 )
-from least_privilege_constructs.access_analyzer.request import AnalysisRequest, AnalysisResult, PolicyDocument
-from least_privilege_constructs.analysis.findings import Finding, FindingType, PolicyOrigin, PolicyType
+from least_privilege_constructs.analysis.request import AnalysisRequest, AnalysisResult, PolicyDocument
 
 CACHE_SCHEMA = 1
 APP_DIR_NAME = "least-privilege-constructs"
@@ -60,7 +61,7 @@ def default_cache_dir() -> Path:
 def check_cache_location(directory: Path, cdk_out: Path | str | None = None) -> Path:
     """Resolve ``directory`` and reject any place inside a cloud assembly: a directory named
     ``cdk.out``, the ``CDK_OUTDIR`` of the running synth, ``cdk_out``, or a directory holding a
-    cloud assembly ``manifest.json``."""
+    cloud assembly ``manifest.json`` (:func:`~least_privilege_constructs.analysis.assembly.is_cloud_assembly`)."""
     path = Path(directory).expanduser().resolve()
     outdirs = [Path(p).expanduser().resolve() for p in (cdk_out, os.environ.get("CDK_OUTDIR")) if p]
     for candidate in (path, *path.parents):
@@ -69,8 +70,7 @@ def check_cache_location(directory: Path, cdk_out: Path | str | None = None) -> 
                 f"cache directory {path} is inside the cloud assembly {candidate}; the cache must live "
                 "outside cdk.out (set 'cacheDir' in the least-privilege context or LEAST_PRIVILEGE_CACHE_DIR)"
             )
-        manifest = candidate / "manifest.json"
-        if (candidate / "tree.json").exists() and manifest.exists():
+        if is_cloud_assembly(candidate):
             raise CacheLocationError(f"cache directory {path} is inside the cloud assembly {candidate}")
     return path
 

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from least_privilege_constructs.access_analyzer.backend import Backend, fail_closed_outcome
-from least_privilege_constructs.access_analyzer.outcome import (
+from least_privilege_constructs.analysis.findings import Finding, PolicyOrigin, PolicyType
+from least_privilege_constructs.analysis.outcome import (
     Check,
     CheckOutcome,
     CheckStatus,
@@ -31,8 +32,7 @@ from least_privilege_constructs.access_analyzer.outcome import (
     Reason,
     analysis_failed,
 )
-from least_privilege_constructs.access_analyzer.request import PolicyDocument
-from least_privilege_constructs.analysis.findings import Finding, PolicyOrigin, PolicyType
+from least_privilege_constructs.analysis.request import PolicyDocument
 
 ValidateFn = Callable[..., list[Finding]]
 CheckFn = Callable[..., Any]

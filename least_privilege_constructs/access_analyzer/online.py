@@ -34,13 +34,6 @@ from typing import Any
 
 from least_privilege_constructs.access_analyzer.backend import Backend, fail_closed_outcome
 from least_privilege_constructs.access_analyzer.batching import combine_outcomes, plan_access_batches
-from least_privilege_constructs.access_analyzer.outcome import (
-    Check,
-    CheckOutcome,
-    MalformedResponseError,
-    analysis_failed,
-)
-from least_privilege_constructs.access_analyzer.request import AnalysisRequest, PolicyDocument, policy_text
 from least_privilege_constructs.analysis.findings import (
     Finding,
     FindingType,
@@ -48,6 +41,13 @@ from least_privilege_constructs.analysis.findings import (
     PolicyOrigin,
     PolicyType,
 )
+from least_privilege_constructs.analysis.outcome import (
+    Check,
+    CheckOutcome,
+    MalformedResponseError,
+    analysis_failed,
+)
+from least_privilege_constructs.analysis.request import AnalysisRequest, PolicyDocument, policy_text
 
 ADAPTER_VERSION = "1"
 """Bumped whenever this module changes how it asks or reads answers (part of the cache key)."""

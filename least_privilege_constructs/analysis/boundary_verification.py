@@ -18,9 +18,16 @@ import json
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from least_privilege_constructs.analysis.extract.assembly import tree_logical_paths
+from least_privilege_constructs.analysis.assembly import (
+    AssemblyError,
+    AssetIndex,
+    child_template_file,
+    read_assembly,
+    read_assets,
+)
 
 PRINCIPAL_TYPES = ("AWS::IAM::Role", "AWS::IAM::User")
 
@@ -57,9 +64,11 @@ def load_template(path: str) -> dict[str, Any]:
 
 
 def with_nested_templates(template_paths: list[str]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Each template and, recursively, the nested-stack templates it references as assembly assets."""
+    """Each template and, recursively, its nested-stack templates, found by the assembly reader
+    (:func:`~least_privilege_constructs.analysis.assembly.child_template_file`)."""
     seen: set[str] = set()
     queue = list(template_paths)
+    assets_of: dict[Path, AssetIndex] = {}
     while queue:
         path = os.path.abspath(queue.pop(0))
         if path in seen:
@@ -67,11 +76,15 @@ def with_nested_templates(template_paths: list[str]) -> Iterator[tuple[str, dict
         seen.add(path)
         template = load_template(path)
         yield path, template
-        for resource in _resources(template).values():
+        directory = Path(path).parent
+        assets = assets_of.get(directory) or assets_of.setdefault(directory, read_assets(directory))
+        for logical_id, resource in _resources(template).items():
             if resource.get("Type") == "AWS::CloudFormation::Stack":
-                asset = (resource.get("Metadata") or {}).get("aws:asset:path")
-                if isinstance(asset, str):
-                    queue.append(os.path.join(os.path.dirname(path), asset))
+                child = child_template_file(resource, directory, assets)
+                if child is None:
+                    raise ValueError(f"{path}: Resources.{logical_id}: the nested stack's template is not in the "
+                                     "cloud assembly; its roles cannot be verified")
+                queue.append(str(child))
 
 
 def _resources(template: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -94,28 +107,20 @@ class ConstructIndex:
 
     @classmethod
     def load(cls, assembly_dir: str) -> ConstructIndex:
+        """The index of one assembly directory (empty when it cannot be read: the paths are then unknown,
+        and every unbounded principal is reported against its template)."""
         stack_of_template: dict[str, str] = {}
         by_logical_id: dict[tuple[str, str], str] = {}
         try:
-            with open(os.path.join(assembly_dir, "manifest.json"), encoding="utf-8") as fh:
-                manifest = json.load(fh)
-        except (OSError, ValueError):
+            assembly = read_assembly(assembly_dir)
+        except AssemblyError:
             return cls(stack_of_template, by_logical_id)
-        tree_file = None
-        for artifact_id, art in (manifest.get("artifacts") or {}).items():
-            props = art.get("properties") or {}
-            if art.get("type") == "aws:cloudformation:stack" and props.get("templateFile"):
-                path = os.path.abspath(os.path.join(assembly_dir, props["templateFile"]))
-                stack_of_template[path] = art.get("displayName") or artifact_id
-            if art.get("type") == "cdk:tree" and props.get("file"):
-                tree_file = os.path.join(assembly_dir, props["file"])
-        if tree_file:
-            try:
-                with open(tree_file, encoding="utf-8") as fh:
-                    tree = json.load(fh).get("tree") or {}
-            except (OSError, ValueError):
-                tree = {}
-            by_logical_id = tree_logical_paths(tree, set(stack_of_template.values()))
+        for stack in assembly.stacks:
+            templates, _problems = assembly.templates(stack)
+            for template in templates:
+                stack_of_template[os.path.abspath(template.file)] = template.construct_path
+                for logical_id, path in template.construct_paths.items():
+                    by_logical_id[(template.construct_path, logical_id)] = path
         return cls(stack_of_template, by_logical_id)
 
     def construct_path(self, template_path: str, logical_id: str) -> str | None:

@@ -20,7 +20,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from least_privilege_constructs.analysis.model.spans import Position, SourceLocation
 
 PathElement = str | int | None
 """One step of a JSON path into a policy: an object key, an array index, or ``None`` where Access
@@ -99,6 +102,13 @@ class PolicyOrigin:
     policy_type: str | None = None
     policy_name: str | None = None
     resource_type: str | None = None
+    location: SourceLocation | None = field(default=None, compare=False, repr=False)
+    """Where the policy is in ``source`` (line and column, resolved on demand from the loaded file)."""
+
+    def position(self, sub_path: Sequence[PathElement] = ()) -> Position | None:
+        """The line and column of the policy in ``source`` (or of ``sub_path`` inside it, e.g. a finding's
+        location, when the file has it); None when unknown."""
+        return self.location.position(sub_path) if self.location is not None else None
 
     def label(self) -> str:
         """A short human label, construct path first (that is what CDK users recognise)."""
@@ -110,7 +120,11 @@ class PolicyOrigin:
         return self.source or "<policy>"
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
+        out = {k: v for k, v in self.__dict__.items() if v not in (None, "") and k != "location"}
+        position = self.position()
+        if position is not None:
+            out["line"], out["column"] = position.line, position.column
+        return out
 
 
 @dataclass(frozen=True)

@@ -190,15 +190,9 @@ class BoundaryEnforcement:
 
 def verify_cdk_out(cdk_out: str, path: str, name: str) -> list[str]:
     """Verify a ``cdk.out`` without CDK: the descriptions of every unbounded role/user (empty when clean)."""
-    import json
+    from least_privilege_constructs.analysis.assembly import walk_assemblies
 
-    with open(os.path.join(cdk_out, "manifest.json"), encoding="utf-8") as fh:
-        manifest: dict[str, Any] = json.load(fh)
-    paths = [
-        os.path.join(cdk_out, art["properties"]["templateFile"])
-        for art in (manifest.get("artifacts") or {}).values()
-        if art.get("type") == "aws:cloudformation:stack"
-    ]
+    paths = [str(stack.template_file) for assembly in walk_assemblies(cdk_out) for stack in assembly.stacks]
     templates = dict(with_nested_templates(paths))
     expected = f"policy{path}{name}"
     index = ConstructIndex.load(cdk_out)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -26,7 +25,9 @@ def read_text_argument(value: str, option: str) -> tuple[str, str]:
 
 
 def read_json_argument(value: str, option: str) -> Any:
-    """A JSON value given inline, as ``file://path`` (like the AWS CLI), as a path, or ``-`` (stdin)."""
+    """A JSON value given inline, as ``file://path`` (like the AWS CLI), as a path, or ``-`` (stdin). A key
+    given twice in one object is an error naming the line, column and JSON path (JSON parsers would keep
+    the last one silently)."""
     text: str
     source = option
     if value == "-":
@@ -42,10 +43,16 @@ def read_json_argument(value: str, option: str) -> Any:
         source = str(path)
     else:
         text = value
+    from least_privilege_constructs.analysis.extract.loader import LoadError, parse_text
+
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CliError(f"{option}: {source} is not valid JSON (line {exc.lineno} column {exc.colno}: {exc.msg})") from None
+        return parse_text(text, source, "json")
+    except LoadError as exc:
+        if exc.code == "DUPLICATE_KEY":  # the message names source:line:column and the key's JSON path
+            raise CliError(f"{option}: {exc.message}") from None
+        where = f"line {exc.line} column {exc.column}: " if exc.line is not None else ""
+        detail = exc.message.split(": ", 2)[-1] if exc.line is not None else exc.message
+        raise CliError(f"{option}: {source} is not valid JSON ({where}{detail})") from None
     except RecursionError:
         raise CliError(f"{option}: {source} is nested too deep") from None
 

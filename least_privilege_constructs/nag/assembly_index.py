@@ -1,9 +1,8 @@
 """Map construct paths to (template file, logical id) from a cloud assembly, without jsii.
 
-CDK records each resource's logical id under its construct path in the stack artifact's metadata
-(``manifest.json`` or the artifact's ``additionalMetadataFile``). Resources of nested stacks are recorded
-under the top-level artifact; their template is found through the nested-stack resource's ``TemplateURL``
-(the asset hash) and the asset manifest. With this index the pack identifies a resource by the one string
+A thin view over the analysis core's assembly reader (:mod:`least_privilege_constructs.analysis.assembly`):
+it reads the stack artifact's metadata (logical ids and acknowledgments by construct path), environment and
+nested stack templates; this module only keys them the way the pack looks resources up. With this index the pack identifies a resource by the one string
 ``CfnResource.toString()`` returns (``"Stack/Role/Resource [AWS::IAM::Role]"``) — one jsii call.
 
 Example::
@@ -14,14 +13,11 @@ Example::
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-_HASH = re.compile(r"([0-9a-f]{64})\.json")
-_NESTED = ".NestedStackResource"
+from least_privilege_constructs.analysis.assembly import AssemblyError, read_assembly
 
 
 @dataclass(frozen=True)
@@ -48,7 +44,7 @@ class IndexedTemplate:
     directory: str
     entry: StackEntry
     construct_path: str
-    paths: dict[str, str]
+    paths: dict[str, str] = field(default_factory=dict)
     """Logical id -> construct path (``/Stack/Role/Resource``)."""
 
 
@@ -64,117 +60,41 @@ class AssemblyIndex:
         """Construct path -> ``aws:cdk:acknowledged-rules`` data of that construct (constructs inside stacks)."""
         self.stack_roots: list[str] = []
         self.problems: list[str] = []
-        self._manifests: dict[Path, dict[str, Any]] = {}
-        self._assets: dict[Path, dict[str, str]] = {}
 
     def add_stack_template(self, template_path: str, stack_construct_path: str) -> None:
         """Index the stack whose template is ``template_path`` (and its nested stacks)."""
         path = Path(template_path)
         directory = path.parent
         try:
-            manifest = self._manifest(directory)
-            artifact = next(
-                (a for a in (manifest.get("artifacts") or {}).values()
-                 if isinstance(a, dict) and (a.get("properties") or {}).get("templateFile") == path.name),
-                None,
-            )
-            if artifact is None:
-                self.problems.append(f"{directory}/manifest.json: no stack artifact for {path.name}")
-                return
-            metadata = artifact.get("metadata") or {}
-            extra = artifact.get("additionalMetadataFile")
-            if extra:
-                metadata = {**metadata, **_read_json(directory / extra)}
-            self._index_stack(directory, artifact, path.name, metadata, "/" + stack_construct_path.strip("/"))
-        except (OSError, ValueError) as exc:
-            self.problems.append(f"{template_path}: {exc}")
-
-    # -- internals -----------------------------------------------------------------------------------
-    def _manifest(self, directory: Path) -> dict[str, Any]:
-        if directory not in self._manifests:
-            self._manifests[directory] = _read_json(directory / "manifest.json")
-        return self._manifests[directory]
-
-    def _asset_sources(self, directory: Path) -> dict[str, str]:
-        """Asset hash -> source file name, over every asset manifest of the directory."""
-        if directory not in self._assets:
-            sources: dict[str, str] = {}
-            for file in sorted(directory.glob("*.assets.json")):
-                for asset_hash, asset in (_read_json(file).get("files") or {}).items():
-                    src = (asset.get("source") or {}).get("path") if isinstance(asset, dict) else None
-                    if isinstance(src, str):
-                        sources[asset_hash] = src
-            self._assets[directory] = sources
-        return self._assets[directory]
-
-    def _index_stack(self, directory: Path, artifact: dict[str, Any], template_file: str,
-                     metadata: dict[str, Any], root: str) -> None:
-        env = str(artifact.get("environment") or "")
-        account, region = self._account, self._region
-        m = re.match(r"^aws://([^/]*)/(.*)$", env)
-        if m:
-            if m.group(1).isdigit():
-                account = m.group(1)
-            if m.group(2) and m.group(2) != "unknown-region":
-                region = m.group(2)
-        name = str((artifact.get("properties") or {}).get("stackName") or artifact.get("displayName")
-                   or template_file.split(".")[0])
-        logical_ids: dict[str, str] = {}
-        template_files: dict[str, str] = {}
-        for construct_path, entries in metadata.items():
-            for entry in entries if isinstance(entries, list) else []:
-                if not isinstance(entry, dict):
-                    continue
-                kind, data = entry.get("type"), entry.get("data")
-                if kind == "aws:cdk:logicalId" and isinstance(data, str):
-                    logical_ids[construct_path] = data
-                elif kind == "aws:cdk:templateFile" and isinstance(data, str):
-                    template_files[construct_path] = data
-                elif kind == "aws:cdk:acknowledged-rules" and isinstance(data, dict):
-                    self.acknowledgments.setdefault(construct_path, []).append(data)
+            assembly = read_assembly(directory)
+        except AssemblyError as exc:
+            self.problems.append(exc.message)
+            return
+        stack = assembly.stack_for_template(path.name)
+        if stack is None:
+            self.problems.append(f"{assembly.manifest_file}: no stack artifact for {path.name}")
+            return
+        templates, problems = assembly.templates(stack)
+        self.problems.extend(str(p) for p in problems)
+        root = "/" + stack_construct_path.strip("/")
+        account, region = stack.environment.or_default(self._account, self._region)
+        for construct_path, data in stack.entries("aws:cdk:acknowledged-rules"):
+            if isinstance(data, dict):
+                self.acknowledgments.setdefault(construct_path, []).append(data)
         self.stack_roots.append(root)
-        # prefixes: the stack itself, then each nested stack (found through its TemplateURL asset hash)
-        prefixes: list[tuple[str, StackEntry]] = [(root, StackEntry(template_file, name, account, region))]
-        templates: dict[str, dict[str, Any]] = {template_file: _read_json(directory / template_file)}
-        for construct_path in sorted((p for p in logical_ids if p.endswith(_NESTED)), key=len):
-            parent = _owner(construct_path, prefixes)
-            if parent is None:
-                continue
-            marker = construct_path.rfind(".NestedStack/")
-            nested_path = construct_path[:marker]
-            nested_file = template_files.get(nested_path)
-            if nested_file is None:  # older CDK: follow the TemplateURL's asset hash
-                parent_template = templates.get(parent.template_file) or {}
-                resource = (parent_template.get("Resources") or {}).get(logical_ids[construct_path]) or {}
-                found = _HASH.search(json.dumps((resource.get("Properties") or {}).get("TemplateURL")))
-                nested_file = self._asset_sources(directory).get(found.group(1)) if found else None
-            if not nested_file:
-                self.problems.append(f"{template_file}: template of nested stack {construct_path} not found")
-                continue
-            templates[nested_file] = _read_json(directory / nested_file)
-            prefixes.append((nested_path,
-                             StackEntry(nested_file, f"{name}-{nested_file.split('.')[0]}", account, region)))
-        indexed = {entry.template_file: IndexedTemplate(str(directory), entry, prefix, {})
-                   for prefix, entry in prefixes}
-        self.templates.extend(indexed.values())
-        for construct_path, logical_id in logical_ids.items():
-            owner = _owner(construct_path, prefixes)
-            if owner is not None:
-                self.by_path[construct_path] = ResourceLocation(str(directory), owner, logical_id)
-                indexed[owner.template_file].paths[logical_id] = construct_path
 
+        def rooted(construct_path: str) -> str:  # the reader's paths start at the display name
+            rest = construct_path[len(stack.display_name):] if construct_path.startswith(stack.display_name) \
+                else "/" + construct_path
+            return root + rest if rest.startswith("/") or not rest else root + "/" + rest
 
-def _owner(construct_path: str, prefixes: list[tuple[str, StackEntry]]) -> StackEntry | None:
-    best: tuple[int, StackEntry] | None = None
-    for prefix, entry in prefixes:
-        if construct_path.startswith(prefix + "/") and (best is None or len(prefix) > best[0]):
-            best = (len(prefix), entry)
-    return best[1] if best else None
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    with open(path, encoding="utf-8") as fh:
-        data = json.load(fh)
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a JSON object")
-    return data
+        for template in templates:
+            name = template.file.name
+            stack_name = stack.stack_name if template.parent is None else f"{stack.stack_name}-{name.split('.')[0]}"
+            entry = StackEntry(name, stack_name, account, region)
+            indexed = IndexedTemplate(str(directory), entry, rooted(template.construct_path))
+            self.templates.append(indexed)
+            for logical_id, construct_path in template.construct_paths.items():
+                full = rooted(construct_path)
+                indexed.paths[logical_id] = full
+                self.by_path[full] = ResourceLocation(str(directory), entry, logical_id)

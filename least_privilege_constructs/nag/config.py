@@ -1,6 +1,8 @@
 """Configuration of the least-privilege nag pack (pure Python).
 
-Defaults come from the ``least-privilege`` key of the CDK context (``cdk.json``)::
+Defaults come from the ``least-privilege`` key of the CDK context (``cdk.json``) and the environment, read
+by the one settings reader (:mod:`least_privilege_constructs.analysis.settings`; keys ``boundaryName``,
+``boundaryArn``, ``applicationPath``, ``kmsAdministrators``, ``quotas.*``)::
 
     {"context": {"least-privilege": {"boundaryName": "lpc-developer-boundary", "applicationPath": "/app/"}}}
 
@@ -20,8 +22,9 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from least_privilege_constructs.analysis.iam.arn import Arn
+from least_privilege_constructs.analysis.settings import CONTEXT_KEY, ResolvedSettings, resolve
 
-CONTEXT_KEY = "least-privilege"
+__all__ = ["CONTEXT_KEY", "DEFAULT_APPLICATION_PATH", "DEFAULT_BOUNDARY_NAME", "NagConfig", "PolicyQuotas"]
 DEFAULT_BOUNDARY_NAME = "lpc-developer-boundary"
 DEFAULT_APPLICATION_PATH = "/app/"
 
@@ -78,28 +81,22 @@ class NagConfig:
         return arn.path if arn is not None else None
 
     @classmethod
-    def from_context(cls, context: Mapping[str, Any] | None, **overrides: Any) -> NagConfig:
-        """Build from the ``least-privilege`` context object; explicit ``overrides`` (not None) win."""
-        if not isinstance(context, Mapping | None):
-            raise ValueError(f"context key {CONTEXT_KEY!r} must be an object, got {type(context).__name__}")
-        ctx = dict(context or {})
-        values: dict[str, Any] = {}
-        if ctx.get("boundaryArn"):
-            values["boundary"] = ctx["boundaryArn"]
-        elif ctx.get("boundaryName"):
-            values["boundary"] = ctx["boundaryName"]
-        if ctx.get("applicationPath"):
-            values["application_path"] = ctx["applicationPath"]
-        if ctx.get("kmsAdministrators"):
-            values["kms_administrators"] = tuple(ctx["kmsAdministrators"])
-        if isinstance(ctx.get("quotas"), Mapping):
-            known = {f.name for f in fields(PolicyQuotas)}
-            camel = {_camel(k): k for k in known}
-            q = {camel.get(k, k): int(v) for k, v in ctx["quotas"].items()}
-            unknown = set(q) - known
-            if unknown:
-                raise ValueError(f"{CONTEXT_KEY}.quotas: unknown keys {sorted(unknown)}")
-            values["quotas"] = PolicyQuotas(**q)
+    def from_context(cls, context: Mapping[str, Any] | None, *, env: Mapping[str, str] | None = None,
+                     **overrides: Any) -> NagConfig:
+        """Build from the ``least-privilege`` context object and the environment, through the one settings
+        reader (:func:`least_privilege_constructs.analysis.settings.resolve`: a bad value raises its
+        ``SettingsError`` naming the key); explicit ``overrides`` (not None) win."""
+        return cls.from_settings(resolve(context, env=env), **overrides)
+
+    @classmethod
+    def from_settings(cls, resolved: ResolvedSettings, **overrides: Any) -> NagConfig:
+        """The pack's configuration out of the one resolved settings."""
+        values: dict[str, Any] = {
+            "boundary": resolved["boundaryArn"] or resolved["boundaryName"],
+            "application_path": resolved["applicationPath"],
+            "kms_administrators": tuple(resolved["kmsAdministrators"]),
+            "quotas": PolicyQuotas(**{f.name: resolved[f"quotas.{_camel(f.name)}"] for f in fields(PolicyQuotas)}),
+        }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return replace(cls(), **values)
 

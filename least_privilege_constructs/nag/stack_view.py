@@ -19,6 +19,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from least_privilege_constructs.analysis.assembly import AssemblyError, read_assembly
 from least_privilege_constructs.analysis.extract.intrinsics import AssemblyContext, ExportEntry, StackContext
 from least_privilege_constructs.nag.config import NagConfig
 from least_privilege_constructs.nag.rules.base import RuleInput, as_list
@@ -166,26 +167,13 @@ class AssemblyTemplates:
         return self._templates[file_name]
 
     def _environments(self) -> dict[str, tuple[str, str]]:
-        """Template file -> (account, region) of its stack, from ``manifest.json`` (each exporting stack
+        """Template file -> (account, region) of its stack, from the assembly reader (each exporting stack
         resolves its own ``AWS::AccountId``; the assembly may span several accounts)."""
-        out: dict[str, tuple[str, str]] = {}
         try:
-            with open(self.directory / "manifest.json", encoding="utf-8") as fh:
-                manifest = json.load(fh)
-        except (OSError, ValueError):
-            return out
-        for artifact in (manifest.get("artifacts") or {}).values():
-            if not isinstance(artifact, dict) or artifact.get("type") != "aws:cloudformation:stack":
-                continue
-            template_file = (artifact.get("properties") or {}).get("templateFile")
-            env = str(artifact.get("environment") or "")
-            parts = env.removeprefix("aws://").split("/")
-            if not isinstance(template_file, str) or len(parts) != 2:
-                continue
-            account = parts[0] if parts[0].isdigit() else self._account
-            region = parts[1] if parts[1] and not parts[1].startswith("unknown") else self._region
-            out[template_file] = (account, region)
-        return out
+            assembly = read_assembly(self.directory)
+        except AssemblyError:
+            return {}  # the pack reports an unreadable assembly through its index
+        return {name: env.or_default(self._account, self._region) for name, env in assembly.environments().items()}
 
     def load_exports(self) -> None:
         """Register every ``Outputs.*.Export.Name`` of the directory's templates (once)."""

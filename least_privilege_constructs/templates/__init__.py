@@ -1,14 +1,11 @@
-"""Policy templates: a versioned, typed, searchable catalog of least-privilege policies.
+"""Policy templates: the CDK layer over the pure catalog in :mod:`least_privilege_constructs.analysis.templates`.
 
-Pure Python (never imports ``aws_cdk``) except :mod:`least_privilege_constructs.templates.cdk`, which the
-CDK methods of :class:`PolicyTemplate` import lazily. Layout, one concept a module:
-
-* ``template`` — :class:`PolicyTemplate` (format, checks, rendering) and ``RenderedPolicy``
-* ``parameters`` — typed parameters and their validation; ``render`` — the placeholder engine
-* ``version`` — semantic versions and pins; ``provenance`` — where a template came from
-* ``repository`` — built-in / directory / git repositories; ``catalog`` — :class:`TemplateCatalog`
-* ``audience`` — the audience rules; ``lint`` — ``lpc templates lint``; ``docs`` — docs/templates.md
-* ``builtin/`` — the built-in templates (YAML data files)
+The catalog (format, parameters, rendering, repositories, versions, lint, docs, audience rules and the
+built-in templates) is pure Python and lives in the analysis core, where the ``lpc`` CLI uses it without
+the CDK. This package keeps the thin CDK adapters (:mod:`least_privilege_constructs.templates.cdk`: the
+``PolicyTemplate`` CDK methods and ``statements_to_cdk``), registers them with the core, and re-exports the
+public names (``least_privilege_constructs.templates.catalog`` and the other module paths still import,
+as the same module objects as the core's). Importing it does not load ``aws_cdk``.
 
 Example::
 
@@ -21,20 +18,12 @@ Example::
 from __future__ import annotations
 
 from least_privilege_constructs._lazy import lazy_exports
+from least_privilege_constructs.analysis.templates import _EXPORTS as _CORE_EXPORTS
+from least_privilege_constructs.analysis.templates.template import register_cdk_adapter
 
-_EXPORTS: dict[str, str] = {
-    "PolicyTemplate": "least_privilege_constructs.templates.template",
-    "RenderedPolicy": "least_privilege_constructs.templates.template",
-    "TemplateCatalog": "least_privilege_constructs.templates.catalog",
-    "TemplateRepository": "least_privilege_constructs.templates.repository",
-    "RenderContext": "least_privilege_constructs.templates.render",
-    "to_cloudformation": "least_privilege_constructs.templates.render",
-    "TemplateError": "least_privilege_constructs.templates.errors",
-    "ParameterError": "least_privilege_constructs.templates.errors",
-    "TemplateNotFoundError": "least_privilege_constructs.templates.errors",
-    "lint_template": "least_privilege_constructs.templates.lint",
-    "check_audience": "least_privilege_constructs.templates.audience",
-}
+register_cdk_adapter("least_privilege_constructs.templates.cdk")
+
+_EXPORTS: dict[str, str] = dict(_CORE_EXPORTS)
 
 __all__ = sorted(_EXPORTS)
 

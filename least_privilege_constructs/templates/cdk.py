@@ -32,9 +32,9 @@ from aws_cdk import CfnResource, Fn, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from least_privilege_constructs.templates.errors import TemplateError
-from least_privilege_constructs.templates.render import fn_sub_body
-from least_privilege_constructs.templates.template import PolicyTemplate, RenderedPolicy
+from least_privilege_constructs.analysis.templates.errors import TemplateError
+from least_privilege_constructs.analysis.templates.render import fn_sub_body
+from least_privilege_constructs.analysis.templates.template import PolicyTemplate, RenderedPolicy
 
 METADATA_KEY = "LeastPrivilegeTemplates"
 """CloudFormation ``Metadata`` key (a list: one entry per template rendered into the resource)."""

@@ -11,11 +11,11 @@ Example::
     Validations.of(app).add_plugins(LeastPrivilegeValidation(app))
     synth(app)     # blocking findings make synth (and `cdk synth`) exit non-zero
 
-The plugin runs :func:`~least_privilege_constructs.validation.gate.run_gate` over **every template of the
+The plugin runs :func:`~least_privilege_constructs.analysis.gate.run_gate` over **every template of the
 assembly**: CDK hands plugins only the top-level stack templates, so the gate reads the assembly's
 ``manifest.json`` itself and follows nested stacks, StackSet templates and stages. Settings come from the
 ``least-privilege`` context (``cdk.json``), environment variables and the constructor (see
-``validation/options.py`` and ``docs/access-analyzer.md``).
+the table in the README's Configuration section, ``analysis/settings.py``).
 
 Each finding becomes a violation of the rule named by its issue code (``PASS_ROLE_WITH_STAR_IN_RESOURCE``,
 ``NEW_ACCESS``, ``B6``, ...) at the policy's construct path. Accept one with a reason, on the construct or a
@@ -47,6 +47,7 @@ from aws_cdk import (
 from constructs import IConstruct
 
 from least_privilege_constructs import __version__
+from least_privilege_constructs.analysis.assembly import assembly_root
 from least_privilege_constructs.analysis.findings import Finding, format_path
 
 PLUGIN_NAME = "LeastPrivilege-PolicyValidation"
@@ -76,19 +77,19 @@ class LeastPrivilegeValidation:
         backend: Any = None,
         **overrides: Any,
     ) -> None:
-        ctx = context
+        ctx: Any = context
         if ctx is None and scope is not None:
-            raw = scope.node.try_get_context(CONTEXT_KEY)
-            ctx = raw if isinstance(raw, Mapping) else {}
-        self._context: dict[str, Any] = dict(ctx or {})
+            ctx = scope.node.try_get_context(CONTEXT_KEY)  # a non-object is a settings error, not {}
+        self._context: Any = ctx if ctx is not None else {}
         self._overrides = overrides
         self._settings_overrides = dict(settings_overrides or {})
         self._escalation_context = escalation_context
         self._quiet = quiet
         self._backend = backend
         self.last_report: Any = None
-        # resolved once, now: a bad cdk.json fails at construction with its key named
-        self.options = self._options()
+        # resolved once, now, by the one settings reader (the same resolution lpc gate makes): a bad
+        # cdk.json fails at construction with its key named
+        self.options, self.settings = self._resolve()
 
     @property
     def name(self) -> str:
@@ -103,16 +104,29 @@ class LeastPrivilegeValidation:
         return ["validate-policy", "check-no-new-access", "check-access-not-granted",
                 "check-no-public-access", "escalation"]
 
-    def _options(self) -> Any:
-        from least_privilege_constructs.validation.options import GateOptions
+    def _resolve(self) -> tuple[Any, Any]:
+        from least_privilege_constructs.access_analyzer.settings import SETTINGS as BACKEND_SETTINGS
+        from least_privilege_constructs.access_analyzer.settings import from_resolved
+        from least_privilege_constructs.analysis.gate import GateOptions
+        from least_privilege_constructs.analysis.settings import UNKNOWN_KEY, SettingsError, resolve
 
-        return GateOptions.resolve(self._context, **self._overrides)
+        by_field = {spec.field: spec.context_key for spec in BACKEND_SETTINGS}
+        unknown = sorted(set(self._settings_overrides) - set(by_field))
+        if unknown:
+            raise SettingsError(UNKNOWN_KEY, "LeastPrivilegeValidation(settings_overrides=...)",
+                                f"unknown setting(s): {', '.join(unknown)}")
+        flags = {by_field[name]: value for name, value in self._settings_overrides.items()}
+        resolved = resolve(self._context, flags=flags, base_dir=os.getcwd(), flag_names={
+            key: f"LeastPrivilegeValidation(settings_overrides={{{name!r}: ...}})"
+            for name, key in by_field.items()})
+        context = self._context if isinstance(self._context, Mapping) else {}
+        return GateOptions.from_settings(resolved, context, **self._overrides), from_resolved(resolved)
 
     def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
         paths = list(context.template_paths)
         if not paths:
             return PolicyValidationPluginReport(success=True, violations=[])
-        cdk_out = _assembly_root(os.path.dirname(paths[0]))
+        cdk_out = str(assembly_root(os.path.dirname(paths[0])))
         try:
             report = self.run(cdk_out)
         except Exception as exc:  # fail closed: the gate could not run
@@ -141,39 +155,19 @@ class LeastPrivilegeValidation:
 
     def run(self, cdk_out: str) -> Any:
         """Run the gate over ``cdk_out``, print the per-check lines and write the report."""
-        from least_privilege_constructs.access_analyzer import resolve_settings
-        from least_privilege_constructs.validation.gate import run_gate
+        from least_privilege_constructs.access_analyzer import select_backend
+        from least_privilege_constructs.analysis.gate import run_gate
 
         options = self.options
-        if self._backend is not None:
-            report = run_gate(cdk_out, options, backend=self._backend, backend_reason="given to the plugin",
-                              escalation_context=self._escalation_context)
-        else:
-            settings = resolve_settings(self._context, overrides=self._settings_overrides)
-            report = run_gate(cdk_out, options, settings=settings, escalation_context=self._escalation_context)
-        report_path = os.path.abspath(options.report_path)
-        written = report.write(report_path)
-        if not self._quiet:
-            for line in report.summary_lines():
-                print(line, file=sys.stderr)
-            print(f"least-privilege: full report: {written}", file=sys.stderr)
+        backend, reason = self._backend, "given to the plugin"
+        if backend is None:
+            backend, reason = select_backend(self.settings, cdk_out=cdk_out)
+        report = run_gate(cdk_out, options, backend=backend, backend_reason=reason,
+                          escalation_context=self._escalation_context)
+        report.publish(os.path.abspath(options.report_path),
+                       None if self._quiet else (lambda line: print(line, file=sys.stderr)))
         self.last_report = report
         return report
-
-
-def _assembly_root(directory: str) -> str:
-    """The outermost directory holding a ``manifest.json`` (templates of stages live in sub-assemblies)."""
-    root = directory
-    current = directory
-    while True:
-        parent = os.path.dirname(current)
-        if parent == current:
-            return root
-        if os.path.exists(os.path.join(parent, "manifest.json")):
-            root = parent
-            current = parent
-            continue
-        return root
 
 
 def _violation(finding: Finding, blocking: Any, cdk_out: str) -> PolicyViolation:

@@ -13,7 +13,7 @@ from least_privilege_constructs.access_analyzer.batching import (
     combine_outcomes,
     plan_access_batches,
 )
-from least_privilege_constructs.access_analyzer.outcome import Check, CheckOutcome, CheckStatus, Reason
+from least_privilege_constructs.analysis.outcome import Check, CheckOutcome, CheckStatus, Reason
 
 ACTIONS = [f"svc:Action{i:03d}" for i in range(250)]
 RESOURCES = [f"arn:aws:s3:::bucket-{i:03d}" for i in range(150)]

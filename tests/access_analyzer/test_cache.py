@@ -21,15 +21,15 @@ from least_privilege_constructs.access_analyzer.cache import (
     request_key,
 )
 from least_privilege_constructs.access_analyzer.online import AccessAnalyzerBackend
-from least_privilege_constructs.access_analyzer.outcome import (
+from least_privilege_constructs.analysis.findings import Finding, FindingType, PolicyOrigin, PolicyType
+from least_privilege_constructs.analysis.outcome import (
     ANALYSIS_FAILED,
     Check,
     CheckOutcome,
     CheckStatus,
     Reason,
 )
-from least_privilege_constructs.access_analyzer.request import AnalysisRequest
-from least_privilege_constructs.analysis.findings import Finding, FindingType, PolicyOrigin, PolicyType
+from least_privilege_constructs.analysis.request import AnalysisRequest
 from tests.access_analyzer.aa_fakes import ALLOW_S3_ALL, ALLOW_S3_READ, PUBLIC_BUCKET, make_client, origin
 
 
@@ -62,7 +62,7 @@ class Counting(Backend):
                         origin: PolicyOrigin | None = None) -> list[Finding]:
         self._count()
         if self._broken(document):
-            from least_privilege_constructs.access_analyzer.outcome import analysis_failed
+            from least_privilege_constructs.analysis.outcome import analysis_failed
 
             return [analysis_failed(Check.VALIDATE_POLICY, origin, "boom")]
         return [Finding(FindingType.WARNING, "MISSING_VERSION", "add a version", [["Statement", 0]], origin=origin)]

@@ -10,10 +10,10 @@ from botocore.stub import Stubber
 
 from least_privilege_constructs.access_analyzer.offline import OfflineBackend, outcome_from_offline
 from least_privilege_constructs.access_analyzer.online import AccessAnalyzerBackend
-from least_privilege_constructs.access_analyzer.outcome import ANALYSIS_FAILED, Check, CheckStatus
-from least_privilege_constructs.access_analyzer.request import AnalysisRequest
 from least_privilege_constructs.analysis.findings import Finding, FindingType
+from least_privilege_constructs.analysis.outcome import ANALYSIS_FAILED, Check, CheckStatus
 from least_privilege_constructs.analysis.reasoning import CheckResult, Reason, Verdict
+from least_privilege_constructs.analysis.request import AnalysisRequest
 from tests.access_analyzer.aa_fakes import ALLOW_S3_ALL, ALLOW_S3_READ, PUBLIC_BUCKET, make_client, origin
 
 

@@ -11,8 +11,8 @@ import pytest
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
 from least_privilege_constructs.access_analyzer.online import AccessAnalyzerBackend
-from least_privilege_constructs.access_analyzer.outcome import ANALYSIS_FAILED, CheckStatus
-from least_privilege_constructs.access_analyzer.request import AnalysisRequest
+from least_privilege_constructs.analysis.outcome import ANALYSIS_FAILED, CheckStatus
+from least_privilege_constructs.analysis.request import AnalysisRequest
 from tests.access_analyzer.aa_fakes import (
     ALLOW_S3_ALL,
     ALLOW_S3_READ,

@@ -10,9 +10,9 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from least_privilege_constructs.access_analyzer.online import AccessAnalyzerBackend
-from least_privilege_constructs.access_analyzer.outcome import ANALYSIS_FAILED, Check, CheckStatus
-from least_privilege_constructs.access_analyzer.request import AnalysisRequest, policy_text
 from least_privilege_constructs.analysis.findings import FindingType
+from least_privilege_constructs.analysis.outcome import ANALYSIS_FAILED, Check, CheckStatus
+from least_privilege_constructs.analysis.request import AnalysisRequest, policy_text
 from tests.access_analyzer.aa_fakes import ALLOW_S3_ALL, ALLOW_S3_READ, PUBLIC_BUCKET, origin
 
 SPAN = {"start": {"line": 1, "column": 1, "offset": 1}, "end": {"line": 1, "column": 5, "offset": 5}}

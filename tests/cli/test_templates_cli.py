@@ -184,3 +184,12 @@ def test_repositories_from_cdk_json(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     code, out, _ = run("list", "--no-builtin")
     assert code == 0
     assert [line.split()[0] for line in out.splitlines()[1:]] == ["acme.reports-read"]
+
+
+def test_params_file_with_a_duplicate_key_exits_1(tmp_path: Path) -> None:
+    params = tmp_path / "p.yaml"
+    params.write_text("queue_arn: arn:aws:sqs:eu-west-1:111122223333:a\nqueue_arn: arn:aws:sqs:eu-west-1:111122223333:b\n")
+    code, out, err = run("render", "res.sqs-queue-named-principals", "--params-file", str(params))
+    assert code == 1 and out == ""
+    assert f"{params}:2:1: duplicate key 'queue_arn' at queue_arn (first at line 1 column 1)" in err
+    assert "Traceback" not in err

@@ -15,13 +15,13 @@ from least_privilege_constructs.analysis.escalation.methods import (
     method,
     methods_using,
 )
-from tests.conftest import REFERENCE
+from tests.conftest import REFERENCE, require_shared
 
 
 def test_ids_unique_and_boundary_paths_complete() -> None:
     ids = [m.id for m in METHODS]
     assert len(ids) == len(set(ids))
-    reference = (REFERENCE / "escalation-paths.md").read_text(encoding="utf-8")
+    reference = require_shared(REFERENCE / "escalation-paths.md").read_text(encoding="utf-8")
     reference_ids = re.findall(r"^\| (B\d+) \|", reference, re.MULTILINE)
     assert reference_ids == [f"B{i}" for i in range(1, 16)]
     assert [m.id for m in METHODS if m.category is MethodCategory.BOUNDARY_DELEGATION] == reference_ids

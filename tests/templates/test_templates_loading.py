@@ -117,3 +117,13 @@ def test_from_dict_without_file_has_inline_provenance() -> None:
     assert t.provenance == Provenance()
     assert t.ref == "acme.reports-read@1.0.0"
     assert t.policy_type == "IDENTITY_POLICY"
+
+
+def test_duplicate_key_in_a_template_file_is_an_error(tmp_path: Path) -> None:
+    """Two ``statements`` keys would keep the last one silently (the strict loader of analysis/extract)."""
+    from least_privilege_constructs.analysis.templates.provenance import Provenance
+    from least_privilege_constructs.analysis.templates.repository import parse_template_text
+
+    text = "id: acme.x\nversion: 1.0.0\nstatements: []\nstatements: []\n"
+    with pytest.raises(TemplateError, match=r"not valid YAML: .*4:1: duplicate key 'statements' at statements"):
+        parse_template_text(text, Provenance(repository="acme", path="x.yaml"))

@@ -13,10 +13,9 @@ from botocore.stub import ANY, Stubber
 from least_privilege_constructs.access_analyzer import AnalysisRequest
 from least_privilege_constructs.access_analyzer.offline import OfflineBackend
 from least_privilege_constructs.access_analyzer.online import AccessAnalyzerBackend
-from least_privilege_constructs.access_analyzer.outcome import Check
 from least_privilege_constructs.analysis.findings import Finding
-from least_privilege_constructs.validation.gate import run_gate
-from least_privilege_constructs.validation.options import GateOptions
+from least_privilege_constructs.analysis.gate import GateOptions, run_gate
+from least_privilege_constructs.analysis.outcome import Check
 from tests.validation.planted_app import build_planted_app
 
 

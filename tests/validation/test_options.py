@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from least_privilege_constructs.analysis.findings import FindingType
-from least_privilege_constructs.validation.options import (
+from least_privilege_constructs.analysis.gate import (
     DEFAULT_SENSITIVE_ACTIONS,
     GateOptions,
     GateOptionsError,
@@ -62,7 +62,7 @@ def test_bad_settings_name_their_key(context: dict[str, Any], message: str, tmp_
 
 
 def test_report_is_never_written_inside_the_assembly(tmp_path: Path) -> None:
-    from least_privilege_constructs.validation.gate import GateReport
+    from least_privilege_constructs.analysis.gate import GateReport
 
     report = GateReport(cdk_out=str(tmp_path / "cdk.out"), backend="offline", backend_reason="test")
     with pytest.raises(ValueError, match="inside the cloud assembly"):

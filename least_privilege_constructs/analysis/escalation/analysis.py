@@ -63,7 +63,8 @@ class EscalationReport:
             by_principal.setdefault(p.principal_arn, []).append(p)
         out = []
         for arn, paths in by_principal.items():
-            ids = sorted({p.method_id for p in paths}, key=order)
+            paths.sort(key=lambda p: (order(p.method_id), p.method_id, p.target))  # same report run to run
+            ids = sorted({p.method_id for p in paths}, key=lambda m: (order(m), m))  # deterministic: ties by id
             policies = self.unanalyzed.get(arn, [])
             out.append(Finding(
                 FindingType.WARNING, "ESCALATION_UNDETERMINED",
@@ -150,11 +151,11 @@ def _coerce_context(context: EscalationContext | Mapping[str, Any] | None) -> Es
 
 
 def _load(inputs: Any, ctx: EscalationContext) -> tuple[Extraction, list[Path]]:
+    from least_privilege_constructs.analysis.assembly import is_cloud_assembly
     from least_privilege_constructs.analysis.extract import ExtractionOptions, extract_policies
 
     if isinstance(inputs, Extraction):
-        dirs = sorted({Path(t.source).parent for t in inputs.templates if (Path(t.source).parent /
-                                                                           "manifest.json").is_file()})
+        dirs = sorted({Path(t.source).parent for t in inputs.templates if is_cloud_assembly(Path(t.source).parent)})
         return inputs, dirs
     paths = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
     options = ExtractionOptions()
@@ -163,7 +164,7 @@ def _load(inputs: Any, ctx: EscalationContext) -> tuple[Extraction, list[Path]]:
     if ctx.regions:
         options.region = ctx.regions[0]
     extraction = extract_policies([str(p) for p in paths], options)
-    dirs = [Path(p) for p in paths if (Path(p) / "manifest.json").is_file()]
+    dirs = [Path(p) for p in paths if is_cloud_assembly(p)]
     return extraction, dirs
 
 

@@ -19,8 +19,10 @@ Example::
     (('iam:CreateRole', 'iam:CreateUser'),)
     >>> m.enabled_by({"iam:CreateRole"})
     True
-    >>> "iam:CreatePolicyVersion" in escalation_actions()
+    >>> "iam:createpolicyversion" in escalation_actions()   # lower-case keys: IAM action names ignore case
     True
+    >>> [m.id for m in methods_using("IAM:CreatePolicyVersion")][:1]
+    ['B4']
 """
 
 from __future__ import annotations

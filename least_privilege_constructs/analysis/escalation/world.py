@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from least_privilege_constructs.analysis.assembly import AssemblyError, walk_assemblies
 from least_privilege_constructs.analysis.escalation.context import (
     EscalationContext,
     KnownRole,
@@ -293,41 +294,20 @@ def trusts_any_aws_principal(trust: Any) -> bool:
 
 def read_deployments(directory: Path) -> list[tuple[str, str | None, str | None, str | None, str | None]]:
     """(stack name, account, region, execution role ARN, deploy role ARN) of every stack of a cloud
-    assembly, nested assemblies (stages) included. Pseudo parameters in role ARNs are resolved to the
-    ``aws`` partition."""
+    assembly, nested assemblies (stages) included, from the assembly reader. Pseudo parameters in role
+    ARNs are resolved to the ``aws`` partition. An unreadable assembly gives nothing here: the extractor
+    reports it (a blocking finding)."""
     out: list[tuple[str, str | None, str | None, str | None, str | None]] = []
-    _read_manifest(directory, out, 0)
-    return out
-
-
-def _read_manifest(directory: Path, out: list[Any], depth: int) -> None:
-    manifest = directory / "manifest.json"
-    if depth > 8 or not manifest.is_file():
-        return
     try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return  # the extractor reports unreadable manifests
-    for artifact in (data.get("artifacts") or {}).values():
-        if not isinstance(artifact, dict):
-            continue
-        kind = artifact.get("type")
-        props = artifact.get("properties") or {}
-        if kind == "aws:cloudformation:stack":
-            env = str(artifact.get("environment", ""))
-            account = region = None
-            if env.startswith("aws://"):
-                account, _, region = env[len("aws://"):].partition("/")
-                account = None if account.startswith("unknown") else account
-                region = None if region.startswith("unknown") else region
-            name = props.get("stackName") or artifact.get("displayName") or ""
-            out.append((str(name), account, region, _resolve_arn(props.get("cloudFormationExecutionRoleArn"),
-                                                                  account, region),
-                        _resolve_arn(props.get("assumeRoleArn"), account, region)))
-        elif kind == "cdk:cloud-assembly":
-            sub = props.get("directoryName")
-            if isinstance(sub, str):
-                _read_manifest(directory / sub, out, depth + 1)
+        for assembly in walk_assemblies(directory):
+            for stack in assembly.stacks:
+                account, region = stack.account, stack.region
+                out.append((stack.stack_name, account, region,
+                            _resolve_arn(stack.execution_role_arn, account, region),
+                            _resolve_arn(stack.deploy_role_arn, account, region)))
+    except AssemblyError:
+        pass
+    return out
 
 
 def _resolve_arn(value: Any, account: str | None, region: str | None) -> str | None:

@@ -22,7 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from least_privilege_constructs.analysis.extract.assembly import AssetIndex, read_assets, read_manifest
+from least_privilege_constructs.analysis.assembly import (
+    MANIFEST_FILE,
+    AssemblyError,
+    AssetIndex,
+    child_template_file,
+    is_cloud_assembly,
+    read_assembly,
+    read_assets,
+    stack_set_template,
+)
 from least_privilege_constructs.analysis.extract.identities import generated_name
 from least_privilege_constructs.analysis.extract.intrinsics import (
     DEFAULT_ACCOUNT,
@@ -34,7 +43,7 @@ from least_privilege_constructs.analysis.extract.intrinsics import (
 from least_privilege_constructs.analysis.extract.loader import (
     DEFAULT_MAX_BYTES,
     LoadError,
-    load_file,
+    load_file_with_spans,
     parse_text,
 )
 from least_privilege_constructs.analysis.extract.model import (
@@ -57,6 +66,7 @@ from least_privilege_constructs.analysis.findings import (
     format_path,
 )
 from least_privilege_constructs.analysis.iam.arn import Arn
+from least_privilege_constructs.analysis.model.spans import SourceLocation, SourceSpans
 
 CHECK = "extraction"
 TEMPLATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")
@@ -101,6 +111,16 @@ class _Unit:
     json_prefix: str = ""
     ancestry: tuple[str, ...] = ()
     construct_paths: dict[str, str] = field(default_factory=dict)
+    spans: SourceSpans | None = None
+    """Line and column of everything in the file, by JSON path (``span_prefix`` + the template's path)."""
+    span_prefix: tuple[PathElement, ...] = ()
+
+
+def _load_error_origin(origin: PolicyOrigin, exc: LoadError) -> PolicyOrigin:
+    """``origin`` pointing at the line and column of a parse error or a duplicate key, when known."""
+    if exc.line is None or origin.source not in exc.message:
+        return origin
+    return dataclasses.replace(origin, location=SourceLocation.at(exc.line, exc.column or 1))
 
 
 @dataclass
@@ -150,8 +170,11 @@ class Extractor:
             json_path = f"{unit.json_prefix} > {json_path}"
         elif unit.json_prefix and not json_path:
             json_path = unit.json_prefix
+        descend = bool(extra.pop("descend", True))
+        location = SourceLocation(unit.spans, (*unit.span_prefix, *(path or ())), descend=descend) \
+            if unit.spans is not None else None
         return PolicyOrigin(source=unit.source, stack=unit.stack, logical_id=logical_id,
-                            construct_path=construct_path, json_path=json_path, **extra)
+                            construct_path=construct_path, json_path=json_path, location=location, **extra)
 
     # --- inputs -----------------------------------------------------------------------------------------------
     def add_path(self, path: str | os.PathLike[str]) -> None:
@@ -160,11 +183,11 @@ class Extractor:
         if not p.exists():
             self._finding("FILE_NOT_FOUND", f"{p}: no such file or directory", PolicyOrigin(source=str(p)))
         elif p.is_dir():
-            if (p / "manifest.json").is_file():
+            if is_cloud_assembly(p):
                 self.add_assembly(p)
             else:
                 self._add_directory(p)
-        elif p.name == "manifest.json":
+        elif p.name == MANIFEST_FILE:
             self.add_assembly(p.parent)
         elif p.name.endswith(".nested.template.json"):
             # a nested stack's template: read through its parent when the parent is an input too (its
@@ -177,7 +200,7 @@ class Extractor:
         found = False
         for root, dirs, files in os.walk(directory):
             root_path = Path(root)
-            if (root_path / "manifest.json").is_file():
+            if is_cloud_assembly(root_path):
                 self.add_assembly(root_path)
                 dirs[:] = []
                 found = True
@@ -196,34 +219,35 @@ class Extractor:
         if key in self._seen:
             return
         self._seen.add(key)
-        origin = PolicyOrigin(source=str(directory / "manifest.json"))
+        origin = PolicyOrigin(source=str(directory / MANIFEST_FILE))
         if depth > _MAX_NESTING:
             self._finding("INVALID_MANIFEST", f"{directory}: cloud assemblies nested too deep", origin)
             return
         try:
-            stacks, nested, problems = read_manifest(directory)
-        except LoadError as exc:
-            self._finding(exc.code, exc.message, origin)
+            assembly = read_assembly(directory)
+        except AssemblyError as exc:
+            self._finding(exc.code, exc.message, dataclasses.replace(origin, json_path=exc.json_path or None))
             return
-        for problem in problems:
-            self._finding("INVALID_MANIFEST", problem, origin)
-        assets = read_assets(directory)
-        for stack in stacks:
+        for problem in assembly.problems:
+            self._finding(problem.code, str(problem), dataclasses.replace(origin, json_path=problem.json_path or None))
+        assets = assembly.assets
+        for stack in assembly.stacks:
             try:
-                template = load_file(stack.template_file, self.options.max_file_bytes)
+                template, spans = load_file_with_spans(stack.template_file, self.options.max_file_bytes)
             except LoadError as exc:
-                self._finding(exc.code, exc.message, PolicyOrigin(source=str(stack.template_file),
-                                                                   stack=stack.display_name))
+                self._finding(exc.code, exc.message, _load_error_origin(
+                    PolicyOrigin(source=str(stack.template_file), stack=stack.display_name), exc))
                 continue
             self._seen.add(os.path.realpath(stack.template_file))
             unit = self.add_template(
                 template, source=str(stack.template_file), stack=stack.display_name, stack_name=stack.stack_name,
                 account=stack.account or self.options.account, region=stack.region or self.options.region,
                 kind="stack", base_dir=directory, assets=assets, parameters=dict(self.options.parameters),
+                spans=spans,
             )
             if unit is not None:
                 unit.construct_paths = stack.construct_paths
-        for sub in nested:
+        for sub in assembly.nested_directories:
             self.add_assembly(sub, depth + 1)
 
     def add_file(self, path: Path, explicit: bool = True) -> None:
@@ -235,18 +259,19 @@ class Extractor:
         self._seen.add(key)
         origin = PolicyOrigin(source=str(path))
         try:
-            data = load_file(path, self.options.max_file_bytes)
+            data, spans = load_file_with_spans(path, self.options.max_file_bytes)
         except LoadError as exc:
-            self._finding(exc.code, exc.message, origin)
+            self._finding(exc.code, exc.message, _load_error_origin(origin, exc))
             return
         if isinstance(data, dict) and ("Resources" in data or "AWSTemplateFormatVersion" in data):
             stem = path.name.split(".template.")[0] if ".template." in path.name else path.stem
             assets = read_assets(path.parent) if any(path.parent.glob("*.assets.json")) else None
             self.add_template(data, source=str(path), stack=stem, stack_name=_stack_name(stem),
                               account=self.options.account, region=self.options.region, kind="template",
-                              base_dir=path.parent, assets=assets, parameters=dict(self.options.parameters))
+                              base_dir=path.parent, assets=assets, parameters=dict(self.options.parameters),
+                              spans=spans)
         elif isinstance(data, dict) and "Statement" in data:
-            self.add_document(data, source=str(path))
+            self.add_document(data, source=str(path), spans=spans)
         elif isinstance(data, dict) and "artifacts" in data and "version" in data:
             self.add_assembly(path.parent)
         elif not explicit:
@@ -257,14 +282,15 @@ class Extractor:
                           f"{path}: neither a CloudFormation template nor a policy document (top level is "
                           f"{'a ' + what if not isinstance(data, dict) else 'an ' + what})", origin)
 
-    def add_document(self, document: dict[str, Any], source: str) -> None:
-        """Add a plain policy document (no template around it)."""
+    def add_document(self, document: dict[str, Any], source: str, spans: SourceSpans | None = None) -> None:
+        """Add a plain policy document (no template around it); ``spans`` locates it in ``source``."""
         if self.options.document_policy_type:
             ptype = PolicyType.parse(self.options.document_policy_type)
         else:
             ptype = PolicyType.RESOURCE_POLICY if _names_principal(document) else PolicyType.IDENTITY_POLICY
         origin = PolicyOrigin(source=source, policy_type=ptype.value, resource_type=self.options.document_resource_type,
-                              policy_name=Path(source).stem)
+                              policy_name=Path(source).stem,
+                              location=SourceLocation(spans) if spans is not None else None)
         self.result.templates.append(TemplateInfo(source=source, stack=None, kind="policy"))
         self.result.policies.append(ExtractedPolicy(document=document, policy_type=ptype, origin=origin,
                                                     kind=PolicyKind.DOCUMENT,
@@ -274,8 +300,11 @@ class Extractor:
     def add_template(self, template: Any, *, source: str, stack: str | None, stack_name: str, account: str,
                      region: str, kind: str, base_dir: Path | None, assets: AssetIndex | None,
                      parameters: dict[str, Any], json_prefix: str = "", parent: str | None = None,
-                     ancestry: tuple[str, ...] = ()) -> _Unit | None:
-        """Add one template (a parsed dict) and every nested stack / StackSet template it carries."""
+                     ancestry: tuple[str, ...] = (), spans: SourceSpans | None = None,
+                     span_prefix: tuple[PathElement, ...] = ()) -> _Unit | None:
+        """Add one template (a parsed dict) and every nested stack / StackSet template it carries.
+        ``spans`` (with ``span_prefix``, the template's path in that file) gives findings their line and
+        column."""
         origin = PolicyOrigin(source=source, stack=stack, json_path=json_prefix or None)
         if not isinstance(template, dict):
             self._finding("INVALID_TEMPLATE", f"{source}: the template is a {type(template).__name__}, "
@@ -321,7 +350,8 @@ class Extractor:
                           f"{source}: the template cannot be read ({type(exc).__name__}: {exc}); its policies are "
                           "not analysed", origin)
             return None
-        unit = _Unit(ctx, source, stack, kind, base_dir, assets, json_prefix, (*ancestry, source))
+        unit = _Unit(ctx, source, stack, kind, base_dir, assets, json_prefix, (*ancestry, source), spans=spans,
+                     span_prefix=span_prefix)
         self.units.append(unit)
         self.result.templates.append(TemplateInfo(source=source, stack=stack, kind=kind, parent=parent,
                                                   account=account, region=region))
@@ -365,19 +395,7 @@ class Extractor:
         return exists
 
     def _child_file(self, unit: _Unit, resource: dict[str, Any], url: Any) -> Path | None:
-        meta = as_dict(resource.get("Metadata"))
-        asset_path = meta.get("aws:asset:path") if meta else None
-        if isinstance(asset_path, str) and unit.base_dir is not None and (unit.base_dir / asset_path).is_file():
-            return unit.base_dir / asset_path
-        if unit.assets is not None and url is not None:
-            found = unit.assets.find(url)
-            if found is not None and found.is_file():
-                return found
-        if isinstance(url, str) and "://" not in url and unit.base_dir is not None:
-            local = unit.base_dir / url
-            if local.is_file():
-                return local
-        return None
+        return child_template_file(resource, unit.base_dir, unit.assets) if url is not None else None
 
     def _add_nested_stack(self, unit: _Unit, logical_id: str, resource: dict[str, Any]) -> None:
         props = as_dict(resource.get("Properties"))
@@ -394,7 +412,7 @@ class Extractor:
                           self._origin(unit, logical_id, path))
             return
         try:
-            template = load_file(file, self.options.max_file_bytes)
+            template, spans = load_file_with_spans(file, self.options.max_file_bytes)
         except LoadError as exc:
             self._finding(exc.code, exc.message, self._origin(unit, logical_id, path))
             return
@@ -405,17 +423,20 @@ class Extractor:
         child = self.add_template(
             template, source=str(file), stack=label, stack_name=generated_name(unit.ctx, logical_id, 128),
             account=unit.ctx.account, region=unit.ctx.region, kind="nested-stack", base_dir=unit.base_dir,
-            assets=unit.assets, parameters=parameters, parent=label, ancestry=unit.ancestry)
+            assets=unit.assets, parameters=parameters, parent=label, ancestry=unit.ancestry, spans=spans)
         if child is not None:
             unit.ctx.nested_stacks[logical_id] = child.ctx
 
     def _add_stack_set(self, unit: _Unit, logical_id: str, resource: dict[str, Any]) -> None:
         props = as_dict(resource.get("Properties"))
-        body = props.get("TemplateBody")
+        child_template = stack_set_template(logical_id, resource, unit.base_dir, unit.assets)
+        body = child_template.body
         url = props.get("TemplateURL")
         base = ["Resources", logical_id, "Properties"]
         source = unit.source
         json_prefix = ""
+        # an inline body is located in the parent's file (a string body: at the TemplateBody value)
+        spans, span_prefix = unit.spans, (*unit.span_prefix, *base, "TemplateBody")
         if body is not None:
             where = [*base, "TemplateBody"]
             json_prefix = format_path(where) if not unit.json_prefix else f"{unit.json_prefix} > {format_path(where)}"
@@ -440,7 +461,7 @@ class Extractor:
             else:
                 template = body
         elif url is not None:
-            file = self._child_file(unit, resource, url)
+            file = child_template.file
             if file is None:
                 self._finding("STACK_SET_TEMPLATE_NOT_FOUND",
                               f"{logical_id}: the StackSet's template ({_short(url)}) is not in the input; its "
@@ -451,10 +472,11 @@ class Extractor:
                               self._origin(unit, logical_id, [*base, "TemplateURL"]))
                 return
             try:
-                template = load_file(file, self.options.max_file_bytes)
+                template, spans = load_file_with_spans(file, self.options.max_file_bytes)
             except LoadError as exc:
                 self._finding(exc.code, exc.message, self._origin(unit, logical_id, [*base, "TemplateURL"]))
                 return
+            span_prefix = ()
             self._seen.add(os.path.realpath(file))
             source = str(file)
         else:
@@ -475,7 +497,7 @@ class Extractor:
             account=self.options.stack_set_account or self.options.account,
             region=self.options.stack_set_region or unit.ctx.region, kind="stack-set", base_dir=unit.base_dir,
             assets=unit.assets, parameters=parameters, json_prefix=json_prefix, parent=label,
-            ancestry=unit.ancestry)
+            ancestry=unit.ancestry, spans=spans, span_prefix=span_prefix)
 
     # --- phases -----------------------------------------------------------------------------------------------
     def finish(self) -> Extraction:
@@ -618,7 +640,8 @@ class Extractor:
         name_value, name_problems = self._resolve_quiet(unit, spec.name) if spec.name is not None else (None, [])
         policy_name = str(name_value) if name_value is not None and not name_problems else None
         origin = self._origin(unit, logical_id, template_path, policy_type=spec.policy_type.value,
-                              policy_name=policy_name, resource_type=spec.resource_type)
+                              policy_name=policy_name, resource_type=spec.resource_type,
+                              descend=spec.build is None)
         raw: Any = resource
         for step in spec.path:
             if isinstance(step, str) and isinstance(raw, dict) and step in raw:
@@ -647,8 +670,15 @@ class Extractor:
                           locations=[path] if spec.build is None else [])
         if isinstance(document, str):
             try:
-                document = json.loads(document)
-            except (json.JSONDecodeError, RecursionError) as exc:
+                document = parse_text(document, format_path(template_path), "json")
+            except LoadError as exc:
+                if exc.code == "DUPLICATE_KEY":  # in the string: its line and column are the string's own
+                    self._finding(exc.code, f"the policy (a JSON string) has a duplicate key: {exc.message}", origin)
+                else:
+                    self._finding("INVALID_POLICY_DOCUMENT", f"{format_path(template_path)}: the policy is a "
+                                  f"string that is not valid JSON ({exc.message})", origin)
+                return
+            except RecursionError as exc:
                 self._finding("INVALID_POLICY_DOCUMENT",
                               f"{format_path(template_path)}: the policy is a string that is not valid JSON ({exc})",
                               origin)

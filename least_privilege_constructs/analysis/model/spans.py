@@ -1,9 +1,12 @@
-"""Character spans of JSON values and object keys, by JSON path, for policies given as text.
+"""Character spans of JSON and YAML values and object keys, by JSON path: the one mechanism that keeps the
+line and column of everything loaded (policies given as text, templates, policy files).
 
 Access Analyzer reports each location as a path plus a span (``start``/``end`` with ``line``, ``column``
 and ``offset``). :func:`index_spans` scans valid JSON text once (iteratively, any depth) and records the
 span of every value and every object key, so a finding's path can be turned into the span an editor or
-SARIF viewer needs.
+SARIF viewer needs; :func:`index_yaml_node` builds the same index from a composed YAML node (PyYAML's
+marks). :class:`SourceSpans` is the side table a loaded file keeps (built lazily for JSON: scanning is only
+paid for when a location is asked for) and :class:`SourceLocation` is what a finding's origin carries.
 
 Example::
 
@@ -12,12 +15,18 @@ Example::
     27
     >>> idx.key(["Statement", 0], "Action").start.offset
     16
+    >>> spans = SourceSpans.from_json('{\\n  "Resources": {\\n    "Role": {"Type": "AWS::IAM::Role"}\\n  }\\n}')
+    >>> spans.position(["Resources", "Role"])
+    Position(line=3, column=5, offset=23)
+    >>> spans.position(["Resources", "Role", "Properties"], nearest=True).line
+    3
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,8 +99,23 @@ class SpanIndex:
         return self.value(path)
 
 
-def index_spans(text: str) -> SpanIndex:
-    """Index the spans of valid JSON ``text`` (raises ValueError if it is not JSON)."""
+class DuplicateKeyError(ValueError):
+    """An object with the same key twice (JSON and YAML parsers keep the last silently: fail open)."""
+
+    def __init__(self, path: tuple[PathElement, ...], key: str, span: Span, first: Span | None) -> None:
+        super().__init__(f"duplicate key {key!r}")
+        self.path = path
+        """The JSON path of the duplicated key (the object's path plus the key)."""
+        self.key = key
+        self.span = span
+        """Where the second occurrence is."""
+        self.first = first
+        """Where the first occurrence is."""
+
+
+def index_spans(text: str, *, reject_duplicates: bool = False) -> SpanIndex:
+    """Index the spans of valid JSON ``text`` (raises ValueError if it is not JSON, and
+    :class:`DuplicateKeyError` for a key given twice in one object when ``reject_duplicates``)."""
     idx = SpanIndex(text)
     n = len(text)
     # explicit stack of containers: (kind, path, next index / None) to support any depth
@@ -115,7 +139,7 @@ def index_spans(text: str) -> SpanIndex:
                     expect_value = False
                     continue
                 if ch == "{":
-                    pos, path = _read_key(text, pos, stack, idx)
+                    pos, path = _read_key(text, pos, stack, idx, reject_duplicates)
                     continue
                 path = (*path, 0)
                 continue
@@ -138,7 +162,7 @@ def index_spans(text: str) -> SpanIndex:
             pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
             stack[-1] = (kind, cpath, count + 1, start)
             if kind == "o":
-                pos, path = _read_key(text, pos, stack, idx)
+                pos, path = _read_key(text, pos, stack, idx, reject_duplicates)
             else:
                 path = (*cpath, count + 1)
             expect_value = True
@@ -153,13 +177,16 @@ def index_spans(text: str) -> SpanIndex:
 
 
 def _read_key(
-    text: str, pos: int, stack: list[tuple[str, tuple[PathElement, ...], int, int]], idx: SpanIndex
+    text: str, pos: int, stack: list[tuple[str, tuple[PathElement, ...], int, int]], idx: SpanIndex,
+    reject_duplicates: bool = False,
 ) -> tuple[int, tuple[PathElement, ...]]:
     m = _STRING.match(text, pos)
     if m is None:
         raise ValueError(f"expected an object key at offset {pos}")
     key = json.loads(m.group(0))
     cpath = stack[-1][1]
+    if reject_duplicates and (*cpath, key) in idx._keys:
+        raise DuplicateKeyError((*cpath, key), key, idx._span(pos, m.end()), idx.key(list(cpath), key))
     idx._keys[(*cpath, key)] = (pos, m.end())
     pos = _WS.match(text, m.end()).end()  # type: ignore[union-attr]
     if pos >= len(text) or text[pos] != ":":
@@ -273,3 +300,135 @@ def spans_for(text: str, locations: list[list[PathElement]], key: str | None = N
         span = idx.locate(path, key)
         out.append(span.to_dict() if span else {})
     return out
+
+
+def index_yaml_node(text: str, node: Any, *, reject_duplicates: bool = True,
+                    key_value: Callable[[Any], Any] | None = None) -> SpanIndex:
+    """Index the spans of a composed YAML document (``yaml.compose`` / ``Loader.get_single_node``): every
+    value and every mapping key by JSON path, from PyYAML's marks (character offsets into ``text``).
+
+    Raises :class:`DuplicateKeyError` for a key given twice in one mapping when ``reject_duplicates``
+    (merge keys ``<<`` are YAML's own override mechanism and are not duplicates). ``key_value`` turns a
+    key node into the key the constructed mapping will hold (default: a scalar's text). A node reached
+    twice through an alias is indexed at its first path only (no exponential walk)."""
+    from yaml import MappingNode, ScalarNode, SequenceNode
+
+    idx = SpanIndex(text)
+    seen: set[int] = set()
+    stack: list[tuple[Any, tuple[PathElement, ...]]] = [(node, ())] if node is not None else []
+    while stack:
+        current, path = stack.pop()
+        idx._values[path] = (current.start_mark.index, current.end_mark.index)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, SequenceNode):
+            stack.extend((item, (*path, i)) for i, item in enumerate(current.value))
+        elif isinstance(current, MappingNode):
+            for key_node, value_node in current.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                if isinstance(key_node, ScalarNode):
+                    key = key_value(key_node) if key_value is not None else key_node.value
+                else:
+                    key = f"<{type(key_node).__name__}>"
+                try:
+                    hash(key)
+                except TypeError:
+                    key = str(key)
+                here = (*path, key)
+                key_span = (key_node.start_mark.index, key_node.end_mark.index)
+                if reject_duplicates and here in idx._keys:
+                    raise DuplicateKeyError(here, str(key), idx._span(*key_span), idx._span(*idx._keys[here]))
+                idx._keys[here] = key_span
+                stack.append((value_node, here))
+    return idx
+
+
+class SourceSpans:
+    """The side table of one loaded file: the span of every value and key by JSON path.
+
+    Built by :func:`index_yaml_node` while loading YAML, or lazily by :func:`index_spans` for JSON on
+    the first lookup (most files loaded never need a location)."""
+
+    def __init__(self, build: Callable[[], SpanIndex]) -> None:
+        self._build: Callable[[], SpanIndex] | None = build
+        self._index: SpanIndex | None = None
+
+    @classmethod
+    def from_json(cls, text: str) -> SourceSpans:
+        return cls(lambda: index_spans(text))
+
+    @classmethod
+    def from_index(cls, index: SpanIndex) -> SourceSpans:
+        spans = cls(lambda: index)
+        spans._index, spans._build = index, None
+        return spans
+
+    @property
+    def index(self) -> SpanIndex | None:
+        if self._index is None and self._build is not None:
+            build, self._build = self._build, None
+            try:
+                self._index = build()
+            except (ValueError, RecursionError):  # not valid JSON after all: no locations
+                self._index = None
+        return self._index
+
+    def span(self, path: Sequence[PathElement], *, nearest: bool = False) -> Span | None:
+        """The span of the value at ``path`` or, for an object member, of the key naming it (in YAML a block
+        mapping's value starts on the line after its key: the key is where a reader looks); with
+        ``nearest``, of its closest ancestor that exists when the path itself is not in the file (a value an
+        intrinsic function produced, a policy given as a string)."""
+        index = self.index
+        if index is None:
+            return None
+        steps = list(path)
+        while True:
+            found = index.value(steps)
+            if found is not None and steps and isinstance(steps[-1], str):
+                found = index.key(steps[:-1], steps[-1]) or found
+            if found is not None or not nearest or not steps:
+                return found
+            steps.pop()
+
+    def position(self, path: Sequence[PathElement], *, nearest: bool = False) -> Position | None:
+        """The start of :meth:`span`."""
+        found = self.span(path, nearest=nearest)
+        return found.start if found is not None else None
+
+
+class SourceLocation:
+    """Where a value is in its source file: a path into the file's :class:`SourceSpans` (resolved on
+    demand), or a fixed position (e.g. a parse error).
+
+    ``path`` points at the value itself; :meth:`position` of a sub-path (a finding's location inside a
+    policy) descends into it while the file has that path, when ``descend`` is true (false when the value
+    was built rather than copied from the file, so sub-paths would not correspond)."""
+
+    __slots__ = ("_fixed", "descend", "path", "spans")
+
+    def __init__(self, spans: SourceSpans | None, path: Sequence[PathElement] = (), *, descend: bool = True,
+                 fixed: Position | None = None) -> None:
+        self.spans = spans
+        self.path = tuple(path)
+        self.descend = descend
+        self._fixed = fixed
+
+    @classmethod
+    def at(cls, line: int, column: int, offset: int = 0) -> SourceLocation:
+        """A fixed position (1-based line and column)."""
+        return cls(None, fixed=Position(line, column, offset))
+
+    def position(self, sub_path: Sequence[PathElement] = ()) -> Position | None:
+        """The line and column of the value (or of ``sub_path`` inside it, else its nearest ancestor);
+        None when unknown."""
+        if self._fixed is not None:
+            return self._fixed
+        if self.spans is None:
+            return None
+        steps = [s for s in sub_path if s is not None] if self.descend else []
+        return self.spans.position((*self.path, *steps), nearest=True)
+
+    def __repr__(self) -> str:
+        return f"SourceLocation(path={list(self.path)!r})" if self._fixed is None else f"SourceLocation({self._fixed})"

@@ -1,5 +1,6 @@
-"""JUnit XML: one test suite per stack (or file), one test case per policy, one ``<failure>`` per blocking
-finding; non-blocking findings go to the test case's ``<system-out>``. Readable by ``xml.etree`` and CI
+"""JUnit XML: one test suite per stack (or file), one test case per policy (with the ``file`` and ``line``
+attributes pytest writes too), one ``<failure>`` per blocking finding naming ``file:line:column``;
+non-blocking findings go to the test case's ``<system-out>``. Readable by ``xml.etree`` and CI
 tools (GitLab, Jenkins, Azure Pipelines, GitHub test reporters)."""
 
 from __future__ import annotations
@@ -55,10 +56,16 @@ def render_junit(findings: Sequence[Finding], *, policies: Sequence[ExtractedPol
                                  classname=_clean(f"{TOOL_NAME}.{suite_label}"))
             if group.origin is not None and group.origin.source:
                 case.set("file", _clean(group.origin.source))
+                position = group.origin.position()
+                if position is not None:
+                    case.set("line", str(position.line))
             out_lines = []
             case_failed = False
             for f in group.findings:
                 where = ", ".join(f.location_strings())
+                at = group.origin.position(f.locations[0] if f.locations else ()) if group.origin else None
+                if at is not None and group.origin is not None:
+                    where += f" ({group.origin.source}:{at.line}:{at.column})"
                 text = f"{f.finding_type.value} {f.issue_code}" + (f" at {where}" if where else "") + f": {f.message}"
                 if blocks(f, blocking_set):
                     failure = ET.SubElement(case, "failure", type=f.issue_code,

@@ -2,8 +2,14 @@
 
 One rule per issue code (``tool.driver.rules``, with a ``security-severity`` for GitHub), one result per
 finding: ``level`` from the finding type and the blocking set (blocking -> ``error``, WARNING ->
-``warning``, SUGGESTION -> ``note``), a physical location in the template file (the line of the
-resource's logical id when it can be found) and a logical location naming the construct path.
+``warning``, SUGGESTION -> ``note``), a physical location in the template file and a logical location
+naming the construct path.
+
+The physical location is exact: the line and column the loader recorded for the finding's path (the
+policy's path in the template plus the finding's location inside the policy, or its nearest ancestor in
+the file: a value built by an intrinsic function points at the function). An origin built by hand, with
+no recorded location, points at its resource (``Resources.<logical id>``, or the StackSet's resource for
+a policy of an inline StackSet template), read with the same loader.
 """
 
 from __future__ import annotations
@@ -11,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -21,9 +26,11 @@ from least_privilege_constructs.analysis.findings import (
     DEFAULT_BLOCKING,
     Finding,
     FindingType,
+    PolicyOrigin,
     blocks,
     sort_findings,
 )
+from least_privilege_constructs.analysis.model.spans import Position, SourceSpans
 from least_privilege_constructs.analysis.report.grouping import (
     TOOL_NAME,
     TOOL_URI,
@@ -63,30 +70,46 @@ def _uri(source: str, base: Path | None) -> str:
     return path.as_posix()
 
 
-@lru_cache(maxsize=256)
-def _lines(source: str) -> tuple[str, ...]:
+def _spans(source: str) -> SourceSpans | None:
     try:
-        with open(source, encoding="utf-8-sig", errors="replace") as fh:
-            if os.fstat(fh.fileno()).st_size > 64 * 1024 * 1024:
-                return ()
-            return tuple(fh.read().splitlines())
+        stat = os.stat(source)
     except OSError:
-        return ()
+        return None
+    return _spans_of(source, stat.st_mtime_ns, stat.st_size)
 
 
-def _line_of(source: str, *logical_ids: str | None) -> int:
-    """The line declaring the first of ``logical_ids`` found in a JSON or YAML template (1 when none is)."""
-    if not source:
-        return 1
-    lines = _lines(source)
-    for logical_id in logical_ids:
-        if not logical_id:
-            continue
-        pattern = re.compile(r'^\s*"?' + re.escape(logical_id) + r'"?\s*:')
-        for number, line in enumerate(lines, start=1):
-            if pattern.match(line):
-                return number
-    return 1
+@lru_cache(maxsize=64)
+def _spans_of(source: str, mtime_ns: int, size: int) -> SourceSpans | None:
+    """Keyed by modification time and size too: a long-lived process (``cdk watch``) re-renders changed files."""
+    from least_privilege_constructs.analysis.extract.loader import LoadError, load_file_with_spans
+
+    try:
+        return load_file_with_spans(Path(source))[1]
+    except LoadError:
+        return None
+
+
+def _position(finding: Finding, origin: PolicyOrigin) -> Position | None:
+    """The finding's line and column: recorded by the loader, else the line of the origin's resource."""
+    position = origin.position(finding.locations[0] if finding.locations else ())
+    if position is not None:
+        return position
+    spans = _spans(origin.source) if origin.source else None
+    if spans is None:
+        return None
+    for logical_id in (origin.logical_id, _outer_logical_id(origin.json_path)):
+        if logical_id:
+            position = spans.position(["Resources", logical_id])
+            if position is not None:
+                return position
+    return None
+
+
+def _region(finding: Finding, origin: PolicyOrigin) -> dict[str, int]:
+    position = _position(finding, origin)
+    if position is None:
+        return {"startLine": 1}
+    return {"startLine": position.line, "startColumn": position.column}
 
 
 def _outer_logical_id(json_path: str | None) -> str | None:
@@ -129,8 +152,7 @@ def sarif_dict(findings: Sequence[Finding], *, policies: Sequence[ExtractedPolic
         if origin is not None and origin.source:
             location["physicalLocation"] = {
                 "artifactLocation": {"uri": _uri(origin.source, base)},
-                "region": {"startLine": _line_of(origin.source, origin.logical_id,
-                                                  _outer_logical_id(origin.json_path))},
+                "region": _region(f, origin),
             }
         logical_name = origin.label() if origin is not None else None
         if logical_name:
@@ -172,11 +194,13 @@ def sarif_dict(findings: Sequence[Finding], *, policies: Sequence[ExtractedPolic
 
 
 def _package_version() -> str | None:
-    try:
-        from least_privilege_constructs import __version__
+    """The installed distribution's version (the core never imports the package root, which is the CDK
+    layer's entry point)."""
+    from importlib.metadata import PackageNotFoundError, version
 
-        return str(__version__)
-    except Exception:  # pragma: no cover - only when the package is broken
+    try:
+        return version("least-privilege-constructs")
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree that was never installed
         return None
 
 

@@ -1,9 +1,10 @@
 """Human-readable report: findings grouped by policy (construct path first), then a summary line.
 
-Example output::
+Example output (``file:line:column`` where the policy is, and the line of each finding inside it)::
 
-    App/AppRole/Resource  (App · AppRole · Resources.AppRole.Properties.Policies[0].PolicyDocument)
-      ERROR             INVALID_ACTION  Statement[0].Action[0]  The action s3:GetObjekt does not exist.
+    App/AppRole/Resource  (App · AppRole · cdk.out/App.template.json:12:33: Resources.AppRole.Properties.Policies[0].PolicyDocument)
+      ERROR             INVALID_ACTION  Statement[0].Action[0] (line 16)
+          The action s3:GetObjekt does not exist.
 
     1 policy with findings, 12 policies checked: 1 ERROR, 0 SECURITY_WARNING, 0 WARNING, 0 SUGGESTION; 1 blocking
 """
@@ -37,9 +38,12 @@ def render_text(findings: Sequence[Finding], *, policies: Sequence[ExtractedPoli
     groups = group_findings(findings, policies)
     for group in groups:
         origin = group.origin
+        position = None
         details: list[str] = []
         if origin is not None:
-            where = ": ".join(d for d in (origin.source, origin.json_path) if d)
+            position = origin.position()
+            source = f"{origin.source}:{position.line}:{position.column}" if origin.source and position else origin.source
+            where = ": ".join(d for d in (source, origin.json_path) if d)
             details = [d for d in (origin.stack, origin.logical_id, where) if d]
         header = group.label + (f"  ({' · '.join(details)})" if details and details != [group.label] else "")
         lines.append(f"{_BOLD}{header}{_RESET}" if color else header)
@@ -48,6 +52,9 @@ def render_text(findings: Sequence[Finding], *, policies: Sequence[ExtractedPoli
             marker = "" if blocks(f, blocking_set) else " (non-blocking)"
             label = f"{_COLORS[f.finding_type]}{ftype:<16}{_RESET}" if color else f"{ftype:<16}"
             where = ", ".join(f.location_strings())
+            at = origin.position(f.locations[0]) if origin is not None and f.locations else None
+            if at is not None and at != position:
+                where += f" (line {at.line})"
             lines.append(f"  {label}  {f.issue_code}{marker}" + (f"  {where}" if where else ""))
             lines.append(f"      {f.message}")
         lines.append("")

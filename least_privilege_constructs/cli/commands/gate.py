@@ -8,6 +8,8 @@ and these flags::
     lpc gate cdk.out                               # settings from ./cdk.json
     lpc gate cdk.out --cdk-json path/to/cdk.json --mode online --format sarif -o gate.sarif
 
+The full JSON report goes to ``reportPath`` (relative to ``cdk.json``), as the plugin writes it.
+
 Exit codes: 0 no blocking findings, 2 blocking findings, 1 usage or internal error.
 """
 
@@ -46,38 +48,45 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    from least_privilege_constructs.access_analyzer import resolve_settings
-    from least_privilege_constructs.access_analyzer.settings import load_context, overrides_from_args
-    from least_privilege_constructs.analysis.pipeline import parse_blocking, split_list
+    from least_privilege_constructs.access_analyzer import select_backend
+    from least_privilege_constructs.access_analyzer.settings import flags_from_args, from_resolved
+    from least_privilege_constructs.analysis.assembly import AssemblyError, read_assembly
+    from least_privilege_constructs.analysis.gate import GateOptions, run_gate
+    from least_privilege_constructs.analysis.pipeline import split_list
     from least_privilege_constructs.analysis.report import render
+    from least_privilege_constructs.analysis.settings import SettingsError, resolve
     from least_privilege_constructs.cli.files import use_color, write_output
-    from least_privilege_constructs.validation.gate import run_gate
-    from least_privilege_constructs.validation.options import GateOptions, GateOptionsError
 
     cdk_out = Path(args.cdk_out)
-    if not (cdk_out / "manifest.json").is_file():
-        raise CliError(f"{cdk_out}: not a cloud assembly (no manifest.json)")
+    try:
+        read_assembly(cdk_out)
+    except AssemblyError as exc:
+        raise CliError(f"{cdk_out}: not a cloud assembly ({exc.message})") from None
     cdk_json = Path(args.cdk_json) if args.cdk_json else Path("cdk.json")
     if args.cdk_json and not cdk_json.is_file():
         raise CliError(f"{cdk_json}: no such file")
-    context = load_context(cdk_json) if cdk_json.is_file() else {}
-    overrides: dict[str, Any] = {}
+    base_dir = cdk_json.resolve().parent
+    # the one settings reader: flags > environment > cdk.json > defaults, the same table the plugin reads
+    flags: dict[str, Any] = flags_from_args(args)
+    if args.treat_as_blocking is not None:
+        flags["treatAsBlocking"] = args.treat_as_blocking
+    if args.no_escalation:
+        flags["checks.escalation"] = False
+    if args.ignore_finding:
+        flags["ignoreFindings"] = split_list(args.ignore_finding)
     try:
-        if args.treat_as_blocking is not None:
-            overrides["treat_as_blocking"] = parse_blocking(args.treat_as_blocking)
-        if args.no_escalation:
-            overrides["escalation"] = False
-        options = GateOptions.resolve(context, env=None, base_dir=str(cdk_json.resolve().parent), **overrides)
-        if args.ignore_finding:
-            options = GateOptions(**{**options.__dict__,
-                                     "ignore_findings": (*options.ignore_findings, *split_list(args.ignore_finding))})
-        settings = resolve_settings(context, overrides=overrides_from_args(args))
-    except (ValueError, GateOptionsError) as exc:
+        resolved = resolve(cdk_json=cdk_json if cdk_json.is_file() else None, flags=flags, base_dir=base_dir)
+        options = GateOptions.from_settings(resolved)
+        settings = from_resolved(resolved)
+    except SettingsError as exc:
         raise CliError(str(exc)) from None
-    report = run_gate(str(cdk_out), options, settings=settings,
+    backend, reason = select_backend(settings, cdk_out=str(cdk_out))
+    report = run_gate(str(cdk_out), options, backend=backend, backend_reason=reason,
                       progress=lambda line: print(line, file=sys.stderr))
-    for line in report.summary_lines():
-        print(line, file=sys.stderr)
+    # the same JSON report as the synth plugin, at the same place (reportPath, relative to cdk.json)
+    report_path = Path(options.report_path)
+    report.publish(report_path if report_path.is_absolute() else base_dir / report_path,
+                   lambda line: print(line, file=sys.stderr))
     to_stdout = args.output in (None, "-")
     text = render(report.findings, args.format, blocking=options.treat_as_blocking,
                   color=args.format == "text" and to_stdout and use_color(sys.stdout))

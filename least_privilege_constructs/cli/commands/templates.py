@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:  # the template modules are imported in run(), keeping `lpc --help` fast
-    from least_privilege_constructs.templates.catalog import TemplateCatalog
-    from least_privilege_constructs.templates.template import PolicyTemplate
+    from least_privilege_constructs.analysis.templates.catalog import TemplateCatalog
+    from least_privilege_constructs.analysis.templates.template import PolicyTemplate
 
 EXIT_OK, EXIT_ERROR, EXIT_BLOCKING = 0, 1, 2
 AUDIENCE_HELP = "application, developer, resource-policy, boundary or default"
@@ -99,23 +99,21 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def build_catalog(args: argparse.Namespace) -> TemplateCatalog:
-    """Built-ins plus ``--repository`` flags; without flags, ``LEAST_PRIVILEGE_TEMPLATE_REPOSITORIES``, else
-    ``least-privilege.templateRepositories`` of ``./cdk.json`` (paths relative to it)."""
-    from least_privilege_constructs.templates.catalog import (
-        TemplateCatalog,
-        configured_repositories,
-        read_cdk_json_context,
-    )
+    """Built-ins plus the repositories of the ``templateRepositories`` setting, read by the one settings
+    reader: ``--repository`` flags, else ``LEAST_PRIVILEGE_TEMPLATE_REPOSITORIES``, else
+    ``least-privilege.templateRepositories`` of ``./cdk.json`` (paths relative to it: the current directory)."""
+    from least_privilege_constructs.analysis.settings import resolve
+    from least_privilege_constructs.analysis.templates.catalog import TemplateCatalog
 
-    specs = list(args.repository)
-    if not specs:
-        specs = configured_repositories(read_cdk_json_context("."), base_dir=".")
-    return TemplateCatalog.from_specs(specs, builtin=not args.no_builtin)
+    cdk_json = Path("cdk.json")
+    resolved = resolve(cdk_json=cdk_json if cdk_json.is_file() else None,
+                       flags={"templateRepositories": list(args.repository) or None})
+    return TemplateCatalog.from_specs(list(resolved["templateRepositories"]), builtin=not args.no_builtin)
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run ``lpc templates <sub-command>``; returns the exit code."""
-    from least_privilege_constructs.templates.errors import TemplateError
+    from least_privilege_constructs.analysis.templates.errors import TemplateError
 
     out = out or sys.stdout
     err = err or sys.stderr
@@ -213,15 +211,19 @@ def parse_params(template: PolicyTemplate, pairs: list[str]) -> dict[str, Any]:
 
 
 def _render(catalog: TemplateCatalog, args: argparse.Namespace, out: TextIO) -> int:
-    import yaml
-
-    from least_privilege_constructs.templates.render import RenderContext, to_cloudformation
+    from least_privilege_constructs.analysis.templates.render import RenderContext, to_cloudformation
 
     template = catalog.get(args.template)
     params: dict[str, Any] = template.example_parameters() if args.example else {}
     if args.params_file:
+        from least_privilege_constructs.analysis.extract.loader import LoadError, parse_text
+
         text = args.params_file.read_text(encoding="utf-8")
-        loaded = json.loads(text) if args.params_file.suffix == ".json" else yaml.safe_load(text)
+        try:
+            loaded = parse_text(text, str(args.params_file),
+                                "json" if args.params_file.suffix == ".json" else "yaml", cfn_tags=False)
+        except LoadError as exc:  # duplicate keys included; the message names file:line:column
+            raise ValueError(exc.message) from None
         if not isinstance(loaded, dict):
             raise ValueError(f"{args.params_file}: must hold a mapping of parameter name to value")
         params.update(loaded)
@@ -240,7 +242,7 @@ def _render(catalog: TemplateCatalog, args: argparse.Namespace, out: TextIO) -> 
 
 
 def _lint(catalog: TemplateCatalog, args: argparse.Namespace, out: TextIO) -> int:
-    from least_privilege_constructs.templates.lint import lint_templates
+    from least_privilege_constructs.analysis.templates.lint import lint_templates
 
     templates = [catalog.get(ref) for ref in args.templates] if args.templates else list(catalog)
     results = lint_templates(templates)

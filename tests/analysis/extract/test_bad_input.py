@@ -14,7 +14,7 @@ from least_privilege_constructs.analysis.extract import Extractor, extract_polic
 
 BAD_FILES: list[tuple[str, str, bytes, str, str]] = [
     ("malformed-json", "t.json", b'{"Resources": {', "INVALID_JSON", "line 1"),
-    ("duplicate-json-key", "t.json", b'{"Resources": {}, "Resources": {}}', "INVALID_JSON", "duplicate key"),
+    ("duplicate-json-key", "t.json", b'{"Resources": {}, "Resources": {}}', "DUPLICATE_KEY", ":1:19: duplicate key 'Resources' at Resources (first at line 1 column 2)"),
     ("malformed-yaml", "t.yaml", b"Resources:\n  A: [\n", "INVALID_YAML", "line"),
     ("template-is-a-list", "t.json", b"[1, 2]", "INVALID_TEMPLATE", "list"),
     ("template-is-a-string", "t.yaml", b"just a string\n", "INVALID_TEMPLATE", "str"),

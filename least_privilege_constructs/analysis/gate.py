@@ -1,4 +1,7 @@
-"""The synth-time gate over a whole cloud assembly — pure Python, usable with or without CDK.
+"""The gate: the one orchestration that the synth plugin, ``lpc gate`` and the pipeline step all run.
+
+Pure Python in the analysis core (no ``aws_cdk``, jsii or boto3): the caller chooses the analysis backend
+(``least_privilege_constructs.access_analyzer.select_backend``) and passes it in.
 
 :func:`run_gate` extracts every policy of a ``cdk.out`` (nested-stack and StackSet templates included),
 then asks one backend (offline analyzer or IAM Access Analyzer, see :mod:`least_privilege_constructs.
@@ -16,10 +19,12 @@ is answered from the cache with zero API calls:
 
 Example::
 
-    from least_privilege_constructs.validation.gate import run_gate
-    from least_privilege_constructs.validation.options import GateOptions
+    from least_privilege_constructs.access_analyzer import resolve_settings, select_backend
+    from least_privilege_constructs.analysis.gate import GateOptions, run_gate
 
-    report = run_gate("cdk.out", GateOptions.resolve({"mode": "offline"}))
+    options = GateOptions.resolve({"mode": "offline"})
+    backend, reason = select_backend(resolve_settings({"mode": "offline"}), cdk_out="cdk.out")
+    report = run_gate("cdk.out", options, backend=backend, backend_reason=reason)
     for line in report.summary_lines():
         print(line)
     raise SystemExit(2 if report.blocking else 0)
@@ -36,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from least_privilege_constructs.analysis.findings import (
+    DEFAULT_BLOCKING,
     Finding,
     FindingType,
     PolicyOrigin,
@@ -43,6 +49,46 @@ from least_privilege_constructs.analysis.findings import (
     sort_findings,
 )
 from least_privilege_constructs.analysis.reasoning.resource_types import SUPPORTED_RESOURCE_TYPES
+from least_privilege_constructs.analysis.settings import (
+    DEFAULT_REPORT_PATH,
+    ResolvedSettings,
+    SettingsError,
+    read_policy_file,
+)
+from least_privilege_constructs.analysis.settings import resolve as resolve_settings
+
+DEFAULT_SENSITIVE_ACTIONS: tuple[str, ...] = (
+    # permissions management that escalates (users, credentials, policies, boundaries, trust)
+    "iam:CreateUser",
+    "iam:CreateAccessKey",
+    "iam:CreateLoginProfile",
+    "iam:UpdateLoginProfile",
+    "iam:AddUserToGroup",
+    "iam:AttachUserPolicy",
+    "iam:PutUserPolicy",
+    "iam:AttachGroupPolicy",
+    "iam:PutGroupPolicy",
+    "iam:CreateRole",
+    "iam:AttachRolePolicy",
+    "iam:PutRolePolicy",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:CreatePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:PutRolePermissionsBoundary",
+    # organization-wide guardrails
+    "organizations:LeaveOrganization",
+    "organizations:DetachPolicy",
+    "organizations:UpdatePolicy",
+    "organizations:DeletePolicy",
+    # data-perimeter breakers
+    "s3:PutBucketPolicy",
+    "s3:PutAccountPublicAccessBlock",
+    "kms:PutKeyPolicy",
+    "kms:ScheduleKeyDeletion",
+    "cloudtrail:StopLogging",
+    "cloudtrail:DeleteTrail",
+)
 
 CHECK_NAMES = (
     "validate-policy",
@@ -54,6 +100,81 @@ CHECK_NAMES = (
 
 # resource types IAM Access Analyzer's CheckNoPublicAccess accepts (one list, shared with the offline checks)
 PUBLIC_ACCESS_RESOURCE_TYPES = frozenset(SUPPORTED_RESOURCE_TYPES)
+
+_CHECKS = ("validatePolicy", "noNewAccess", "accessNotGranted", "noPublicAccess", "escalation")
+
+GateOptionsError = SettingsError
+"""A bad gate setting (the one settings error type; kept under its former name)."""
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A reference policy for no-new-access: principals under ``scope`` (a construct-path prefix)."""
+
+    scope: str
+    document: dict[str, Any]
+    source: str
+
+
+@dataclass(frozen=True)
+class GateOptions:
+    """The gate's checks and filters: the ``gate`` rows of the settings table
+    (:data:`least_privilege_constructs.analysis.settings.SETTINGS`, shown in the README)."""
+
+    validate_policy: bool = True
+    no_new_access: bool = True
+    access_not_granted: bool = True
+    no_public_access: bool = True
+    escalation: bool = True
+    treat_as_blocking: frozenset[FindingType] = DEFAULT_BLOCKING
+    ignore_findings: tuple[str, ...] = ()
+    allow_external_principals: tuple[str, ...] = ()
+    sensitive_actions: tuple[str, ...] = DEFAULT_SENSITIVE_ACTIONS
+    developer_role_paths: tuple[str, ...] = ("/developers/",)
+    references: tuple[Reference, ...] = ()
+    report_path: str = DEFAULT_REPORT_PATH
+    escalation_context: Mapping[str, Any] | None = None
+    context: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def resolve(
+        cls,
+        context: Mapping[str, Any] | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        base_dir: str | None = None,
+        flags: Mapping[str, Any] | None = None,
+        **overrides: Any,
+    ) -> GateOptions:
+        """Options from the ``least-privilege`` context, the environment, ``flags`` (keyed by setting key,
+        e.g. ``{"checks.escalation": False}``), then ``overrides`` (field names: constructor arguments)."""
+        resolved = resolve_settings(context, env=env, flags=flags, base_dir=base_dir or os.getcwd())
+        return cls.from_settings(resolved, dict(context or {}), **overrides)
+
+    @classmethod
+    def from_settings(cls, resolved: ResolvedSettings, context: Mapping[str, Any] | None = None,
+                      **overrides: Any) -> GateOptions:
+        """The gate's options out of the one resolved settings (reference policy files are read here,
+        relative to the directory of ``cdk.json``)."""
+        values: dict[str, Any] = {f"{_snake(name)}": resolved[f"checks.{name}"] for name in _CHECKS}
+        for key in ("treatAsBlocking", "ignoreFindings", "allowExternalPrincipals", "sensitiveActions",
+                    "developerRolePaths", "reportPath", "escalationContext"):
+            values[_snake(key)] = resolved[key]
+        base = resolved.base_dir or Path(os.getcwd())
+        references: list[Reference] = []
+        for index, ref in enumerate(resolved["references"]):
+            path = Path(ref["policy"])
+            path = path if path.is_absolute() else base / path
+            source = f"{resolved.source_of('references')}[{index}]"
+            references.append(Reference(ref["scope"], read_policy_file(path, source), str(path)))
+        values["references"] = tuple(references)
+        values.update(overrides)
+        values["context"] = dict(context or {})
+        return cls(**values)
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name)
 
 
 @dataclass
@@ -148,6 +269,16 @@ class GateReport:
         tmp.replace(target)
         return target
 
+    def publish(self, path: str | os.PathLike[str], say: Callable[[str], None] | None = None) -> Path:
+        """Write the JSON report to ``path`` and say the per-check lines and where the report is: what the
+        synth plugin and ``lpc gate`` both do at the end of a run."""
+        written = self.write(path)
+        if say is not None:
+            for line in self.summary_lines():
+                say(line)
+            say(f"least-privilege: full report: {written}")
+        return written
+
 
 def _doc_key(document: Any, policy_type: str, resource_type: str | None) -> str:
     return json.dumps([document, policy_type, resource_type], sort_keys=True, default=str)
@@ -165,33 +296,29 @@ def _reference_for(construct_path: str | None, references: Sequence[Any]) -> lis
 
 def run_gate(
     cdk_out: str,
-    options: Any,
+    options: GateOptions,
     *,
-    settings: Any = None,
-    backend: Any = None,
+    backend: Any,
     backend_reason: str | None = None,
     escalation_context: Mapping[str, Any] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> GateReport:
     """Run every enabled check over the assembly at ``cdk_out``; see the module docstring.
 
-    ``options`` is a :class:`~least_privilege_constructs.validation.options.GateOptions`. Without an
-    explicit ``backend`` one is selected from ``settings`` (or from ``options.context``): offline, or
-    Access Analyzer when the mode allows and credentials resolve. Nothing is written into ``cdk_out``.
+    ``backend`` answers the questions (``run(requests) -> results``: the offline analyzer or IAM Access
+    Analyzer, chosen by the caller from the settings). Nothing is written into ``cdk_out``.
     """
-    from least_privilege_constructs.access_analyzer import AnalysisRequest, resolve_settings, select_backend
+    # the request type is pure Python (no boto3); the backend that answers it is the caller's
     from least_privilege_constructs.analysis.extract import extract_policies
     from least_privilege_constructs.analysis.pipeline import (
         ValidationOptions,
         is_ignored,
         validate_extraction,
     )
+    from least_privilege_constructs.analysis.request import AnalysisRequest
 
     started = time.perf_counter()
     say = progress or (lambda _msg: None)
-    if backend is None:
-        settings = settings or resolve_settings(dict(options.context))
-        backend, backend_reason = select_backend(settings, cdk_out=cdk_out)
     say(f"least-privilege: backend {backend.name}: {backend_reason}")
 
     extraction = extract_policies([cdk_out])

@@ -20,8 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from least_privilege_constructs.access_analyzer.outcome import Check, CheckOutcome
 from least_privilege_constructs.analysis.findings import Finding, PolicyOrigin, PolicyType
+from least_privilege_constructs.analysis.outcome import Check, CheckOutcome
 
 PolicyDocument = Mapping[str, Any] | str
 """A policy document as a parsed JSON object or as JSON text (sent verbatim to the API)."""
