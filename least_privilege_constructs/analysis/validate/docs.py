@@ -79,6 +79,13 @@ def agreement_table(results: dict[str, Any]) -> str:
         f"| **overall** ({agreement['policies']} policies) | {o['tp']} | {o['fp']} | {o['fn']} | "
         f"{o['precision']:.3f} | {o['recall']:.3f} | {o['location_agreement']:.3f} |"
     )
+    if "false_blocking_findings" in agreement:
+        lines += [
+            "",
+            f"False blocking findings (ERROR / SECURITY_WARNING where Access Analyzer has none): "
+            f"{agreement['false_blocking_findings']}, on {agreement['false_blocking_policies']} policies. "
+            f"IAM catalog: {results.get('catalog', 'not recorded')}.",
+        ]
     return "\n".join(lines)
 
 
