@@ -45,10 +45,12 @@ ARNs (:func:`arn_matches`) — the rule the SMT encoding must agree with
 
     Cross-checked with the independent evaluator ``@cloud-copilot/iam-simulate``
     (``dist/cjs/resource/resource.js``: one regex per segment for partition, service, region and account,
-    short ARNs padded with ``*``). Two documented differences: iam-simulate compares the first five
-    segments case-insensitively, and it takes the resource type prefix (up to the first ``/`` or ``:``)
-    literally, so ``arn:aws:iam::1:*/x`` matches ``role/x`` here but nothing there; the User Guide says
-    neither, so this module keeps the plain reading of the Resource page.
+    short ARNs padded with ``*``; ``tests/analysis/iam/test_arn_vs_iam_simulate.py`` runs both). Three
+    differences, where this module keeps the plain reading of the Resource page because the User Guide
+    says nothing else: iam-simulate compares the first five segments case-insensitively; it takes the
+    resource type prefix (up to the first ``/`` or ``:``) literally, so ``arn:aws:iam::1:*/x`` matches
+    ``role/x`` here but nothing there; and in identity policies it pads a short ARN even without a
+    trailing ``*`` (``arn:aws:s3`` matches every S3 ARN there, nothing here).
 
 Subsumption (:func:`pattern_covers`)
     Whether every string one pattern matches is matched by another: an exact language-inclusion test on the
