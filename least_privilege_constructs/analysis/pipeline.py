@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -30,6 +29,7 @@ from least_privilege_constructs.analysis.findings import (
     blocks,
     sort_findings,
 )
+from least_privilege_constructs.analysis.iam.arn import account_of, is_account_id
 
 if TYPE_CHECKING:
     from least_privilege_constructs.analysis.extract.extractor import ExtractionOptions
@@ -235,8 +235,6 @@ def _resource_matches(finding: Finding, name: str) -> bool:
 
 # --- external principals (offline counterpart of cfn-policy-validator's access previews) ----------------------
 
-_ACCOUNT = re.compile(r"^\d{12}$")
-_ARN_ACCOUNT = re.compile(r"^arn:[^:]+:[^:]*:[^:]*:(\d{12}|aws):")
 _RESTRICTING_KEYS = {
     "aws:principalaccount", "aws:sourceaccount", "aws:principalorgid", "aws:principalorgpaths",
     "aws:sourceorgid", "aws:sourceorgpaths", "aws:principalarn", "aws:sourcearn", "aws:sourceowner",
@@ -267,10 +265,12 @@ def _restricting_values(condition: Any) -> dict[str, list[str]]:
 
 
 def _account_of(value: str) -> str | None:
-    if _ACCOUNT.match(value):
+    """The literal account of a principal or condition value (an account id, or an ARN's 12-digit or
+    ``aws`` account field); None for anything else (wildcards, tokens: treated as external)."""
+    if is_account_id(value):
         return value
-    match = _ARN_ACCOUNT.match(value)
-    return match.group(1) if match else None
+    account = account_of(value)
+    return account if account is not None and (is_account_id(account) or account == "aws") else None
 
 
 def _allowed(value: str, allowed: Sequence[str]) -> bool:

@@ -45,10 +45,12 @@ ARNs (:func:`arn_matches`) — the rule the SMT encoding must agree with
 
     Cross-checked with the independent evaluator ``@cloud-copilot/iam-simulate``
     (``dist/cjs/resource/resource.js``: one regex per segment for partition, service, region and account,
-    short ARNs padded with ``*``). Two documented differences: iam-simulate compares the first five
-    segments case-insensitively, and it takes the resource type prefix (up to the first ``/`` or ``:``)
-    literally, so ``arn:aws:iam::1:*/x`` matches ``role/x`` here but nothing there; the User Guide says
-    neither, so this module keeps the plain reading of the Resource page.
+    short ARNs padded with ``*``; ``tests/analysis/iam/test_arn_vs_iam_simulate.py`` runs both). Three
+    differences, where this module keeps the plain reading of the Resource page because the User Guide
+    says nothing else: iam-simulate compares the first five segments case-insensitively; it takes the
+    resource type prefix (up to the first ``/`` or ``:``) literally, so ``arn:aws:iam::1:*/x`` matches
+    ``role/x`` here but nothing there; and in identity policies it pads a short ARN even without a
+    trailing ``*`` (``arn:aws:s3`` matches every S3 ARN there, nothing here).
 
 Subsumption (:func:`pattern_covers`)
     Whether every string one pattern matches is matched by another: an exact language-inclusion test on the
@@ -376,15 +378,15 @@ def cover_counterexample(general: str, specific: str, *, ignore_case: bool = Fal
 
     ``*``/``?`` are wildcards in both patterns, everything else literal (no policy variables). Exact: a
     breadth-first search of the product of ``specific``'s automaton with the subset construction of
-    ``general``'s, over the alphabet of both patterns' literal characters plus one character of neither
-    (all other characters behave alike).
+    ``general``'s; where ``specific`` has a wildcard the search tries ``general``'s literal characters and
+    one character ``general`` lacks (all other characters behave alike for ``general``).
 
         >>> cover_counterexample("*", "anything*"), cover_counterexample("?*", "*?"), cover_counterexample("a*", "*")
         (None, None, '')
     """
     if ignore_case:
         general, specific = general.lower(), specific.lower()
-    literals = {c for c in general + specific if c not in "*?"}
+    literals = {c for c in general if c not in "*?"}  # other characters all behave like ``fresh``
     fresh = next(chr(cp) for cp in range(0x61, 0x110000) if chr(cp) not in literals and chr(cp) not in "*?")
     alphabet = [*sorted(literals), fresh]
     m = len(general)
@@ -425,17 +427,55 @@ def cover_counterexample(general: str, specific: str, *, ignore_case: bool = Fal
     return None
 
 
+_STAR, _QMARK = "\x00", "\x01"
+
+
+def _star_match(parts: list[str], text: str) -> bool:
+    """Whether ``text`` matches ``"*".join(parts)`` (``*`` wildcards only), leftmost-first, no regex."""
+    first, last = parts[0], parts[-1]
+    if len(text) < len(first) + len(last) or not text.startswith(first) or not text.endswith(last):
+        return False
+    pos, end = len(first), len(text) - len(last)
+    for part in parts[1:-1]:
+        found = text.find(part, pos, end)
+        if found < 0:
+            return False
+        pos = found + len(part)
+    return True
+
+
+@lru_cache(maxsize=65536)
+def _covers(general: str, specific: str) -> bool:
+    if general == specific or general == "*":
+        return True
+    if not has_wildcards(general):
+        return False  # one string against a different string, or against a pattern matching several
+    if not has_wildcards(specific):
+        return _compiled(tokens_regex(tokenize(general, variables=False)), False).fullmatch(specific) is not None
+    if _STAR in general + specific or _QMARK in general + specific or ("?" in general and "*" in specific):
+        return cover_counterexample(general, specific) is None
+    # Symbolic test, exact in these two cases: the wildcards of ``specific`` become symbols that no literal
+    # of ``general`` matches; a ``*`` of ``general`` absorbs anything and a ``?`` one symbol (``specific``
+    # has no ``*`` here). A witness when it fails: each wildcard of ``specific`` as one character that
+    # ``general`` does not contain; ``general`` can only absorb it with the same wildcards.
+    symbolic = specific.replace("*", _STAR).replace("?", _QMARK)
+    if "?" not in general:
+        return _star_match(general.split("*"), symbolic)
+    return _compiled(tokens_regex(tokenize(general, variables=False)), False).fullmatch(symbolic) is not None
+
+
 def pattern_covers(general: str, specific: str, *, ignore_case: bool = False) -> bool:
     """Whether every string matched by IAM pattern ``specific`` is matched by ``general`` (exact).
 
     ``*`` and ``?`` are wildcards in both (whole-string glob semantics, as for actions and condition
-    values); ``ignore_case`` for case-insensitive elements such as actions.
+    values; no policy variables); ``ignore_case`` for case-insensitive elements such as actions. Decided by
+    a symbolic match where that is exact, else by :func:`cover_counterexample`.
 
         >>> pattern_covers("iam:*", "iam:Pass*"), pattern_covers("iam:Pass*", "iam:*")
         (True, False)
         >>> pattern_covers("*?", "?*"), pattern_covers("IAM:*", "iam:x", ignore_case=True)
         (True, True)
     """
-    if general == specific or general == "*":
-        return True
-    return cover_counterexample(general, specific, ignore_case=ignore_case) is None
+    if ignore_case:
+        general, specific = general.lower(), specific.lower()
+    return _covers(general, specific)

@@ -17,7 +17,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from least_privilege_constructs.analysis.iam.arn import Arn, account_of, is_account_id, role_arn_of_session
+from least_privilege_constructs.analysis.iam.arn import (
+    Arn,
+    account_of,
+    is_account_id,
+    is_service_principal,
+    role_arn_of_session,
+)
 from least_privilege_constructs.analysis.iam.wildcards import arn_could_match, arn_matches
 from least_privilege_constructs.analysis.reasoning.policy import PrincipalEntry
 
@@ -53,7 +59,7 @@ def principal_kind(principal: str) -> str:
         if ":saml-provider/" in principal or ":oidc-provider/" in principal:
             return "Federated"
         return "AWS"
-    if principal.endswith(".amazonaws.com") or principal.endswith(".amazonaws.com.cn"):
+    if is_service_principal(principal):
         return "Service"
     if re.fullmatch(r"[0-9a-f]{64}", principal):
         return "CanonicalUser"

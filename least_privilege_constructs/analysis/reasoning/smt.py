@@ -41,6 +41,7 @@ from typing import Any
 import z3
 
 from least_privilege_constructs.analysis.catalog import get_catalog
+from least_privilege_constructs.analysis.iam.arn import Arn
 from least_privilege_constructs.analysis.iam.variables import Lit, Var, Wild, tokenize
 from least_privilege_constructs.analysis.reasoning.conditions import (
     OPERATORS,
@@ -531,19 +532,17 @@ class Encoding:
             return t.atom(p, Glob.literal(f"{entry.kind}:{entry.value}"))
         value = entry.value
         account: str | None = None
+        arn = Arn.parse(value)
         if value.isdigit() and len(value) == 12:
             account = value
-        else:
-            parts = value.split(":", 5)
-            if len(parts) == 6 and parts[2] == "iam" and parts[5] == "root":
-                account = parts[4]
+        elif arn is not None and arn.service == "iam" and arn.resource == "root":
+            account = arn.account
         if account is not None:
             return t.atom(p, account_glob("AWS:arn:", account))
         options = [t.atom(p, Glob.literal(f"AWS:{value}"))]
-        parts = value.split(":", 5)
-        if len(parts) == 6 and parts[2] == "iam" and parts[5].startswith("role/"):
-            name = parts[5].split("/")[-1]
-            session = f"AWS:arn:{parts[1]}:sts::{parts[4]}:assumed-role/{name}/"
+        if arn is not None and arn.service == "iam" and arn.resource.startswith("role/"):
+            name = arn.name
+            session = f"AWS:arn:{arn.partition}:sts::{arn.account}:assumed-role/{name}/"
             options.append(t.atom(p, Glob.from_tokens([Lit(session), Wild("?"), Wild("*")])))
         return z3.Or(*options)
 
