@@ -20,12 +20,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[3] / "least_privilege_constructs"
 SEMANTICS = PACKAGE / "analysis" / "iam"
 
-ALLOWED_ARN_SPLITS: dict[str, str] = {
-    # Migrated onto analysis.iam.Arn by the validation engineer after this branch lands; the lead
-    # empties this allow-list after the merge.
-    "analysis/validate/checks/org.py": "loc.value.split(':')",
-    "analysis/validate/checks/resources.py": "split(':', 5)",
-}
+ALLOWED_ARN_SPLITS: dict[str, str] = {}
 """Package-relative file -> the (substring of the) call text allowed there."""
 
 
