@@ -27,7 +27,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus" / "aws-managed-policies" / "policies.jsonl"
+_CORPUS_CANDIDATES = [
+    ROOT.parent / "shared" / "corpus" / "aws-managed-policies" / "policies.jsonl",
+    # a git worktree under /work/wt/<name>: the shared folder is two levels up
+    ROOT.parent.parent / "shared" / "corpus" / "aws-managed-policies" / "policies.jsonl",
+]
+CORPUS = next((c for c in _CORPUS_CANDIDATES if c.is_file()), _CORPUS_CANDIDATES[0])
 OUT = ROOT / "benchmarks" / "results" / "custom_checks.json"
 sys.path.insert(0, str(ROOT))
 
@@ -124,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     total = time.perf_counter() - start
 
     report: dict[str, Any] = {
-        "corpus": str(CORPUS.relative_to(ROOT.parent)),
+        "corpus": "/".join(CORPUS.parts[-4:]),
         "policies": len(policies),
         "python": platform.python_version(),
         "machine": platform.machine(),

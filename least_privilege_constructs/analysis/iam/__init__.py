@@ -1,0 +1,1 @@
+"""IAM semantics, once: the facts and matching rules every analysis shares."""
