@@ -137,7 +137,7 @@ def check_access_not_granted(
                 relevant = [s for s in statements if statement_action_set(s, universe)]
                 enc = Encoding.for_statements(relevant, universe)
                 want_res = (
-                    z3.Or(*[enc.string_match(r, enc.res, variables_ok=False) for r in batch.resources])
+                    z3.Or(*[enc.string_match(r, enc.res, variables_ok=False, arn=True) for r in batch.resources])
                     if batch.resources
                     else z3.BoolVal(True)
                 )

@@ -12,7 +12,8 @@ within an account"):
    assumed-role session or federated user ARN exactly, or ``*``, is not limited by the boundary
    ("Permissions boundaries for IAM entities");
 6. cross account: both the identity policies and the resource policy must allow;
-7. anonymous and service principals are decided by the resource policy alone;
+7. anonymous and service principals are decided by the resource policy alone; an anonymous request
+   carries ``aws:userid = anonymous`` and ``aws:PrincipalType = Anonymous`` ("Principal key values");
 8. AWS KMS keys: identity policies count only when the key policy delegates to the account (a statement
    whose principal is the account), as the AWS KMS Developer Guide requires ("Key policies in AWS KMS").
 
@@ -28,6 +29,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from least_privilege_constructs.analysis.reasoning.conditions import condition_matches
@@ -76,7 +78,7 @@ def statement_applies(stmt: Statement, request: Request, *, check_principal: boo
     elif stmt.not_actions is not None and any(action_matches(p, request.action) for p in stmt.not_actions):
         return None
     ctx = request.context
-    if not resources_apply(stmt.resources, stmt.not_resources, request.resource, ctx):
+    if not resources_apply(stmt.resources, stmt.not_resources, request.resource, ctx, variables=stmt.variables):
         return None
     level = "n/a"
     if check_principal:
@@ -108,6 +110,26 @@ def _is_kms_key_request(request: Request) -> bool:
     )
 
 
+def _with_anonymous_keys(request: Request) -> Request:
+    """An anonymous request carries ``aws:userid = anonymous`` and ``aws:PrincipalType = Anonymous``
+    (IAM User Guide, *Variables and tags*, "Principal key values"); values the caller passed win."""
+    given = {k.lower() for k in request.context}
+    extra = {k: v for k, v in _anonymous_values().items() if k.lower() not in given}
+    if not extra:
+        return request
+    return replace(request, context={**extra, **request.context})
+
+
+def _anonymous_values() -> dict[str, str]:
+    from least_privilege_constructs.analysis.iam.condition_keys import ANONYMOUS_VALUES, key_info
+
+    out: dict[str, str] = {}
+    for key, value in ANONYMOUS_VALUES.items():
+        info = key_info(key)
+        out[info.name if info is not None else key] = value
+    return out
+
+
 def _ref(kind: str, policy: Policy, stmt: Statement) -> StatementRef:
     return StatementRef(kind, policy.name or kind, stmt.index, stmt.sid, stmt.effect)
 
@@ -120,6 +142,8 @@ def evaluate(request: Request, policies: Any, policy_type: str = "IDENTITY_POLIC
     ps = as_policy_set(policies, policy_type)
     kind_of_principal = principal_kind(request.principal)
     authenticated = kind_of_principal == "AWS"
+    if kind_of_principal == "Anonymous":
+        request = _with_anonymous_keys(request)
 
     # 1. explicit denies everywhere (principal-side policies only for authenticated AWS principals)
     denies: list[StatementRef] = []

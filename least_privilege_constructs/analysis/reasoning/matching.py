@@ -2,9 +2,9 @@
 
 Case rules (IAM User Guide, "IAM JSON policy elements: Action": *action names are case-insensitive*;
 "Resource": ARNs are case-sensitive): actions match case-insensitively, resources and ARNs
-case-sensitively. A wildcard matches across ``:`` (the guide: *if the * wildcard is the last character of
-a resource ARN segment, it can expand to match beyond the colon boundaries*; we apply whole-string glob
-semantics everywhere, see docs/reasoning.md).
+case-sensitively. ARN patterns (``Resource``/``NotResource``, ``Arn*`` operators) are matched segment by
+segment (:mod:`~least_privilege_constructs.analysis.reasoning.arns`): a ``*`` in the partition, service,
+region or account never crosses a ``:``.
 
 Example::
 
@@ -22,16 +22,19 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 
+from least_privilege_constructs.analysis.reasoning.arns import arn_tokens
 from least_privilege_constructs.analysis.reasoning.policy import PrincipalEntry
 from least_privilege_constructs.analysis.reasoning.variables import Lit, Token, Var, Wild, resolve, tokenize
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 
 
-def tokens_regex(tokens: tuple[Token, ...]) -> str:
+def tokens_regex(tokens: tuple[Token | tuple[str, str], ...]) -> str:
     parts: list[str] = []
     for t in tokens:
-        if isinstance(t, Wild):
+        if isinstance(t, tuple):  # segment-bounded ARN wildcards (arns.SEG_STAR / arns.SEG_ONE)
+            parts.append("[^:]*" if t[0] == "s" else "[^:]")
+        elif isinstance(t, Wild):
             parts.append(".*" if t.char == "*" else ".")
         elif isinstance(t, Lit):
             parts.append(re.escape(t.text))
@@ -72,14 +75,28 @@ def glob_match_resolved(
     ignore_case: bool = False,
     wildcards: bool = True,
     variables: bool = True,
+    arn: bool = False,
 ) -> bool | None:
-    """Like :func:`glob_match` but None when a policy variable of ``pattern`` cannot be resolved."""
-    tokens = tokenize(pattern, wildcards=wildcards, variables=variables)
+    """Like :func:`glob_match` but None when a policy variable of ``pattern`` cannot be resolved.
+
+    ``arn=True`` matches an ARN pattern segment by segment (:func:`~.arns.arn_tokens`)."""
+    tokens: tuple[Token | tuple[str, str], ...] = tokenize(pattern, wildcards=wildcards, variables=variables)
+    if arn:
+        steps = arn_tokens(tokens)  # type: ignore[arg-type]
+        if steps is None:
+            return False
+        tokens = steps
     if any(isinstance(t, Var) for t in tokens):
-        resolved = resolve(tokens, context or {})
-        if resolved is None:
-            return None
-        tokens = resolved
+        resolved: list[Token | tuple[str, str]] = []
+        for t in tokens:
+            if isinstance(t, Var):
+                one = resolve((t,), context or {})
+                if one is None:
+                    return None
+                resolved += one
+            else:
+                resolved.append(t)
+        tokens = tuple(resolved)
     return _compiled(tokens_regex(tokens), ignore_case).fullmatch(value) is not None
 
 
@@ -94,11 +111,14 @@ def action_matches(pattern: str, action: str) -> bool:
     return glob_match(pattern, action, ignore_case=True, variables=False)
 
 
-def resource_matches(pattern: str, resource: str, context: Mapping[str, str | list[str]]) -> bool | None:
-    """Resource element match: case-sensitive glob with policy variables (None: unresolvable variable)."""
+def resource_matches(
+    pattern: str, resource: str, context: Mapping[str, str | list[str]], *, variables: bool = True
+) -> bool | None:
+    """Resource element match: case-sensitive ARN pattern, segment by segment, with policy variables
+    (None: unresolvable variable; ``variables=False``: ``${...}`` is literal text, policy ``Version``)."""
     if pattern == "*":
         return True
-    return glob_match_resolved(pattern, resource, context)
+    return glob_match_resolved(pattern, resource, context, variables=variables, arn=True)
 
 
 def resources_apply(
@@ -106,35 +126,24 @@ def resources_apply(
     not_resources: tuple[str, ...] | None,
     resource: str,
     context: Mapping[str, str | list[str]],
+    *,
+    variables: bool = True,
 ) -> bool:
     """Whether a Resource/NotResource element applies to ``resource``.
 
-    A pattern whose policy variable cannot be resolved matches nothing; in a ``NotResource`` element it
-    excludes the resources it could match for some value of the variable (so an unresolved variable never
-    makes a statement apply to a resource the pattern might denote).
+    A pattern holding a policy variable with no value matches no resource, in ``Resource`` and in
+    ``NotResource`` alike (IAM User Guide, *Variables and tags*, "Policy variables with no value": "If a
+    variable that has no value ... is used as part of the Resource or NotResource element of a policy, the
+    resource that includes a policy variable with no value will not match any resource"), so in
+    ``NotResource`` it excludes nothing.
     """
     if resources is not None:
-        return any(resource_matches(p, resource, context) is True for p in resources)
+        return any(resource_matches(p, resource, context, variables=variables) is True for p in resources)
     if not_resources is not None:
-        for p in not_resources:
-            r = resource_matches(p, resource, context)
-            if r is True or (r is None and could_match(p, resource)):
-                return False
-        return True
+        return not any(
+            resource_matches(p, resource, context, variables=variables) is True for p in not_resources
+        )
     return True
-
-
-def could_match(pattern: str, value: str) -> bool:
-    """Whether ``value`` matches ``pattern`` for *some* value of its policy variables."""
-    parts: list[str] = []
-    for t in tokenize(pattern):
-        if isinstance(t, Var):
-            parts.append(".*")
-        elif isinstance(t, Wild):
-            parts.append(".*" if t.char == "*" else ".")
-        else:
-            parts.append(re.escape(t.text))
-    return _compiled("".join(parts), False).fullmatch(value) is not None
 
 
 def account_of(arn: str) -> str | None:

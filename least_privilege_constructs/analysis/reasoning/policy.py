@@ -49,6 +49,9 @@ class Condition:
     if_exists: bool
     key: str
     values: tuple[str, ...]
+    variables: bool = True
+    """Whether ``${...}`` in the values is a policy variable: only under ``"Version": "2012-10-17"``
+    (see :func:`variables_enabled`); otherwise it is literal text."""
 
     @property
     def path(self) -> tuple[str, str]:
@@ -71,6 +74,9 @@ class Statement:
     not_principals: tuple[PrincipalEntry, ...] | None = None
     conditions: tuple[Condition, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    variables: bool = True
+    """Whether ``${...}`` in Resource/NotResource and condition values is a policy variable (the policy's
+    ``Version`` is ``2012-10-17``); otherwise it is literal text (:func:`variables_enabled`)."""
 
     @property
     def is_allow(self) -> bool:
@@ -95,6 +101,7 @@ class Statement:
                 else None
             ),
             "c": sorted((c.operator.lower(), c.key.lower(), sorted(c.values)) for c in self.conditions),
+            "v": self.variables,
         }
         return json.dumps(data, sort_keys=True)
 
@@ -169,7 +176,19 @@ def parse_operator(operator: str, path: str = "Condition") -> tuple[str | None, 
     return set_op, base, if_exists
 
 
-def _conditions(value: Any, path: str) -> tuple[Condition, ...]:
+def variables_enabled(version: Any) -> bool:
+    """Whether a policy of this ``Version`` has policy variables.
+
+    IAM User Guide, *IAM JSON policy elements: Version*
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html): "If you do
+    not include a Version element, the value defaults to 2008-10-17 ... newer features, such as policy
+    variables, will not work"; *Variables and tags*: "you must include the Version element and set it to a
+    version that supports policy variables" (2012-10-17) — otherwise ``${aws:username}`` is literal text.
+    """
+    return version == "2012-10-17"
+
+
+def _conditions(value: Any, path: str, variables: bool = True) -> tuple[Condition, ...]:
     if not isinstance(value, Mapping):
         raise PolicyError(f"{path}: expected an object of condition operators")
     out: list[Condition] = []
@@ -180,12 +199,13 @@ def _conditions(value: Any, path: str) -> tuple[Condition, ...]:
         for key, vals in block.items():
             raw_vals = vals if isinstance(vals, list) else [vals]
             values = tuple(_condition_value(v, f"{path}.{operator}.{key}") for v in raw_vals)
-            out.append(Condition(str(operator), base, set_op, if_exists, str(key), values))
+            out.append(Condition(str(operator), base, set_op, if_exists, str(key), values, variables))
     return tuple(out)
 
 
-def parse_statement(raw: Any, index: int, path: str = "Statement") -> Statement:
-    """Normalize one statement (``path`` is used in error messages)."""
+def parse_statement(raw: Any, index: int, path: str = "Statement", *, variables: bool = True) -> Statement:
+    """Normalize one statement (``path`` is used in error messages; ``variables``: whether the policy's
+    ``Version`` enables policy variables, see :func:`variables_enabled`)."""
     where = f"{path}[{index}]"
     if not isinstance(raw, Mapping):
         raise PolicyError(f"{where}: a statement must be an object")
@@ -218,8 +238,11 @@ def parse_statement(raw: Any, index: int, path: str = "Statement") -> Statement:
         not_principals=(
             _principals(raw["NotPrincipal"], f"{where}.NotPrincipal") if "NotPrincipal" in raw else None
         ),
-        conditions=_conditions(raw["Condition"], f"{where}.Condition") if "Condition" in raw else (),
+        conditions=(
+            _conditions(raw["Condition"], f"{where}.Condition", variables) if "Condition" in raw else ()
+        ),
         raw=raw,
+        variables=variables,
     )
 
 
@@ -242,6 +265,9 @@ def parse_policy(document: Any, name: str = "") -> Policy:
     if not isinstance(stmts, Sequence) or isinstance(stmts, str):
         raise PolicyError(f"{name or 'policy'}.Statement: expected an object or a list of objects")
     prefix = f"{name}: Statement" if name else "Statement"
+    variables = variables_enabled(document.get("Version"))
     return Policy(
-        tuple(parse_statement(s, i, prefix) for i, s in enumerate(stmts)), name=name, document=document
+        tuple(parse_statement(s, i, prefix, variables=variables) for i, s in enumerate(stmts)),
+        name=name,
+        document=document,
     )

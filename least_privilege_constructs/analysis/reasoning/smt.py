@@ -41,6 +41,8 @@ from typing import Any
 import z3
 
 from least_privilege_constructs.analysis.catalog import get_catalog
+from least_privilege_constructs.analysis.iam.condition_keys import is_multivalued
+from least_privilege_constructs.analysis.reasoning.arns import arn_tokens
 from least_privilege_constructs.analysis.reasoning.conditions import (
     OPERATORS,
     parse_date,
@@ -170,6 +172,10 @@ def glob_regex(glob: Glob) -> z3.ReRef:
             parts.append(_allchar())
         elif kind == "*":
             parts.append(_anything())
+        elif kind == "n":
+            parts.append(z3.Intersect(_allchar(), z3.Complement(z3.Re(":"))))
+        elif kind == "[":
+            parts.append(z3.Union(*[z3.Re(c) for c in val]) if len(val) > 1 else z3.Re(val))
         else:
             parts.append(z3.Star(z3.Intersect(_allchar(), z3.Complement(z3.Re(":")))))
     return _concat(parts)
@@ -357,13 +363,13 @@ class Encoding:
             for c in s.conditions:
                 uses.setdefault(c.key.lower(), []).append(c)
                 names.setdefault(c.key.lower(), c.key)
-                if c.base.startswith(("String", "Arn")):
+                if c.base.startswith(("String", "Arn")) and c.variables:
                     for v in c.values:
                         for t in tokenize(v):
                             if isinstance(t, Var):
                                 var_keys.add(t.key.lower())
                                 names.setdefault(t.key.lower(), t.key)
-            for v in (s.resources or ()) + (s.not_resources or ()):
+            for v in (s.resources or ()) + (s.not_resources or ()) if s.variables else ():
                 for t in tokenize(v):
                     if isinstance(t, Var):
                         var_keys.add(t.key.lower())
@@ -376,7 +382,11 @@ class Encoding:
             if len(types) > 1:
                 raise Unsupported(f"condition key {names[key]} is compared as {' and '.join(sorted(types))}")
             vtype = types.pop() if types else "none"
-            is_multi = key in multivalued or any(c.set_op for c in conds) or _catalog_multivalued(names[key])
+            is_multi = (
+                key in multivalued
+                or any(c.set_op for c in conds)
+                or _catalog_multivalued(names[key], used_as_variable=key in var_keys)
+            )
             # one slot per distinct condition on the key (identical conditions need one witness)
             distinct = {(c.operator.lower(), c.values) for c in conds if c.base != "Null"}
             n = max(1, len(distinct)) if is_multi else 1
@@ -471,11 +481,21 @@ class Encoding:
         wildcards: bool = True,
         ignore_case: bool = False,
         variables_ok: bool = True,
+        arn: bool = False,
     ) -> tuple[z3.BoolRef, z3.BoolRef]:
-        """(every policy variable of ``pattern`` resolves, string variable ``var`` matches it)."""
+        """(every policy variable of ``pattern`` resolves, string variable ``var`` matches it).
+
+        ``arn=True``: an ARN pattern, matched segment by segment (:mod:`.arns`); ``variables_ok=False``:
+        ``${...}`` is literal text (policy ``Version``)."""
         if wildcards and pattern == "*":
             return z3.BoolVal(True), z3.BoolVal(True)
-        tokens = tokenize(pattern, wildcards=wildcards, variables=variables_ok)
+        raw = tokenize(pattern, wildcards=wildcards, variables=variables_ok)
+        tokens: tuple[Any, ...] = raw
+        if arn:
+            steps = arn_tokens(raw)
+            if steps is None:  # a short ARN pattern matches no ARN
+                return z3.BoolVal(True), z3.BoolVal(False)
+            tokens = steps
         if not any(isinstance(t, Var) for t in tokens):
             return z3.BoolVal(True), self.theory.atom(var, Glob.from_tokens(tokens, ignore_case))
         if ignore_case:
@@ -493,30 +513,25 @@ class Encoding:
         return z3.And(*guards), z3.InRe(self.theory.zstr(var), _concat(parts))
 
     def string_match(self, pattern: str, var: str, **kw: Any) -> z3.BoolRef:
-        """``var`` matches the policy string ``pattern`` (globs and variables as in the evaluator)."""
+        """``var`` matches the policy string ``pattern`` (globs and variables as in the evaluator); a
+        pattern whose variable has no value matches nothing."""
         guard, match = self.string_match_parts(pattern, var, **kw)
         return match if z3.is_true(guard) else z3.And(guard, match)
 
-    def could_match(self, pattern: str, var: str) -> z3.BoolRef:
-        """``var`` matches ``pattern`` for some value of its policy variables."""
-        tokens = [Wild("*") if isinstance(t, Var) else t for t in tokenize(pattern)]
-        return self.theory.atom(var, Glob.from_tokens(tokens))
-
     # -- statement elements -----------------------------------------------------------------------------
     def resource_formula(self, stmt: Statement) -> z3.BoolRef:
+        """Resource/NotResource: ARN patterns; a pattern holding a variable with no value matches no
+        resource in either element (IAM User Guide, *Variables and tags*, "Policy variables with no
+        value"), so in ``NotResource`` it excludes nothing."""
+        v = stmt.variables
         if stmt.resources is not None:
             if "*" in stmt.resources:
                 return z3.BoolVal(True)
-            return z3.Or(*[self.string_match(p, self.res) for p in stmt.resources])
+            return z3.Or(*[self.string_match(p, self.res, arn=True, variables_ok=v) for p in stmt.resources])
         if stmt.not_resources is not None:
             if "*" in stmt.not_resources:
                 return z3.BoolVal(False)
-            excluded: list[z3.BoolRef] = []
-            for p in stmt.not_resources:
-                guard, match = self.string_match_parts(p, self.res)
-                excluded.append(z3.And(guard, match))
-                if not z3.is_true(guard):  # unresolved variable: excludes what it could denote
-                    excluded.append(z3.And(z3.Not(guard), self.could_match(p, self.res)))
+            excluded = [self.string_match(p, self.res, arn=True, variables_ok=v) for p in stmt.not_resources]
             return z3.Not(z3.Or(*excluded))
         return z3.BoolVal(True)
 
@@ -564,14 +579,19 @@ class Encoding:
         spec = OPERATORS[cond.base]
         elem = kv.values[i]
         fam = spec.family
+        v = cond.variables
         if fam == "String":
             if cond.base.startswith("StringEquals") or cond.base.startswith("StringNotEquals"):
                 return self.string_match_parts(
-                    policy_value, str(elem), wildcards=False, ignore_case=cond.base.endswith("IgnoreCase")
+                    policy_value,
+                    str(elem),
+                    wildcards=False,
+                    ignore_case=cond.base.endswith("IgnoreCase"),
+                    variables_ok=v,
                 )
-            return self.string_match_parts(policy_value, str(elem))
+            return self.string_match_parts(policy_value, str(elem), variables_ok=v)
         if fam == "Arn":
-            return self.string_match_parts(policy_value, str(elem))
+            return self.string_match_parts(policy_value, str(elem), variables_ok=v, arn=True)
         return z3.BoolVal(True), self._compare_typed(cond, policy_value, kv, i)
 
     def _compare_typed(self, cond: Condition, policy_value: str, kv: KeyVars, i: int) -> z3.BoolRef:
@@ -636,11 +656,11 @@ class Encoding:
             absent_value = spec.negated
 
         def ok(i: int) -> z3.BoolRef:
-            # the operator on slot i; an unresolved variable never matches and makes a negation false
+            # the operator on slot i; a value whose variable has no value matches nothing, so a negated
+            # operator holds for it ("Policy variables with no value": inverted operators match null)
             pairs = [self._compare(cond, v, kv, i) for v in cond.values]
-            if spec.negated:
-                return z3.Not(z3.Or(*[z3.Or(z3.Not(g), m) for g, m in pairs])) if pairs else z3.BoolVal(True)
-            return z3.Or(*[z3.And(g, m) for g, m in pairs]) if pairs else z3.BoolVal(False)
+            matched = z3.Or(*[z3.And(g, m) for g, m in pairs]) if pairs else z3.BoolVal(False)
+            return z3.Not(matched) if spec.negated else matched
 
         n = len(kv.values)
         if cond.set_op == "ForAllValues":
@@ -733,14 +753,15 @@ def request_from_model(enc: Encoding, solution: Solution, default_principal: str
 
 
 @functools.lru_cache(maxsize=4096)
-def _catalog_multivalued(key: str) -> bool:
-    """Whether the catalog types a condition key as a set (``ArrayOfString`` ...)."""
-    if ":" not in key:
-        return False
-    rec = get_catalog().condition_key(key)
-    if rec is None:
-        return key.lower() in ("aws:tagkeys", "aws:calledvia", "aws:principalorgpaths", "aws:sourceorgpaths")
-    return str(rec.get("type", "")).lower().startswith("arrayof")
+def _catalog_multivalued(key: str, *, used_as_variable: bool = False) -> bool:
+    """Whether a request may carry a list of values for ``key``: documented ``ArrayOf...`` keys
+    (:func:`~least_privilege_constructs.analysis.iam.condition_keys.is_multivalued`), and, to stay
+    sound, every undocumented key (its values could be a list) unless the policy uses it as a variable
+    (a multivalued key cannot be a variable: *Variables and tags*)."""
+    documented = is_multivalued(key)
+    if documented is None:
+        return not used_as_variable
+    return documented
 
 
 def solve(

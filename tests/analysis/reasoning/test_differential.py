@@ -79,10 +79,18 @@ def _policies(case: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _unresolved(pattern: str, case: dict[str, Any]) -> bool:
+    return any(
+        isinstance(t, Var) and t.default is None and lookup(case["context"], t.key) is None
+        for t in tokenize(pattern)
+    )
+
+
 def unresolved_not_resource(case: dict[str, Any]) -> bool:
-    """Documented disagreement D1: a NotResource pattern whose policy variable is absent from the
-    request. We exclude only the resources the pattern could denote for some value of the variable;
-    iam-simulate excludes every resource of the same service and account."""
+    """Documented disagreement D1: a NotResource pattern whose policy variable has no value in the
+    request. The IAM User Guide (Variables and tags, "Policy variables with no value") says such a
+    pattern "will not match any resource", so NotResource excludes nothing; iam-simulate excludes every
+    resource of the same service and account."""
     for pol in _policies(case):
         stmts = pol["Statement"] if isinstance(pol["Statement"], list) else [pol["Statement"]]
         for st in stmts:
@@ -94,7 +102,32 @@ def unresolved_not_resource(case: dict[str, Any]) -> bool:
     return False
 
 
-DOCUMENTED = {"D1 NotResource with an unresolvable policy variable": unresolved_not_resource}
+NEGATED = ("StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike")
+
+
+def unresolved_negated_condition(case: dict[str, Any]) -> bool:
+    """Documented disagreement D2: a negated operator (StringNotEquals, ArnNotLike ...) whose policy value
+    holds a variable with no value. The IAM User Guide (Variables and tags, "Policy variables with no
+    value"): "Inverted condition operators like StringNotEquals or StringNotLike do match against a null
+    value" — the condition holds; iam-simulate makes it false."""
+    for pol in _policies(case):
+        stmts = pol["Statement"] if isinstance(pol["Statement"], list) else [pol["Statement"]]
+        for st in stmts:
+            for op, block in st.get("Condition", {}).items():
+                base = op.rpartition(":")[2].removesuffix("IfExists")
+                if base not in NEGATED:
+                    continue
+                for values in block.values():
+                    for v in [values] if isinstance(values, str) else values:
+                        if _unresolved(str(v), case):
+                            return True
+    return False
+
+
+DOCUMENTED = {
+    "D1 NotResource with a policy variable with no value": unresolved_not_resource,
+    "D2 negated operator with a policy variable with no value": unresolved_negated_condition,
+}
 
 
 def test_differential_against_iam_simulate() -> None:
