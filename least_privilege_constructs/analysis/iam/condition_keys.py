@@ -76,7 +76,8 @@ class KeyInfo:
 @functools.lru_cache(maxsize=1)
 def global_key_data() -> dict[str, Any]:
     """The shipped table of global condition keys (types, unsupported keys, paired keys, tag templates)."""
-    ref = resources.files("least_privilege_constructs.analysis.validate") / "data" / "global_condition_keys.json"
+    package = resources.files("least_privilege_constructs.analysis.validate")
+    ref = package / "data" / "global_condition_keys.json"
     return dict(json.loads(ref.read_text(encoding="utf-8")))
 
 
@@ -219,7 +220,9 @@ _ARN_IN_ACCOUNT = "arn:*"  # refined by the reasoning with the ARN segment struc
 _FORMATS: dict[str, IdentifierFormat] = {}
 
 
-def _fmt(keys: tuple[str, ...], alternatives: tuple[str, ...], documented: str, source: str, **kw: Any) -> None:
+def _fmt(
+    keys: tuple[str, ...], alternatives: tuple[str, ...], documented: str, source: str, **kw: Any
+) -> None:
     for k in keys:
         _FORMATS[k] = IdentifierFormat(k, alternatives, documented, source, **kw)
 
@@ -249,12 +252,25 @@ _fmt(
     VARIABLES_PAGE + "#principaltable",
 )
 _fmt(
-    ("aws:principalaccount", "aws:sourceaccount", "aws:sourceowner", "aws:resourceaccount",
-     "kms:calleraccount", "s3:dataaccesspointaccount"),
+    (
+        "aws:principalaccount",
+        "aws:sourceaccount",
+        "aws:sourceowner",
+        "aws:resourceaccount",
+        "kms:calleraccount",
+        "s3:dataaccesspointaccount",
+    ),
     (ACCOUNT_FORMAT,),
     "12 digits",
     IDENTIFIERS_PAGE,
     exact_accounts=True,
+)
+
+_fmt(
+    ("aws:principaltype",),
+    ("User", "AssumedRole", "Account", "FederatedUser"),
+    "User | AssumedRole | Account | FederatedUser (Anonymous for anonymous callers)",
+    VARIABLES_PAGE + "#principaltable",
 )
 
 ARN_IDENTITY_KEYS = ("aws:principalarn", "aws:sourcearn", "aws:sourcevpcarn", "s3:dataaccesspointarn")
@@ -272,9 +288,10 @@ def identifier_keys() -> tuple[str, ...]:
     return tuple(sorted(_FORMATS))
 
 
-WEB_IDENTITY_AUDIENCE_SUFFIXES = (":aud", ":oaud", ":azp", ":sub", ":amr")
+WEB_IDENTITY_AUDIENCE_SUFFIXES = (":aud", ":oaud", ":azp", ":sub")
 """Keys of an OIDC web-identity request (``<provider>:aud`` ...) that restrict *which* tokens a trust
-policy accepts (*Available keys for AWS OIDC federation*,
+policy accepts (``:amr`` does not: its values say how the token holder signed in, e.g.
+``unauthenticated``) (*Available keys for AWS OIDC federation*,
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif)."""
 
 SAML_PROVIDER_MARK = ":saml-provider/"

@@ -44,7 +44,7 @@ SEG_ONE: tuple[str, str] = ("n", "")
 ArnStep = Token | tuple[str, str]
 
 
-def _split_segments(tokens: tuple[Token, ...]) -> list[list[Token]]:
+def split_segments(tokens: tuple[Token, ...]) -> list[list[Token]]:
     """Split tokens at the first five literal colons (colons inside ``${...}`` are not separators)."""
     segments: list[list[Token]] = [[]]
     for t in tokens:
@@ -69,7 +69,7 @@ def arn_tokens(tokens: tuple[Token, ...]) -> tuple[ArnStep, ...] | None:
     that matches no ARN. The bare pattern ``*`` stays ``*`` (every resource)."""
     if tokens == (Wild("*"),):
         return tokens
-    segments = _split_segments(tokens)
+    segments = split_segments(tokens)
     if len(segments) < 6:
         last = segments[-1]
         if not last or last[-1] != Wild("*"):
