@@ -8,9 +8,9 @@ within an account"):
 3. RCPs: only their Deny statements matter (``RCPFullAWSAccess`` is implicit);
 4. same account: the request is allowed by a matching identity Allow, or by a resource policy Allow
    whose principal names the caller (a grant to the *account* only delegates to identity policies);
-5. a permissions boundary must also allow, except that a resource policy naming an IAM user, an
-   assumed-role session or federated user ARN exactly, or ``*``, is not limited by the boundary
-   ("Permissions boundaries for IAM entities");
+5. a permissions boundary must also allow, except that a resource-policy Allow granting to an IAM
+   user, an assumed-role session or a federated user caller itself (its ARN, ``*`` or a ``NotPrincipal``
+   that does not exclude it) is not limited by the boundary ("Permissions boundaries for IAM entities");
 6. cross account: both the identity policies and the resource policy must allow;
 7. anonymous and service principals are decided by the resource policy alone; an anonymous request
    carries ``aws:userid = anonymous`` and ``aws:PrincipalType = Anonymous`` ("Principal key values");
@@ -71,7 +71,8 @@ def as_policy_set(policies: Any, policy_type: str = "IDENTITY_POLICY") -> Policy
 
 def statement_applies(stmt: Statement, request: Request, *, check_principal: bool) -> str | None:
     """Whether a statement applies to the request. Returns the principal match level (``"n/a"`` when the
-    statement has no principal element or principals are not checked) or None when it does not apply."""
+    statement has no principal element or principals are not checked; ``"not-principal"`` for a
+    ``NotPrincipal`` that does not exclude the caller) or None when it does not apply."""
     if stmt.actions is not None:
         if not any(action_matches(p, request.action) for p in stmt.actions):
             return None
@@ -92,7 +93,7 @@ def statement_applies(stmt: Statement, request: Request, *, check_principal: boo
         elif stmt.not_principals is not None:
             if any(principal_match_level(e, request.principal) for e in stmt.not_principals):
                 return None
-            level = "wildcard"
+            level = "not-principal"
     if not all(condition_matches(c, ctx) for c in stmt.conditions):
         return None
     return level
@@ -217,7 +218,12 @@ def evaluate(request: Request, policies: Any, policy_type: str = "IDENTITY_POLIC
             )
     if boundary_blocks:
         bypass_ok = any(k in request.principal for k in _BYPASS_KINDS)
-        bypass = tuple(r for r, lv in resource_allows if lv == "wildcard" or (lv == "exact" and bypass_ok))
+        # IAM User Guide, Permissions boundaries for IAM entities: a resource-based policy that grants to
+        # the IAM user or role session itself is not limited by the boundary; a grant to a role ARN or to
+        # the account is
+        bypass = tuple(
+            r for r, lv in resource_allows if bypass_ok and lv in ("exact", "wildcard", "not-principal")
+        )
         if bypass:
             return Decision(
                 Outcome.ALLOWED,

@@ -27,6 +27,10 @@ from least_privilege_constructs.analysis.reasoning.policy import parse_policy
 from .generator import ACTIONS, PRINCIPALS, RESOURCES, random_context, random_policy
 
 UNKNOWNS: list[int] = []
+SOLVER_BUDGET_MS = 8000
+"""Per check. The generator now draws ARN patterns with segment wildcards and short ARNs beside policy
+variables (issue 12), which z3's string theory decides more slowly (a few seconds on a loaded 2-core
+machine); the budget keeps UNKNOWN rare rather than load-dependent."""
 
 
 def allows(policy: dict[str, Any], req: Request) -> bool:
@@ -51,7 +55,7 @@ def test_no_new_access_agrees_with_the_evaluator(seed: int, resource_policy: boo
         new = json.loads(json.dumps(old))
         if derived == "copy+1":
             new["Statement"].append(random_policy(rng, 1, principal=resource_policy)["Statement"][0])
-    r = check_no_new_access(new, old, "RESOURCE_POLICY" if resource_policy else "IDENTITY_POLICY", timeout_ms=4000)
+    r = check_no_new_access(new, old, "RESOURCE_POLICY" if resource_policy else "IDENTITY_POLICY", timeout_ms=SOLVER_BUDGET_MS)
     if r.verdict is Verdict.UNKNOWN:
         UNKNOWNS.append(seed)
         return
@@ -75,7 +79,7 @@ def test_access_not_granted_agrees_with_the_evaluator(seed: int) -> None:
     policy = random_policy(rng, 3)
     actions = rng.sample(ACTIONS, 2)
     resources = rng.sample(RESOURCES, 2) if rng.random() < 0.5 else []
-    r = check_access_not_granted(policy, actions, resources, timeout_ms=4000)
+    r = check_access_not_granted(policy, actions, resources, timeout_ms=SOLVER_BUDGET_MS)
     if r.verdict is Verdict.UNKNOWN:
         return
     if r.verdict is Verdict.FAIL:
