@@ -48,6 +48,7 @@ from least_privilege_constructs.analysis.reasoning.conditions import (
     parse_date,
     parse_network,
 )
+from least_privilege_constructs.analysis.reasoning.matching import action_matches
 from least_privilege_constructs.analysis.reasoning.policy import Condition, PrincipalEntry, Statement
 from least_privilege_constructs.analysis.reasoning.strings import (
     Glob,
@@ -99,33 +100,91 @@ def pattern_actions(pattern: str) -> frozenset[str]:
     return frozenset({p}) if ":" in p else frozenset()
 
 
+_NON_CATALOG: set[str] = set()
+"""Every action name outside the catalog that was put into a universe (literal actions the catalog lacks
+and the witnesses of wildcard patterns), so membership in a large universe needs no set difference."""
+
+UNKNOWN_ACTION_MARK = "\u2603"
+"""Stands for the part of an action name a wildcard covers in :func:`wildcard_witness`."""
+
+
+def wildcard_witness(pattern: str) -> str:
+    """An action the catalog does not know that ``pattern`` matches (``s3:Get*`` -> ``s3:get☃``): a
+    wildcard also grants actions added to the service after the catalog was built, and a service the
+    catalog lacks entirely (``newsvc:*``) must not grant nothing."""
+    return pattern.lower().replace("*", UNKNOWN_ACTION_MARK).replace("?", UNKNOWN_ACTION_MARK)
+
+
+@functools.lru_cache(maxsize=65536)
+def _patterns_by_service(patterns: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Action patterns indexed by their (lower-case) service prefix; ``""`` holds the patterns whose
+    service part has a wildcard (they may match any service)."""
+    index: dict[str, list[str]] = {}
+    for p in patterns:
+        service, sep, _ = p.lower().partition(":")
+        key = "" if (not sep or "*" in service or "?" in service) else service
+        index.setdefault(key, []).append(p)
+    return {k: tuple(v) for k, v in index.items()}
+
+
+def _matching(patterns: tuple[str, ...], actions: list[str]) -> set[str]:
+    """The ``actions`` some pattern matches (IAM action matching, by service to keep it cheap)."""
+    if not actions or not patterns:
+        return set()
+    index = _patterns_by_service(patterns)
+    anywhere = index.get("", ())
+    out: set[str] = set()
+    for a in actions:
+        candidates = index.get(a.partition(":")[0], ()) + anywhere
+        if any(action_matches(p, a) for p in candidates):
+            out.add(a)
+    return out
+
+
+def _non_catalog(universe: frozenset[str]) -> list[str]:
+    if len(universe) <= 4096:
+        catalog = all_catalog_actions()
+        return [a for a in universe if a not in catalog]
+    return [a for a in _NON_CATALOG if a in universe]
+
+
 def statement_action_set(stmt: Statement, universe: frozenset[str]) -> frozenset[str]:
-    """The actions of ``universe`` a statement's Action/NotAction covers."""
+    """The actions of ``universe`` a statement's Action/NotAction covers (catalog actions by the catalog's
+    expansion, other names by IAM's action matching)."""
     if stmt.actions is not None:
         if "*" in stmt.actions:
             return universe
         out: set[str] = set()
         for p in stmt.actions:
             out |= pattern_actions(p)
-        return (
+        found = (
             frozenset(out) & universe
             if len(out) > len(universe)
             else frozenset(a for a in out if a in universe)
         )
+        extra = _matching(stmt.actions, _non_catalog(universe))
+        return found | extra if extra else found
     excluded: set[str] = set()
     for p in stmt.not_actions or ():
         excluded |= pattern_actions(p)
+    excluded |= _matching(stmt.not_actions or (), _non_catalog(universe))
     return universe - excluded
 
 
 def extra_literal_actions(statements: Iterable[Statement]) -> frozenset[str]:
-    """Literal actions named by statements that the catalog does not know."""
+    """Actions outside the catalog the statements can grant: literal actions the catalog does not know,
+    and one :func:`wildcard_witness` per wildcard pattern (other than ``*``)."""
     out: set[str] = set()
     for s in statements:
         for p in (s.actions or ()) + (s.not_actions or ()):
             pl = p.lower()
-            if "*" not in pl and "?" not in pl and ":" in pl and not get_catalog().action_exists(pl):
+            if pl == "*" or ":" not in pl:
+                continue
+            if "*" in pl or "?" in pl:
+                out.add(wildcard_witness(pl))
+            elif not get_catalog().action_exists(pl):
                 out.add(pl)
+    _NON_CATALOG.update(out)
     return frozenset(out)
 
 
@@ -719,7 +778,8 @@ def request_from_model(enc: Encoding, solution: Solution, default_principal: str
     """A concrete request (principal, action, resource, context) that witnesses a satisfiable query."""
     model = solution.model
     cid = model.eval(enc.act, model_completion=True).as_long()  # type: ignore[attr-defined]
-    members = sorted(a for a, c in enc.classes.items() if c == cid)
+    # a catalog action when the class has one (a wildcard witness only stands for future actions)
+    members = sorted((a for a, c in enc.classes.items() if c == cid), key=lambda a: (UNKNOWN_ACTION_MARK in a, a))
     action = members[0] if members else "unknown:action"
     info = get_catalog().action(action)
     if info is not None:

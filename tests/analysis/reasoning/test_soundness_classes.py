@@ -304,3 +304,16 @@ def test_undocumented_key_may_be_multivalued() -> None:
     r = check_access_not_granted(policy, ["s3:GetObject"])
     assert r.verdict is Verdict.FAIL, r
     assert evaluate(Request(ROLE, "s3:GetObject", f"{BUCKET}/k", {key: ["ok", "x"]}), policy).allowed
+
+
+@pytest.mark.parametrize("pattern", ["newservice:*", "s3:NotYetReleased*", "s3:Get*"])
+def test_wildcards_cover_actions_the_catalog_does_not_know(pattern: str) -> None:
+    # IAM JSON policy elements: Action — a wildcard matches every action of the service, including
+    # actions added after the catalog snapshot; a service the catalog lacks must not grant nothing
+    new = doc({"Effect": "Allow", "Action": pattern, "Resource": "*"})
+    old = doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"})
+    assert check_no_new_access(new, old, "IDENTITY_POLICY").verdict is Verdict.FAIL
+    assert check_access_not_granted(new, [pattern]).verdict is Verdict.FAIL
+    # and a wildcard Deny removes them again
+    denied = doc({"Effect": "Allow", "Action": "*", "Resource": "*"}, {"Effect": "Deny", "Action": pattern, "Resource": "*"})
+    assert check_access_not_granted(denied, [pattern]).verdict is Verdict.PASS
