@@ -27,6 +27,9 @@ from least_privilege_constructs.analysis.reasoning.policy import PrincipalEntry
 from least_privilege_constructs.analysis.reasoning.variables import Lit, Token, Var, Wild, resolve, tokenize
 
 _ACCOUNT = re.compile(r"^\d{12}$")
+_WEB_IDENTITY_PROVIDERS = frozenset({"cognito-identity.amazonaws.com", "www.amazon.com", "graph.facebook.com"})
+"""Web identity providers named like service principals (IAM User Guide, *AWS JSON policy elements:
+Principal*, "OIDC federated principals")."""
 
 
 def tokens_regex(tokens: tuple[Token | tuple[str, str], ...]) -> str:
@@ -172,6 +175,8 @@ def principal_kind(principal: str) -> str:
         if ":saml-provider/" in principal or ":oidc-provider/" in principal:
             return "Federated"
         return "AWS"
+    if principal in _WEB_IDENTITY_PROVIDERS:
+        return "Federated"
     if principal.endswith(".amazonaws.com") or principal.endswith(".amazonaws.com.cn"):
         return "Service"
     if re.fullmatch(r"[0-9a-f]{64}", principal):
