@@ -295,3 +295,7 @@ policy accepts (``:amr`` does not: its values say how the token holder signed in
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif)."""
 
 SAML_PROVIDER_MARK = ":saml-provider/"
+
+SOURCE_IP_KEYS = ("aws:sourceip", "aws:vpcsourceip")
+"""The caller's network address (global-keys page, "Properties of the network"): ``aws:SourceIp`` for
+requests from the internet, ``aws:VpcSourceIp`` through a VPC endpoint."""

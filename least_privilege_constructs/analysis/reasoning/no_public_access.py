@@ -49,6 +49,7 @@ from least_privilege_constructs.analysis.iam.condition_keys import (
     ACCOUNT_FORMAT,
     ARN_IDENTITY_KEYS,
     SAML_PROVIDER_MARK,
+    SOURCE_IP_KEYS,
     WEB_IDENTITY_AUDIENCE_SUFFIXES,
     anonymous_value,
     identifier_format,
@@ -81,7 +82,6 @@ UNKNOWN_MESSAGE = (
 DEFAULT_TIMEOUT_MS = 10_000
 
 
-IP_KEYS = ("aws:sourceip", "aws:vpcsourceip")
 _DIGITS12 = re.compile(r"(?<!\d)\d{12}(?!\d)")
 _CALLER_ARN = Glob.from_tokens(
     [Lit("arn:"), SEG_STAR, Lit(":"), SEG_STAR, Lit(":"), SEG_STAR, Lit(":"), *Glob.format(ACCOUNT_FORMAT).steps,
@@ -186,7 +186,7 @@ def _fresh_constraints(enc: Encoding, statements: list[Statement], policy_text: 
                 fresh = _fresh_value(enc, key, str(slot), texts, literal_accounts)
                 if fresh is not None:
                     out.append(z3.Implies(z3.And(active, guard), fresh))
-        elif kv.vtype == "ip" and key in IP_KEYS:
+        elif kv.vtype == "ip" and key in SOURCE_IP_KEYS:
             for active, ip in zip(kv.active, kv.values, strict=False):
                 for v, _, _ in values_by_key.get(key, []):
                     net = parse_network(v)
