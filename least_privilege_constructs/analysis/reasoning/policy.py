@@ -1,8 +1,10 @@
 """Normalized policies for reasoning: statements with every element as a tuple, conditions parsed.
 
-The reasoning layer works on raw policy dicts (JSON) and normalizes them itself, so it has no dependency
-on how a policy was extracted. :func:`parse_policy` turns a document into a :class:`Policy`; bad input
-raises :class:`PolicyError` naming the JSON path (``Statement[2].Condition``).
+The reasoning reads the project's one policy model (:func:`least_privilege_constructs.analysis.model.
+parse_policy`, statement views with exact JSON paths) and derives from it the normalized view its
+evaluator and SMT encoding need: :func:`parse_policy` turns a document into a :class:`Policy` whose
+statements keep the model's ``path`` (``["Statement", 2]``); bad input raises :class:`PolicyError`
+naming the JSON path (``Statement[2].Condition``).
 
 Example::
 
@@ -15,7 +17,7 @@ Example::
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +79,9 @@ class Statement:
     variables: bool = True
     """Whether ``${...}`` in Resource/NotResource and condition values is a policy variable (the policy's
     ``Version`` is ``2012-10-17``); otherwise it is literal text (:func:`variables_enabled`)."""
+    path: tuple[str | int, ...] = field(default=(), compare=False, hash=False)
+    """The statement's JSON path in its document, as the policy model reports it (``("Statement", 2)``;
+    ``("Statement",)`` for a single statement object)."""
 
     @property
     def is_allow(self) -> bool:
@@ -203,7 +208,14 @@ def _conditions(value: Any, path: str, variables: bool = True) -> tuple[Conditio
     return tuple(out)
 
 
-def parse_statement(raw: Any, index: int, path: str = "Statement", *, variables: bool = True) -> Statement:
+def parse_statement(
+    raw: Any,
+    index: int,
+    path: str = "Statement",
+    *,
+    variables: bool = True,
+    json_path: tuple[str | int, ...] = (),
+) -> Statement:
     """Normalize one statement (``path`` is used in error messages; ``variables``: whether the policy's
     ``Version`` enables policy variables, see :func:`variables_enabled`)."""
     where = f"{path}[{index}]"
@@ -243,31 +255,42 @@ def parse_statement(raw: Any, index: int, path: str = "Statement", *, variables:
         ),
         raw=raw,
         variables=variables,
+        path=json_path or ("Statement", index),
     )
 
 
 def parse_policy(document: Any, name: str = "") -> Policy:
-    """Normalize a policy document (a dict or its JSON text). Raises :class:`PolicyError`."""
+    """Normalize a policy document (a dict or its JSON text). Raises :class:`PolicyError`.
+
+    The document is read through the one policy model (:mod:`least_privilege_constructs.analysis.model`),
+    so JSON text, bytes and Python values are accepted and rejected exactly as everywhere else."""
+    from least_privilege_constructs.analysis.model import PolicyParseError
+    from least_privilege_constructs.analysis.model import parse_policy as parse_model
+
     if isinstance(document, Policy):
         return document
-    if isinstance(document, (str, bytes)):
-        try:
-            document = json.loads(document)
-        except json.JSONDecodeError as exc:
-            raise PolicyError(f"{name or 'policy'}: not valid JSON ({exc})") from None
-    if not isinstance(document, Mapping):
-        raise PolicyError(f"{name or 'policy'}: a policy document must be a JSON object")
-    stmts = document.get("Statement")
+    label = name or "policy"
+    try:
+        model = parse_model(document)
+    except PolicyParseError as exc:
+        raise PolicyError(f"{label}: not valid JSON ({exc.message}, line {exc.line} column {exc.column})") from None
+    raw = model.raw
+    if not isinstance(raw, Mapping):
+        raise PolicyError(f"{label}: a policy document must be a JSON object")
+    stmts = raw.get("Statement")
     if stmts is None:
-        raise PolicyError(f"{name or 'policy'}: missing Statement")
-    if isinstance(stmts, Mapping):
-        stmts = [stmts]
-    if not isinstance(stmts, Sequence) or isinstance(stmts, str):
-        raise PolicyError(f"{name or 'policy'}.Statement: expected an object or a list of objects")
+        raise PolicyError(f"{label}: missing Statement")
+    if not isinstance(stmts, (Mapping, list)):
+        raise PolicyError(f"{label}.Statement: expected an object or a list of objects")
     prefix = f"{name}: Statement" if name else "Statement"
-    variables = variables_enabled(document.get("Version"))
+    variables = variables_enabled(model.version)
     return Policy(
-        tuple(parse_statement(s, i, prefix, variables=variables) for i, s in enumerate(stmts)),
+        tuple(
+            parse_statement(
+                view.raw, i, prefix, variables=variables, json_path=tuple(p for p in view.path if p is not None)
+            )
+            for i, view in enumerate(model.statements)
+        ),
         name=name,
-        document=document,
+        document=raw,
     )
