@@ -93,3 +93,24 @@ def test_access_not_granted_agrees_with_the_evaluator(seed: int) -> None:
         if allows(policy, req):
             assert r.verdict is Verdict.FAIL, (req, policy)
             break
+
+
+PUBLIC_UNKNOWNS: list[int] = []
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1))
+def test_no_public_access_examples_are_allowed(seed: int) -> None:
+    """Every FAIL of check_no_public_access comes with a request (anonymous, a fresh account's principal
+    or a web-identity caller, with the key values the solver chose) that the evaluator allows."""
+    from least_privilege_constructs.analysis.reasoning import check_no_public_access, evaluate
+
+    rng = random.Random(seed)
+    policy = random_policy(rng, 3, principal=True)
+    r = check_no_public_access(policy, "AWS::S3::Bucket", timeout_ms=SOLVER_BUDGET_MS)
+    if r.verdict is Verdict.UNKNOWN:
+        PUBLIC_UNKNOWNS.append(seed)
+    for reason in r.reasons if r.verdict is Verdict.FAIL else ():
+        d = evaluate(as_request(reason.example or {}), policy, "RESOURCE_POLICY")
+        assert d.allowed, (reason, policy, d.explain())
+    assert len(PUBLIC_UNKNOWNS) <= 3
