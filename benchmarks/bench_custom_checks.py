@@ -7,7 +7,10 @@ For every managed policy P of ``../shared/corpus/aws-managed-policies/policies.j
   action is a catalog action P neither allows nor denies (chosen deterministically); policies that
   already allow every action (``AdministratorAccess``-like) have none and are counted apart;
 * with ``--smt-identical``, also ``check_no_new_access(P, P, fast_path=False)``: every Allow statement
-  goes to the solver (the fallback the syntactic fast path skips).
+  goes to the solver (the fallback the syntactic fast path skips);
+* ``check_access_not_granted(P, [that extra action])`` — must PASS (P neither allows nor denies it), and
+  ``check_access_not_granted(P, [an action P allows unconditionally on "*"])`` — must FAIL, when P has
+  such an Allow (``access_granted``).
 
 Prints median / p99 / max time per check and the UNKNOWN count, checks every verdict, and writes
 ``benchmarks/results/custom_checks.json``. Run on demand::
@@ -27,11 +30,20 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus" / "aws-managed-policies" / "policies.jsonl"
+_CORPUS_CANDIDATES = [
+    ROOT.parent / "shared" / "corpus" / "aws-managed-policies" / "policies.jsonl",
+    # a git worktree under /work/wt/<name>: the shared folder is two levels up
+    ROOT.parent.parent / "shared" / "corpus" / "aws-managed-policies" / "policies.jsonl",
+]
+CORPUS = next((c for c in _CORPUS_CANDIDATES if c.is_file()), _CORPUS_CANDIDATES[0])
 OUT = ROOT / "benchmarks" / "results" / "custom_checks.json"
 sys.path.insert(0, str(ROOT))
 
-from least_privilege_constructs.analysis.reasoning import Verdict, check_no_new_access  # noqa: E402
+from least_privilege_constructs.analysis.reasoning import (  # noqa: E402
+    Verdict,
+    check_access_not_granted,
+    check_no_new_access,
+)
 from least_privilege_constructs.analysis.reasoning.policy import parse_policy  # noqa: E402
 from least_privilege_constructs.analysis.reasoning.smt import (  # noqa: E402
     all_catalog_actions,
@@ -50,6 +62,23 @@ def extra_action(document: dict[str, Any]) -> str | None:
     if not free:
         return None
     return free[(len(json.dumps(document)) * 7919) % len(free)]
+
+
+def granted_action(document: dict[str, Any]) -> str | None:
+    """A literal catalog action an unconditional ``Allow`` on ``"*"`` names and no Deny statement
+    mentions (so the policy certainly grants it), or None."""
+    policy = parse_policy(document)
+    universe = all_catalog_actions()
+    denied: set[str] = set()
+    for stmt in policy.denies:
+        denied |= statement_action_set(stmt, universe)
+    for stmt in policy.allows:
+        if stmt.conditions or stmt.actions is None or stmt.resources != ("*",):
+            continue
+        for a in stmt.actions:
+            if "*" not in a and "?" not in a and a.lower() in universe and a.lower() not in denied:
+                return a
+    return None
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -83,7 +112,13 @@ def main(argv: list[str] | None = None) -> int:
     all_catalog_actions()  # load the catalog once, outside the timings
     check_no_new_access(policies[0]["document"], policies[0]["document"], "IDENTITY_POLICY")
 
-    runs: dict[str, list[float]] = {"identical": [], "extra_action": [], "identical_smt": []}
+    runs: dict[str, list[float]] = {
+        "identical": [],
+        "extra_action": [],
+        "identical_smt": [],
+        "access_not_granted": [],
+        "access_granted": [],
+    }
     unknown: dict[str, list[str]] = {k: [] for k in runs}
     wrong: dict[str, list[str]] = {k: [] for k in runs}
     no_extra: list[str] = []
@@ -121,10 +156,28 @@ def main(argv: list[str] | None = None) -> int:
             unknown["extra_action"].append(name)
         elif r.verdict is not Verdict.FAIL or [x.statement_index for x in r.reasons] != [len(stmts)]:
             wrong["extra_action"].append(name)
+
+        t0 = time.perf_counter()
+        r = check_access_not_granted(doc, [action], [], "IDENTITY_POLICY", timeout_ms=args.timeout_ms)
+        runs["access_not_granted"].append((time.perf_counter() - t0) * 1000)
+        if r.verdict is Verdict.UNKNOWN:
+            unknown["access_not_granted"].append(name)
+        elif r.verdict is not Verdict.PASS:
+            wrong["access_not_granted"].append(name)
+
+        granted = granted_action(doc)
+        if granted is not None:
+            t0 = time.perf_counter()
+            r = check_access_not_granted(doc, [granted], [], "IDENTITY_POLICY", timeout_ms=args.timeout_ms)
+            runs["access_granted"].append((time.perf_counter() - t0) * 1000)
+            if r.verdict is Verdict.UNKNOWN:
+                unknown["access_granted"].append(name)
+            elif r.verdict is not Verdict.FAIL:
+                wrong["access_granted"].append(name)
     total = time.perf_counter() - start
 
     report: dict[str, Any] = {
-        "corpus": str(CORPUS.relative_to(ROOT.parent)),
+        "corpus": "/".join(CORPUS.parts[-4:]),
         "policies": len(policies),
         "python": platform.python_version(),
         "machine": platform.machine(),
@@ -143,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         s["unknown_policies"] = unknown[key][:20]
         s["wrong_policies"] = wrong[key][:20]
         report["results"][key] = s
-        print(f"  {key:14s} n={s['count']:5d} median={s['median_ms']:8.2f} ms  p99={s['p99_ms']:8.2f} ms  "
+        print(f"  {key:18s} n={s['count']:5d} median={s['median_ms']:8.2f} ms  p99={s['p99_ms']:8.2f} ms  "
               f"max={s['max_ms']:8.2f} ms  UNKNOWN={s['unknown']} ({s['unknown_pct']}%)  wrong={s['wrong']}")
     print(f"  policies with no action left to add: {len(no_extra)}")
     OUT.parent.mkdir(parents=True, exist_ok=True)

@@ -258,14 +258,15 @@ Segments = tuple[tuple[Token, ...], ...]
 
 
 @lru_cache(maxsize=65536)
-def arn_segments(pattern: str) -> Segments:
-    """The tokens of an ARN pattern cut into at most six segments at ``:`` (not inside ``${...}``).
+def arn_segments(pattern: str, *, variables: bool = True) -> Segments:
+    """The tokens of an ARN pattern cut into at most six segments at ``:`` (not inside ``${...}``;
+    ``variables=False``: ``${...}`` is literal text, as in a policy without ``"Version": "2012-10-17"``).
 
         >>> arn_segments("arn:aws:s3:::home/${aws:username}/*")[5]
         (Lit('home/'), Var('aws:username', None), Lit('/'), Wild('*'))
     """
     segments: list[list[Token]] = [[]]
-    for t in tokenize(pattern):
+    for t in tokenize(pattern, variables=variables):
         if not isinstance(t, Lit) or ":" not in t.text or len(segments) == 6:
             segments[-1].append(t)
             continue
@@ -303,11 +304,15 @@ def _arn_regex(segments: Segments, count: int, var: str | None) -> str:
     return ":".join(parts)
 
 
-def arn_matches(pattern: str, arn: str, context: Context | None = None) -> bool | None:
+def arn_matches(
+    pattern: str, arn: str, context: Context | None = None, *, variables: bool = True
+) -> bool | None:
     """Whether the ARN (or other resource string) ``arn`` matches the Resource/``ArnLike`` pattern.
 
     The segment rule of the module docstring; None when a policy variable of ``pattern`` cannot be
-    resolved from ``context``.
+    resolved from ``context``. ``variables=False``: ``${...}`` is literal text (IAM User Guide, policy
+    variables: without ``"Version": "2012-10-17"`` "variables such as ${aws:username} aren't recognized as
+    variables and are instead treated as literal strings in the policy").
 
         >>> arn_matches("arn:aws:s3:::b?", "arn:aws:s3:::b1"), arn_matches("arn:aws:s3:::B/*", "arn:aws:s3:::b/x")
         (True, False)
@@ -318,7 +323,7 @@ def arn_matches(pattern: str, arn: str, context: Context | None = None) -> bool 
     """
     if pattern == "*":
         return True
-    segments = arn_segments(pattern)
+    segments = arn_segments(pattern, variables=variables)
     if any(isinstance(t, Var) for seg in segments for t in seg):
         resolved: list[tuple[Token, ...]] = []
         for seg in segments:

@@ -39,6 +39,7 @@ from least_privilege_constructs.analysis.reasoning.smt import (
     request_from_model,
     solve,
     statement_action_set,
+    wildcard_witness,
 )
 from least_privilege_constructs.analysis.reasoning.target import Target
 
@@ -124,6 +125,8 @@ def check_access_not_granted(
             for a in batch.actions:
                 acts = pattern_actions(a)
                 wanted |= acts if acts else {a.lower()}
+                if ("*" in a or "?" in a) and a != "*":  # actions the catalog does not know yet
+                    wanted.add(wildcard_witness(a))
             universe = frozenset(wanted)
         else:
             universe = everything
@@ -137,7 +140,7 @@ def check_access_not_granted(
                 relevant = [s for s in statements if statement_action_set(s, universe)]
                 enc = Encoding.for_statements(relevant, universe)
                 want_res = (
-                    z3.Or(*[enc.string_match(r, enc.res, variables_ok=False) for r in batch.resources])
+                    z3.Or(*[enc.string_match(r, enc.res, variables_ok=False, arn=True) for r in batch.resources])
                     if batch.resources
                     else z3.BoolVal(True)
                 )

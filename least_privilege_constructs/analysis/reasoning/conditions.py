@@ -12,8 +12,14 @@ keys"):
 * a negated operator is the complement of the positive operator applied to each request value;
 * an operator without a set qualifier on a multivalued (list) request value is false ("use a set
   operator with multivalued keys");
-* policy variables are resolved in ``String*`` and ``Arn*`` values; a value whose variable cannot be
-  resolved never matches and makes a negated operator false.
+* policy variables are resolved in ``String*`` and ``Arn*`` values (only under ``"Version":
+  "2012-10-17"``; otherwise ``${...}`` is literal text); a value whose variable has no value does not
+  match, so a positive operator is false and a negated one true for it (*IAM policy elements: Variables
+  and tags*, "Policy variables with no value": "Inverted condition operators like StringNotEquals or
+  StringNotLike do match against a null value",
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value);
+* ``Arn*`` operators match ARNs segment by segment (*Condition operators*, "ARN condition operators":
+  each colon-delimited component is checked separately), see :mod:`.arns`.
 
 Example::
 
@@ -36,7 +42,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from least_privilege_constructs.analysis.iam.variables import lookup
-from least_privilege_constructs.analysis.iam.wildcards import glob_match_resolved
+from least_privilege_constructs.analysis.iam.wildcards import arn_matches, glob_match_resolved
 
 if TYPE_CHECKING:
     from least_privilege_constructs.analysis.reasoning.policy import Condition
@@ -51,7 +57,8 @@ class OperatorSpec:
     name: str
     family: str
     negated: bool
-    compare: Callable[[str, str, Context], bool | None]
+    compare: Callable[[str, str, Context, bool], bool | None]
+    """(policy value, request value, context, variables enabled) -> match; None: unresolved variable."""
 
 
 def _num(text: str) -> float | None:
@@ -106,46 +113,50 @@ def parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return net.network_address if net is not None and net.num_addresses == 1 else None
 
 
-def _numeric(op: Callable[[float, float], bool]) -> Callable[[str, str, Context], bool]:
-    def compare(policy_value: str, request_value: str, _ctx: Context) -> bool:
+def _numeric(op: Callable[[float, float], bool]) -> Callable[[str, str, Context, bool], bool]:
+    def compare(policy_value: str, request_value: str, _ctx: Context, _v: bool = True) -> bool:
         p, r = _num(policy_value), _num(request_value)
         return p is not None and r is not None and op(r, p)
 
     return compare
 
 
-def _date(op: Callable[[float, float], bool]) -> Callable[[str, str, Context], bool]:
-    def compare(policy_value: str, request_value: str, _ctx: Context) -> bool:
+def _date(op: Callable[[float, float], bool]) -> Callable[[str, str, Context, bool], bool]:
+    def compare(policy_value: str, request_value: str, _ctx: Context, _v: bool = True) -> bool:
         p, r = parse_date(policy_value), parse_date(request_value)
         return p is not None and r is not None and op(r, p)
 
     return compare
 
 
-def _str_equals(p: str, r: str, ctx: Context) -> bool | None:
-    return glob_match_resolved(p, r, ctx, wildcards=False)
+def _str_equals(p: str, r: str, ctx: Context, v: bool = True) -> bool | None:
+    return glob_match_resolved(p, r, ctx, wildcards=False, variables=v)
 
 
-def _str_equals_ic(p: str, r: str, ctx: Context) -> bool | None:
-    return glob_match_resolved(p, r, ctx, wildcards=False, ignore_case=True)
+def _str_equals_ic(p: str, r: str, ctx: Context, v: bool = True) -> bool | None:
+    return glob_match_resolved(p, r, ctx, wildcards=False, ignore_case=True, variables=v)
 
 
-def _str_like(p: str, r: str, ctx: Context) -> bool | None:
-    return glob_match_resolved(p, r, ctx)
+def _str_like(p: str, r: str, ctx: Context, v: bool = True) -> bool | None:
+    return glob_match_resolved(p, r, ctx, variables=v)
 
 
-def _bool(p: str, r: str, _ctx: Context) -> bool:
+def _arn_like(p: str, r: str, ctx: Context, v: bool = True) -> bool | None:
+    return arn_matches(p, r, ctx, variables=v)
+
+
+def _bool(p: str, r: str, _ctx: Context, _v: bool = True) -> bool:
     return p.strip().lower() in ("true", "false") and p.strip().lower() == r.strip().lower()
 
 
-def _binary(p: str, r: str, _ctx: Context) -> bool:
+def _binary(p: str, r: str, _ctx: Context, _v: bool = True) -> bool:
     try:
         return base64.b64decode(p, validate=True) == base64.b64decode(r, validate=True)
     except ValueError:
         return p == r
 
 
-def _ip(p: str, r: str, _ctx: Context) -> bool:
+def _ip(p: str, r: str, _ctx: Context, _v: bool = True) -> bool:
     net, addr = parse_network(p), parse_ip(r)
     return net is not None and addr is not None and addr.version == net.version and addr in net
 
@@ -194,10 +205,10 @@ def _specs() -> dict[str, OperatorSpec]:
         OperatorSpec("BinaryEquals", "Binary", False, _binary),
         OperatorSpec("IpAddress", "Ip", False, _ip),
         OperatorSpec("NotIpAddress", "Ip", True, _ip),
-        OperatorSpec("ArnEquals", "Arn", False, _str_like),
-        OperatorSpec("ArnLike", "Arn", False, _str_like),
-        OperatorSpec("ArnNotEquals", "Arn", True, _str_like),
-        OperatorSpec("ArnNotLike", "Arn", True, _str_like),
+        OperatorSpec("ArnEquals", "Arn", False, _arn_like),
+        OperatorSpec("ArnLike", "Arn", False, _arn_like),
+        OperatorSpec("ArnNotEquals", "Arn", True, _arn_like),
+        OperatorSpec("ArnNotLike", "Arn", True, _arn_like),
         OperatorSpec("Null", "Null", False, _bool),
     ]
     return {s.name: s for s in table}
@@ -207,13 +218,13 @@ OPERATORS: dict[str, OperatorSpec] = _specs()
 """Every base condition operator IAM supports, by name."""
 
 
-def _element_matches(spec: OperatorSpec, values: tuple[str, ...], request_value: str, ctx: Context) -> bool:
-    """The operator on one request value. A policy value whose variable cannot be resolved never
-    matches, and makes a negated operator false too (an unresolved variable never makes a condition hold)."""
-    results = [spec.compare(p, request_value, ctx) for p in values]
-    if spec.negated:
-        return not any(r is not False for r in results)
-    return any(r is True for r in results)
+def _element_matches(
+    spec: OperatorSpec, values: tuple[str, ...], request_value: str, ctx: Context, variables: bool = True
+) -> bool:
+    """The operator on one request value. A policy value whose variable has no value matches nothing, so
+    a positive operator is false for it and a negated one true ("Policy variables with no value")."""
+    matched = any(spec.compare(p, request_value, ctx, variables) is True for p in values)
+    return not matched if spec.negated else matched
 
 
 def condition_matches(cond: Condition, context: Context) -> bool:
@@ -232,13 +243,14 @@ def condition_matches(cond: Condition, context: Context) -> bool:
             return True
         return spec.negated
     values = value if isinstance(value, list) else [value]
+    var = cond.variables
     if cond.set_op == "ForAllValues":
-        return all(_element_matches(spec, cond.values, v, context) for v in values)
+        return all(_element_matches(spec, cond.values, v, context, var) for v in values)
     if cond.set_op == "ForAnyValue":
-        return any(_element_matches(spec, cond.values, v, context) for v in values)
+        return any(_element_matches(spec, cond.values, v, context, var) for v in values)
     if isinstance(value, list):
         return False  # a multivalued key needs a set operator
-    return _element_matches(spec, cond.values, value, context)
+    return _element_matches(spec, cond.values, value, context, var)
 
 
 def first_failing_condition(conditions: tuple[Condition, ...], context: Context) -> Condition | None:

@@ -8,11 +8,12 @@ within an account"):
 3. RCPs: only their Deny statements matter (``RCPFullAWSAccess`` is implicit);
 4. same account: the request is allowed by a matching identity Allow, or by a resource policy Allow
    whose principal names the caller (a grant to the *account* only delegates to identity policies);
-5. a permissions boundary must also allow, except that a resource policy naming an IAM user, an
-   assumed-role session or federated user ARN exactly, or ``*``, is not limited by the boundary
-   ("Permissions boundaries for IAM entities");
+5. a permissions boundary must also allow, except that a resource-policy Allow granting to an IAM
+   user, an assumed-role session or a federated user caller itself (its ARN, ``*`` or a ``NotPrincipal``
+   that does not exclude it) is not limited by the boundary ("Permissions boundaries for IAM entities");
 6. cross account: both the identity policies and the resource policy must allow;
-7. anonymous and service principals are decided by the resource policy alone;
+7. anonymous and service principals are decided by the resource policy alone; an anonymous request
+   carries ``aws:userid = anonymous`` and ``aws:PrincipalType = Anonymous`` ("Principal key values");
 8. AWS KMS keys: identity policies count only when the key policy delegates to the account (a statement
    whose principal is the account), as the AWS KMS Developer Guide requires ("Key policies in AWS KMS").
 
@@ -28,6 +29,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from least_privilege_constructs.analysis.iam.arn import Arn
@@ -70,14 +72,15 @@ def as_policy_set(policies: Any, policy_type: str = "IDENTITY_POLICY") -> Policy
 
 def statement_applies(stmt: Statement, request: Request, *, check_principal: bool) -> str | None:
     """Whether a statement applies to the request. Returns the principal match level (``"n/a"`` when the
-    statement has no principal element or principals are not checked) or None when it does not apply."""
+    statement has no principal element or principals are not checked; ``"not-principal"`` for a
+    ``NotPrincipal`` that does not exclude the caller) or None when it does not apply."""
     if stmt.actions is not None:
         if not any(action_matches(p, request.action) for p in stmt.actions):
             return None
     elif stmt.not_actions is not None and any(action_matches(p, request.action) for p in stmt.not_actions):
         return None
     ctx = request.context
-    if not resources_apply(stmt.resources, stmt.not_resources, request.resource, ctx):
+    if not resources_apply(stmt.resources, stmt.not_resources, request.resource, ctx, variables=stmt.variables):
         return None
     level = "n/a"
     if check_principal:
@@ -91,7 +94,7 @@ def statement_applies(stmt: Statement, request: Request, *, check_principal: boo
         elif stmt.not_principals is not None:
             if any(principal_match_level(e, request.principal) for e in stmt.not_principals):
                 return None
-            level = "wildcard"
+            level = "not-principal"
     if not all(condition_matches(c, ctx) for c in stmt.conditions):
         return None
     return level
@@ -109,6 +112,26 @@ def _is_kms_key_request(request: Request) -> bool:
     )
 
 
+def _with_anonymous_keys(request: Request) -> Request:
+    """An anonymous request carries ``aws:userid = anonymous`` and ``aws:PrincipalType = Anonymous``
+    (IAM User Guide, *Variables and tags*, "Principal key values"); values the caller passed win."""
+    given = {k.lower() for k in request.context}
+    extra = {k: v for k, v in _anonymous_values().items() if k.lower() not in given}
+    if not extra:
+        return request
+    return replace(request, context={**extra, **request.context})
+
+
+def _anonymous_values() -> dict[str, str]:
+    from least_privilege_constructs.analysis.iam.condition_keys import ANONYMOUS_VALUES, key_info
+
+    out: dict[str, str] = {}
+    for key, value in ANONYMOUS_VALUES.items():
+        info = key_info(key)
+        out[info.name if info is not None else key] = value
+    return out
+
+
 def _ref(kind: str, policy: Policy, stmt: Statement) -> StatementRef:
     return StatementRef(kind, policy.name or kind, stmt.index, stmt.sid, stmt.effect)
 
@@ -121,6 +144,8 @@ def evaluate(request: Request, policies: Any, policy_type: str = "IDENTITY_POLIC
     ps = as_policy_set(policies, policy_type)
     kind_of_principal = principal_kind(request.principal)
     authenticated = kind_of_principal == "AWS"
+    if kind_of_principal == "Anonymous":
+        request = _with_anonymous_keys(request)
 
     # 1. explicit denies everywhere (principal-side policies only for authenticated AWS principals)
     denies: list[StatementRef] = []
@@ -194,7 +219,12 @@ def evaluate(request: Request, policies: Any, policy_type: str = "IDENTITY_POLIC
             )
     if boundary_blocks:
         bypass_ok = any(k in request.principal for k in _BYPASS_KINDS)
-        bypass = tuple(r for r, lv in resource_allows if lv == "wildcard" or (lv == "exact" and bypass_ok))
+        # IAM User Guide, Permissions boundaries for IAM entities: a resource-based policy that grants to
+        # the IAM user or role session itself is not limited by the boundary; a grant to a role ARN or to
+        # the account is
+        bypass = tuple(
+            r for r, lv in resource_allows if bypass_ok and lv in ("exact", "wildcard", "not-principal")
+        )
         if bypass:
             return Decision(
                 Outcome.ALLOWED,

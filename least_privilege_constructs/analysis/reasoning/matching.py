@@ -24,8 +24,12 @@ from least_privilege_constructs.analysis.iam.arn import (
     is_service_principal,
     role_arn_of_session,
 )
-from least_privilege_constructs.analysis.iam.wildcards import arn_could_match, arn_matches
+from least_privilege_constructs.analysis.iam.wildcards import arn_matches
 from least_privilege_constructs.analysis.reasoning.policy import PrincipalEntry
+
+_WEB_IDENTITY_PROVIDERS = frozenset({"cognito-identity.amazonaws.com", "www.amazon.com", "graph.facebook.com"})
+"""Web identity providers named like service principals (IAM User Guide, *AWS JSON policy elements:
+Principal*, "OIDC federated principals")."""
 
 
 def resources_apply(
@@ -33,21 +37,22 @@ def resources_apply(
     not_resources: tuple[str, ...] | None,
     resource: str,
     context: Mapping[str, str | list[str]],
+    *,
+    variables: bool = True,
 ) -> bool:
     """Whether a Resource/NotResource element applies to ``resource``.
 
-    A pattern whose policy variable cannot be resolved matches nothing; in a ``NotResource`` element it
-    excludes the resources it could match for some value of the variable (so an unresolved variable never
-    makes a statement apply to a resource the pattern might denote).
+    A pattern holding a policy variable with no value matches no resource, in ``Resource`` and in
+    ``NotResource`` alike (IAM User Guide, *Variables and tags*, "Policy variables with no value": "If a
+    variable that has no value ... is used as part of the Resource or NotResource element of a policy, the
+    resource that includes a policy variable with no value will not match any resource"), so in
+    ``NotResource`` it excludes nothing. ``variables=False``: the policy's ``Version`` is not 2012-10-17,
+    so ``${...}`` is literal text.
     """
     if resources is not None:
-        return any(arn_matches(p, resource, context) is True for p in resources)
+        return any(arn_matches(p, resource, context, variables=variables) is True for p in resources)
     if not_resources is not None:
-        for p in not_resources:
-            r = arn_matches(p, resource, context)
-            if r is True or (r is None and arn_could_match(p, resource)):
-                return False
-        return True
+        return not any(arn_matches(p, resource, context, variables=variables) is True for p in not_resources)
     return True
 
 
@@ -59,6 +64,8 @@ def principal_kind(principal: str) -> str:
         if ":saml-provider/" in principal or ":oidc-provider/" in principal:
             return "Federated"
         return "AWS"
+    if principal in _WEB_IDENTITY_PROVIDERS:
+        return "Federated"
     if is_service_principal(principal):
         return "Service"
     if re.fullmatch(r"[0-9a-f]{64}", principal):

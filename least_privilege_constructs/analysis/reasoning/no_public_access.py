@@ -1,22 +1,31 @@
 """``check_no_public_access``: can a resource policy grant access to anyone outside a bounded set?
 
-Public means: some request is allowed whose caller is *anyone* — an anonymous caller or an AWS principal
-of an account the policy never names — with every identity-restricting context key holding a value the
-policy does not single out (a *fresh* value). The solver chooses the fresh values symbolically:
+Public means: some request is allowed whose caller is *anyone* — an anonymous caller, an AWS principal of
+an account the policy never names, or the holder of a web-identity token (Cognito, Google, any OIDC
+provider) — with every identity-restricting context key holding a value the policy does not single out.
+The solver chooses every value, constrained only by what the IAM User Guide documents about the key
+(:mod:`least_privilege_constructs.analysis.iam.condition_keys`), never a fixed sample:
 
-* the caller's account is a 12-digit string equal to no 12-digit number written in the policy;
-  ``aws:PrincipalAccount``, ``aws:SourceAccount``, ``aws:SourceOwner``, ``kms:CallerAccount`` and
-  ``s3:DataAccessPointAccount`` hold it, and ``aws:PrincipalArn``/``aws:SourceArn`` are ARNs in it;
-* organization, VPC, endpoint and user-id keys (``aws:PrincipalOrgID``, ``aws:PrincipalOrgPaths``,
-  ``aws:SourceVpc``, ``aws:SourceVpce``, ``aws:userid`` ...) start with none of the literal prefixes the
-  policy compares them with (so ``o-abc*`` restricts, ``*`` does not);
+* **who carries which key**: an anonymous caller carries ``aws:userid = anonymous`` and
+  ``aws:PrincipalType = Anonymous`` and no other principal key (*Variables and tags*, "Principal key
+  values"); an AWS principal always carries ``aws:PrincipalArn``, ``aws:PrincipalAccount``,
+  ``aws:userid``, ``aws:PrincipalType``, but ``aws:PrincipalOrgID``/``aws:PrincipalOrgPaths`` only when
+  its account is in an organization (so ``...IfExists`` on them admits every standalone account);
+* **accounts**: the caller's account, ``aws:PrincipalAccount``, ``aws:SourceAccount``,
+  ``kms:CallerAccount`` ... are any 12-digit id other than the 12-digit numbers written in the policy; the
+  account segment of ``aws:PrincipalArn``/``aws:SourceArn``/``aws:SourceVpcArn`` likewise, so an ARN
+  pattern with a wildcard account (``arn:aws:iam::1*:role/*``) restricts nothing;
+* **identifiers** (organization ids and paths, VPC and endpoint ids, ``aws:userid``,
+  ``aws:PrincipalType``, web-identity ``aud``/``sub``): any value of the documented format that starts
+  with none of the literal prefixes the policy compares the key with — except prefixes every value of
+  the format has (``o-*``, ``vpce-*``, ``AROA*``, ``o-*/*`` restrict nothing);
 * ``aws:SourceIp``/``aws:VpcSourceIp`` lie outside every IPv4 CIDR of at least /8 (IPv6: /16) in the
   policy; broader ranges do not make a policy private, as for S3's "The meaning of public";
 * the caller is not an AWS service (``aws:PrincipalIsAWSService`` is false or absent).
 
-So ``Principal: "*"`` with ``aws:PrincipalOrgID = o-123`` passes, ``Principal: {"AWS": "*"}`` with
-``aws:PrincipalArn`` like ``arn:aws:iam::*:role/Admin`` fails (any account's Admin role). Grants to
-service principals are not public. The verdict holds for all requests.
+A web-identity trust (``Federated``: ``cognito-identity.amazonaws.com``, ``accounts.google.com``, an
+OIDC provider) without an audience/subject condition is public: anyone with a token of that provider
+(*Available keys for AWS OIDC federation*). SAML providers and service principals are not public.
 
 Example::
 
@@ -28,15 +37,28 @@ Example::
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 import time
 from typing import Any
 
 import z3
 
-from least_privilege_constructs.analysis.iam.variables import Lit, Wild, tokenize
-from least_privilege_constructs.analysis.reasoning.conditions import parse_network
-from least_privilege_constructs.analysis.reasoning.policy import parse_policy
+from least_privilege_constructs.analysis.iam.condition_keys import (
+    ACCOUNT_FORMAT,
+    ARN_IDENTITY_KEYS,
+    SAML_PROVIDER_MARK,
+    SOURCE_IP_KEYS,
+    WEB_IDENTITY_AUDIENCE_SUFFIXES,
+    anonymous_value,
+    identifier_format,
+    presence,
+)
+from least_privilege_constructs.analysis.iam.variables import Lit, Token, Var, Wild, tokenize
+from least_privilege_constructs.analysis.reasoning.arns import SEG_STAR, arn_tokens, split_segments
+from least_privilege_constructs.analysis.reasoning.conditions import OPERATORS, parse_network
+from least_privilege_constructs.analysis.reasoning.policy import Statement, parse_policy
 from least_privilege_constructs.analysis.reasoning.policy_set import PolicySet
 from least_privilege_constructs.analysis.reasoning.resource_types import SUPPORTED_RESOURCE_TYPES
 from least_privilege_constructs.analysis.reasoning.result import CheckResult, Reason, Verdict
@@ -48,7 +70,7 @@ from least_privilege_constructs.analysis.reasoning.smt import (
     request_from_model,
     solve,
 )
-from least_privilege_constructs.analysis.reasoning.strings import Glob
+from least_privilege_constructs.analysis.reasoning.strings import Glob, find_witness
 from least_privilege_constructs.analysis.reasoning.target import Target
 
 CHECK = "check-no-public-access"
@@ -60,115 +82,158 @@ UNKNOWN_MESSAGE = (
 DEFAULT_TIMEOUT_MS = 10_000
 
 
-ACCOUNT_KEYS = (
-    "aws:principalaccount",
-    "aws:sourceaccount",
-    "aws:sourceowner",
-    "kms:calleraccount",
-    "s3:dataaccesspointaccount",
-)
-ARN_KEYS = ("aws:principalarn", "aws:sourcearn")
-ID_KEYS = (
-    "aws:principalorgid",
-    "aws:principalorgpaths",
-    "aws:sourceorgid",
-    "aws:sourceorgpaths",
-    "aws:sourcevpc",
-    "aws:sourcevpce",
-    "aws:sourcevpcarn",
-    "aws:userid",
-    "s3:dataaccesspointarn",
-    "aws:principalserviceorgid",
-)
-IP_KEYS = ("aws:sourceip", "aws:vpcsourceip")
-PRINCIPAL_KEYS = (
-    "aws:principalarn",
-    "aws:principalaccount",
-    "aws:principalorgid",
-    "aws:principalorgpaths",
-    "aws:userid",
-    "aws:principaltype",
-)
 _DIGITS12 = re.compile(r"(?<!\d)\d{12}(?!\d)")
+_CALLER_ARN = Glob.from_tokens(
+    [Lit("arn:"), SEG_STAR, Lit(":"), SEG_STAR, Lit(":"), SEG_STAR, Lit(":"), *Glob.format(ACCOUNT_FORMAT).steps,
+     Lit(":"), Wild("*")]
+)
+"""An ARN in some account: ``arn:<partition>:<service>:<region>:<12 digits>:<anything>``."""
+_NO_ACCOUNT_ARN = Glob.from_tokens(
+    [Lit("arn:"), SEG_STAR, Lit(":"), SEG_STAR, Lit(":"), SEG_STAR, Lit("::"), Wild("*")]
+)
+"""An ARN without an account (an S3 bucket ``arn:aws:s3:::name``)."""
 
 
-def _literal_prefix(value: str) -> str:
+def _prefixed(prefix: str, glob: Glob) -> Glob:
+    return Glob(tuple(("c", ch) for ch in prefix) + glob.steps, glob.ignore_case)
+
+
+def _literal_prefix(value: str, variables: bool = True) -> str:
     out = ""
-    for t in tokenize(value):
+    for t in tokenize(value, variables=variables):
         if not isinstance(t, Lit):
             break
         out += t.text
     return out
 
 
-def fresh_accounts(statements: list[Any], policy_text: str, limit: int = 4) -> list[str]:
-    """Account ids the policy does not single out: one that matches no account written in the policy,
-    plus one instance of each account pattern with wildcards (``1234*``), which names unboundedly many
-    accounts and so is public."""
-    literals = set(_DIGITS12.findall(policy_text))
-    out: list[str] = []
-    base = 999_999_999_999
-    while len(out) < 1:
-        cand = str(base)
-        if cand not in literals:
-            out.append(cand)
-        base -= 111_111_111
+@functools.lru_cache(maxsize=4096)
+def _covers(prefix: str, alternative: Glob) -> bool:
+    """Whether every value of the format alternative starts with ``prefix`` (then the prefix restricts
+    nothing)."""
+    return find_witness([alternative], [Glob.from_tokens([Lit(prefix), Wild("*")])]) is None
+
+
+def _policy_values(statements: list[Statement]) -> dict[str, list[tuple[str, bool, str]]]:
+    """Policy values per key: (value, variables enabled, operator family)."""
+    out: dict[str, list[tuple[str, bool, str]]] = {}
     for s in statements:
         for c in s.conditions:
-            if c.key.lower() not in ACCOUNT_KEYS:
-                continue
-            for v in c.values:
-                if "*" in v or "?" in v:
-                    digits = v.replace("?", "7")
-                    star = digits.find("*")
-                    if star >= 0:
-                        stem = digits.replace("*", "")
-                        digits = digits[:star] + "7" * max(0, 12 - len(stem)) + digits[star + 1 :].replace("*", "")
-                    if digits.isdigit() and digits not in literals and digits not in out:
-                        out.append(digits)
-    return out[:limit]
+            fam = OPERATORS[c.base].family
+            out.setdefault(c.key.lower(), []).extend((v, c.variables, fam) for v in c.values)
+    return out
 
 
-def _fresh_constraints(enc: Encoding, account: str, statements: list[Any]) -> list[z3.BoolRef]:
-    """The caller is anonymous or in the fresh ``account``; identity keys hold fresh values."""
+def _no_account_restrictions(values: list[tuple[str, bool, str]]) -> list[Glob]:
+    """For an ARN key whose value has no account: the patterns that name a specific resource (a literal
+    start of the resource part, all five first segments free of variables), as ``<pattern prefix>*``."""
+    out: list[Glob] = []
+    for value, variables, _ in values:
+        segments = split_segments(tokenize(value, variables=variables))
+        if len(segments) < 6 or any(isinstance(t, Var) for seg in segments[:5] for t in seg):
+            continue
+        res = segments[5]
+        head = res[0].text if res and isinstance(res[0], Lit) else ""
+        if not head:
+            continue
+        tokens: list[Token] = []
+        for seg in segments[:5]:
+            tokens += [*seg, Lit(":")]
+        steps = arn_tokens((*tokens, Lit(head), Wild("*")))
+        if steps is not None:
+            out.append(Glob.from_tokens(steps))
+    return out
+
+
+def _fresh_constraints(enc: Encoding, statements: list[Statement], policy_text: str) -> list[z3.BoolRef]:
+    """The caller is anyone (anonymous, an AWS principal of an account the policy does not name, or a
+    web-identity token holder) and every identity key holds a value the policy does not single out."""
     t = enc.theory
+    literal_accounts = sorted(set(_DIGITS12.findall(policy_text)))
     anon = t.atom(enc.prin, Glob.literal("Anonymous:"))
-    aws = t.atom(enc.prin, account_glob("AWS:arn:", account))
-    out: list[z3.BoolRef] = [z3.Or(anon, aws)]
-    values_by_key: dict[str, list[str]] = {}
-    for s in statements:
-        for c in s.conditions:
-            values_by_key.setdefault(c.key.lower(), []).extend(c.values)
+    aws = z3.And(
+        t.atom(enc.prin, _prefixed("AWS:", _CALLER_ARN)),
+        *[z3.Not(t.atom(enc.prin, account_glob("AWS:arn:", a))) for a in literal_accounts],
+    )
+    web_identity = z3.And(
+        t.atom(enc.prin, Glob.parse("Federated:*")),
+        z3.Not(t.atom(enc.prin, Glob.parse("Federated:*" + SAML_PROVIDER_MARK + "*"))),
+    )
+    out: list[z3.BoolRef] = [z3.Or(anon, aws, web_identity)]
+    values_by_key = _policy_values(statements)
     for key, kv in enc.keys.items():
-        elems = list(zip(kv.active, kv.values, strict=False))
-        if key in PRINCIPAL_KEYS:
-            out.append(z3.Implies(anon, z3.Not(kv.present)))
+        facts = presence(key)
+        if facts.principal_key:
+            value = anonymous_value(key)
+            if value is None:
+                out.append(z3.Implies(anon, z3.Not(kv.present)))
+            else:
+                fixed = [kv.present]
+                if kv.vtype == "str":
+                    fixed.append(t.atom(str(kv.values[0]), Glob.literal(value)))
+                    if kv.multivalued:
+                        fixed.append(z3.Not(kv.is_list))
+                out.append(z3.Implies(anon, z3.And(*fixed)))
+        if facts.always_for_signed:
             out.append(z3.Implies(aws, kv.present))
         if key == "aws:principalisawsservice" and kv.vtype == "str":
             out.append(z3.Implies(kv.present, t.atom(str(kv.values[0]), Glob.literal("false", ignore_case=True))))
+        # a principal key of an anonymous caller is fixed above, not fresh
+        guard = z3.Not(anon) if facts.principal_key else z3.BoolVal(True)
         if kv.vtype == "str":
-            for active, value in elems:
-                var = str(value)
-                if key in ACCOUNT_KEYS:
-                    out.append(z3.Implies(active, t.atom(var, Glob.literal(account))))
-                elif key in ARN_KEYS and key != "aws:principalarn":
-                    out.append(z3.Implies(active, t.atom(var, account_glob("arn:", account))))
-                elif key in ID_KEYS:
-                    for v in values_by_key.get(key, []):
-                        pre = _literal_prefix(v)
-                        if pre:
-                            glob = Glob.from_tokens([Lit(pre), Wild("*")])
-                            out.append(z3.Implies(active, z3.Not(t.atom(var, glob))))
-        elif kv.vtype == "ip" and key in IP_KEYS:
-            for active, value in elems:
-                for v in values_by_key.get(key, []):
+            for active, slot in zip(kv.active, kv.values, strict=False):
+                texts = [x for x in values_by_key.get(key, []) if x[2] in ("String", "Arn")]
+                fresh = _fresh_value(enc, key, str(slot), texts, literal_accounts)
+                if fresh is not None:
+                    out.append(z3.Implies(z3.And(active, guard), fresh))
+        elif kv.vtype == "ip" and key in SOURCE_IP_KEYS:
+            for active, ip in zip(kv.active, kv.values, strict=False):
+                for v, _, _ in values_by_key.get(key, []):
                     net = parse_network(v)
                     if net is None or net.prefixlen < (8 if net.version == 4 else 16):
                         continue
                     lo = int(net.network_address) + (_IPV6_OFFSET if net.version == 6 else 0)
                     hi = lo + net.num_addresses - 1
-                    out.append(z3.Implies(active, z3.Or(value < lo, value > hi)))
+                    out.append(z3.Implies(active, z3.Or(ip < lo, ip > hi)))
     return out
+
+
+def _fresh_value(
+    enc: Encoding, key: str, var: str, values: list[tuple[str, bool, str]], literal_accounts: list[str]
+) -> z3.BoolRef | None:
+    """What a value of ``key`` that the policy does not single out satisfies (None: no constraint)."""
+    t = enc.theory
+    if key == "aws:principalarn":  # aliased to the caller, constrained by the caller's kind
+        return None
+    if key in ARN_IDENTITY_KEYS:
+        in_account = z3.And(
+            t.atom(var, _CALLER_ARN), *[z3.Not(t.atom(var, account_glob("arn:", a))) for a in literal_accounts]
+        )
+        no_account = z3.And(
+            t.atom(var, _NO_ACCOUNT_ARN), *[z3.Not(t.atom(var, g)) for g in _no_account_restrictions(values)]
+        )
+        return z3.Or(in_account, no_account)
+    fmt = identifier_format(key)
+    if fmt is not None and fmt.exact_accounts:
+        return z3.And(
+            t.atom(var, Glob.format(ACCOUNT_FORMAT)), *[z3.Not(t.atom(var, Glob.literal(a))) for a in literal_accounts]
+        )
+    alternatives = [Glob.format(a) for a in fmt.alternatives] if fmt is not None else None
+    if alternatives is None:
+        if not key.endswith(WEB_IDENTITY_AUDIENCE_SUFFIXES) or key.startswith("aws:"):
+            return None
+        alternatives = [Glob.parse("*")]
+    prefixes = sorted({_literal_prefix(v, variables) for v, variables, _ in values} - {""})
+    options: list[z3.BoolRef] = []
+    for alt in alternatives:
+        restricting = [p for p in prefixes if not _covers(p, alt)]
+        options.append(
+            z3.And(
+                t.atom(var, alt),
+                *[z3.Not(t.atom(var, Glob.from_tokens([Lit(p), Wild("*")]))) for p in restricting],
+            )
+        )
+    return z3.Or(*options)
 
 
 def check_no_public_access(
@@ -186,33 +251,28 @@ def check_no_public_access(
     parsed = parse_policy(policy, "resource")
     target = Target.of(PolicySet(resource=parsed))
     statements = target.statements()
-    text = str(parsed.document)
+    text = json.dumps(parsed.document, default=str)
     reasons: list[Reason] = []
     unknown: list[str] = []
     queries = 0
     deadline = start + timeout_ms / 1000.0
-    accounts = fresh_accounts(list(statements), text)
     for member in target.candidates():
         _, _, stmt = member
         status, model, enc = "unsat", None, None
-        for account in accounts:
-            try:
-                enc = Encoding.for_statements(statements, None, aliases={"k:aws:principalarn:0": ("prin", "AWS:")})
-                body = [target.allowed(enc, member), *_fresh_constraints(enc, account, statements)]
-                constraints = [*enc.domain(), *body]
-            except Unsupported as exc:
-                status = "unsupported"
-                unknown.append(str(exc))
-                break
-            remaining = int((deadline - time.perf_counter()) * 1000)
-            if remaining <= 0:
-                status = "unknown"
-                break
-            queries += 1
-            status, model = solve(constraints, remaining, enc.theory)
-            if status != "unsat":
-                break
-        if status == "sat" and enc is not None:
+        try:
+            enc = Encoding.for_statements(statements, None, aliases={"k:aws:principalarn:0": ("prin", "AWS:")})
+            body = [target.allowed(enc, member), *_fresh_constraints(enc, list(statements), text)]
+            constraints = [*enc.domain(), *body]
+        except Unsupported as exc:
+            unknown.append(str(exc))
+            continue
+        remaining = int((deadline - time.perf_counter()) * 1000)
+        if remaining <= 0:
+            unknown.append("solver timeout")
+            break
+        queries += 1
+        status, model = solve(constraints, remaining, enc.theory)
+        if status == "sat":
             assert model is not None
             reasons.append(
                 Reason(

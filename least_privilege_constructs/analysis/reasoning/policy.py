@@ -1,8 +1,10 @@
 """Normalized policies for reasoning: statements with every element as a tuple, conditions parsed.
 
-The reasoning layer works on raw policy dicts (JSON) and normalizes them itself, so it has no dependency
-on how a policy was extracted. :func:`parse_policy` turns a document into a :class:`Policy`; bad input
-raises :class:`PolicyError` naming the JSON path (``Statement[2].Condition``).
+The reasoning reads the project's one policy model (:func:`least_privilege_constructs.analysis.model.
+parse_policy`, statement views with exact JSON paths) and derives from it the normalized view its
+evaluator and SMT encoding need: :func:`parse_policy` turns a document into a :class:`Policy` whose
+statements keep the model's ``path`` (``["Statement", 2]``); bad input raises :class:`PolicyError`
+naming the JSON path (``Statement[2].Condition``).
 
 Example::
 
@@ -15,7 +17,7 @@ Example::
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +51,9 @@ class Condition:
     if_exists: bool
     key: str
     values: tuple[str, ...]
+    variables: bool = True
+    """Whether ``${...}`` in the values is a policy variable: only under ``"Version": "2012-10-17"``
+    (see :func:`variables_enabled`); otherwise it is literal text."""
 
     @property
     def path(self) -> tuple[str, str]:
@@ -71,6 +76,12 @@ class Statement:
     not_principals: tuple[PrincipalEntry, ...] | None = None
     conditions: tuple[Condition, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    variables: bool = True
+    """Whether ``${...}`` in Resource/NotResource and condition values is a policy variable (the policy's
+    ``Version`` is ``2012-10-17``); otherwise it is literal text (:func:`variables_enabled`)."""
+    path: tuple[str | int, ...] = field(default=(), compare=False, hash=False)
+    """The statement's JSON path in its document, as the policy model reports it (``("Statement", 2)``;
+    ``("Statement",)`` for a single statement object)."""
 
     @property
     def is_allow(self) -> bool:
@@ -95,6 +106,7 @@ class Statement:
                 else None
             ),
             "c": sorted((c.operator.lower(), c.key.lower(), sorted(c.values)) for c in self.conditions),
+            "v": self.variables,
         }
         return json.dumps(data, sort_keys=True)
 
@@ -169,7 +181,19 @@ def parse_operator(operator: str, path: str = "Condition") -> tuple[str | None, 
     return set_op, base, if_exists
 
 
-def _conditions(value: Any, path: str) -> tuple[Condition, ...]:
+def variables_enabled(version: Any) -> bool:
+    """Whether a policy of this ``Version`` has policy variables.
+
+    IAM User Guide, *IAM JSON policy elements: Version*
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html): "If you do
+    not include a Version element, the value defaults to 2008-10-17 ... newer features, such as policy
+    variables, will not work"; *Variables and tags*: "you must include the Version element and set it to a
+    version that supports policy variables" (2012-10-17) — otherwise ``${aws:username}`` is literal text.
+    """
+    return version == "2012-10-17"
+
+
+def _conditions(value: Any, path: str, variables: bool = True) -> tuple[Condition, ...]:
     if not isinstance(value, Mapping):
         raise PolicyError(f"{path}: expected an object of condition operators")
     out: list[Condition] = []
@@ -180,12 +204,20 @@ def _conditions(value: Any, path: str) -> tuple[Condition, ...]:
         for key, vals in block.items():
             raw_vals = vals if isinstance(vals, list) else [vals]
             values = tuple(_condition_value(v, f"{path}.{operator}.{key}") for v in raw_vals)
-            out.append(Condition(str(operator), base, set_op, if_exists, str(key), values))
+            out.append(Condition(str(operator), base, set_op, if_exists, str(key), values, variables))
     return tuple(out)
 
 
-def parse_statement(raw: Any, index: int, path: str = "Statement") -> Statement:
-    """Normalize one statement (``path`` is used in error messages)."""
+def parse_statement(
+    raw: Any,
+    index: int,
+    path: str = "Statement",
+    *,
+    variables: bool = True,
+    json_path: tuple[str | int, ...] = (),
+) -> Statement:
+    """Normalize one statement (``path`` is used in error messages; ``variables``: whether the policy's
+    ``Version`` enables policy variables, see :func:`variables_enabled`)."""
     where = f"{path}[{index}]"
     if not isinstance(raw, Mapping):
         raise PolicyError(f"{where}: a statement must be an object")
@@ -218,30 +250,47 @@ def parse_statement(raw: Any, index: int, path: str = "Statement") -> Statement:
         not_principals=(
             _principals(raw["NotPrincipal"], f"{where}.NotPrincipal") if "NotPrincipal" in raw else None
         ),
-        conditions=_conditions(raw["Condition"], f"{where}.Condition") if "Condition" in raw else (),
+        conditions=(
+            _conditions(raw["Condition"], f"{where}.Condition", variables) if "Condition" in raw else ()
+        ),
         raw=raw,
+        variables=variables,
+        path=json_path or ("Statement", index),
     )
 
 
 def parse_policy(document: Any, name: str = "") -> Policy:
-    """Normalize a policy document (a dict or its JSON text). Raises :class:`PolicyError`."""
+    """Normalize a policy document (a dict or its JSON text). Raises :class:`PolicyError`.
+
+    The document is read through the one policy model (:mod:`least_privilege_constructs.analysis.model`),
+    so JSON text, bytes and Python values are accepted and rejected exactly as everywhere else."""
+    from least_privilege_constructs.analysis.model import PolicyParseError
+    from least_privilege_constructs.analysis.model import parse_policy as parse_model
+
     if isinstance(document, Policy):
         return document
-    if isinstance(document, (str, bytes)):
-        try:
-            document = json.loads(document)
-        except json.JSONDecodeError as exc:
-            raise PolicyError(f"{name or 'policy'}: not valid JSON ({exc})") from None
-    if not isinstance(document, Mapping):
-        raise PolicyError(f"{name or 'policy'}: a policy document must be a JSON object")
-    stmts = document.get("Statement")
+    label = name or "policy"
+    try:
+        model = parse_model(document)
+    except PolicyParseError as exc:
+        raise PolicyError(f"{label}: not valid JSON ({exc.message}, line {exc.line} column {exc.column})") from None
+    raw = model.raw
+    if not isinstance(raw, Mapping):
+        raise PolicyError(f"{label}: a policy document must be a JSON object")
+    stmts = raw.get("Statement")
     if stmts is None:
-        raise PolicyError(f"{name or 'policy'}: missing Statement")
-    if isinstance(stmts, Mapping):
-        stmts = [stmts]
-    if not isinstance(stmts, Sequence) or isinstance(stmts, str):
-        raise PolicyError(f"{name or 'policy'}.Statement: expected an object or a list of objects")
+        raise PolicyError(f"{label}: missing Statement")
+    if not isinstance(stmts, (Mapping, list)):
+        raise PolicyError(f"{label}.Statement: expected an object or a list of objects")
     prefix = f"{name}: Statement" if name else "Statement"
+    variables = variables_enabled(model.version)
     return Policy(
-        tuple(parse_statement(s, i, prefix) for i, s in enumerate(stmts)), name=name, document=document
+        tuple(
+            parse_statement(
+                view.raw, i, prefix, variables=variables, json_path=tuple(p for p in view.path if p is not None)
+            )
+            for i, view in enumerate(model.statements)
+        ),
+        name=name,
+        document=raw,
     )

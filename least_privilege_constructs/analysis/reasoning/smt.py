@@ -42,7 +42,10 @@ import z3
 
 from least_privilege_constructs.analysis.catalog import get_catalog
 from least_privilege_constructs.analysis.iam.arn import Arn
+from least_privilege_constructs.analysis.iam.condition_keys import is_multivalued
 from least_privilege_constructs.analysis.iam.variables import Lit, Var, Wild, tokenize
+from least_privilege_constructs.analysis.iam.wildcards import action_matches
+from least_privilege_constructs.analysis.reasoning.arns import arn_tokens
 from least_privilege_constructs.analysis.reasoning.conditions import (
     OPERATORS,
     parse_date,
@@ -98,33 +101,91 @@ def pattern_actions(pattern: str) -> frozenset[str]:
     return frozenset({p}) if ":" in p else frozenset()
 
 
+_NON_CATALOG: set[str] = set()
+"""Every action name outside the catalog that was put into a universe (literal actions the catalog lacks
+and the witnesses of wildcard patterns), so membership in a large universe needs no set difference."""
+
+UNKNOWN_ACTION_MARK = "\u2603"
+"""Stands for the part of an action name a wildcard covers in :func:`wildcard_witness`."""
+
+
+def wildcard_witness(pattern: str) -> str:
+    """An action the catalog does not know that ``pattern`` matches (``s3:Get*`` -> ``s3:get☃``): a
+    wildcard also grants actions added to the service after the catalog was built, and a service the
+    catalog lacks entirely (``newsvc:*``) must not grant nothing."""
+    return pattern.lower().replace("*", UNKNOWN_ACTION_MARK).replace("?", UNKNOWN_ACTION_MARK)
+
+
+@functools.lru_cache(maxsize=65536)
+def _patterns_by_service(patterns: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Action patterns indexed by their (lower-case) service prefix; ``""`` holds the patterns whose
+    service part has a wildcard (they may match any service)."""
+    index: dict[str, list[str]] = {}
+    for p in patterns:
+        service, sep, _ = p.lower().partition(":")
+        key = "" if (not sep or "*" in service or "?" in service) else service
+        index.setdefault(key, []).append(p)
+    return {k: tuple(v) for k, v in index.items()}
+
+
+def _matching(patterns: tuple[str, ...], actions: list[str]) -> set[str]:
+    """The ``actions`` some pattern matches (IAM action matching, by service to keep it cheap)."""
+    if not actions or not patterns:
+        return set()
+    index = _patterns_by_service(patterns)
+    anywhere = index.get("", ())
+    out: set[str] = set()
+    for a in actions:
+        candidates = index.get(a.partition(":")[0], ()) + anywhere
+        if any(action_matches(p, a) for p in candidates):
+            out.add(a)
+    return out
+
+
+def _non_catalog(universe: frozenset[str]) -> list[str]:
+    if len(universe) <= 4096:
+        catalog = all_catalog_actions()
+        return [a for a in universe if a not in catalog]
+    return [a for a in _NON_CATALOG if a in universe]
+
+
 def statement_action_set(stmt: Statement, universe: frozenset[str]) -> frozenset[str]:
-    """The actions of ``universe`` a statement's Action/NotAction covers."""
+    """The actions of ``universe`` a statement's Action/NotAction covers (catalog actions by the catalog's
+    expansion, other names by IAM's action matching)."""
     if stmt.actions is not None:
         if "*" in stmt.actions:
             return universe
         out: set[str] = set()
         for p in stmt.actions:
             out |= pattern_actions(p)
-        return (
+        found = (
             frozenset(out) & universe
             if len(out) > len(universe)
             else frozenset(a for a in out if a in universe)
         )
+        extra = _matching(stmt.actions, _non_catalog(universe))
+        return found | extra if extra else found
     excluded: set[str] = set()
     for p in stmt.not_actions or ():
         excluded |= pattern_actions(p)
+    excluded |= _matching(stmt.not_actions or (), _non_catalog(universe))
     return universe - excluded
 
 
 def extra_literal_actions(statements: Iterable[Statement]) -> frozenset[str]:
-    """Literal actions named by statements that the catalog does not know."""
+    """Actions outside the catalog the statements can grant: literal actions the catalog does not know,
+    and one :func:`wildcard_witness` per wildcard pattern (other than ``*``)."""
     out: set[str] = set()
     for s in statements:
         for p in (s.actions or ()) + (s.not_actions or ()):
             pl = p.lower()
-            if "*" not in pl and "?" not in pl and ":" in pl and not get_catalog().action_exists(pl):
+            if pl == "*" or ":" not in pl:
+                continue
+            if "*" in pl or "?" in pl:
+                out.add(wildcard_witness(pl))
+            elif not get_catalog().action_exists(pl):
                 out.add(pl)
+    _NON_CATALOG.update(out)
     return frozenset(out)
 
 
@@ -142,6 +203,11 @@ def _allchar() -> z3.ReRef:
 
 def _anything() -> z3.ReRef:
     return z3.Star(_allchar())
+
+
+def _not_colon() -> z3.ReRef:
+    """One character other than ``:``, as two ranges (z3 decides ranges far faster than a complement)."""
+    return z3.Union(z3.Range("\x00", "9"), z3.Range(";", "\U0002ffff"))
 
 
 def _caseless(text: str) -> z3.ReRef:
@@ -171,8 +237,12 @@ def glob_regex(glob: Glob) -> z3.ReRef:
             parts.append(_allchar())
         elif kind == "*":
             parts.append(_anything())
+        elif kind == "n":
+            parts.append(_not_colon())
+        elif kind == "[":
+            parts.append(z3.Union(*[z3.Re(c) for c in val]) if len(val) > 1 else z3.Re(val))
         else:
-            parts.append(z3.Star(z3.Intersect(_allchar(), z3.Complement(z3.Re(":")))))
+            parts.append(z3.Star(_not_colon()))
     return _concat(parts)
 
 
@@ -358,13 +428,13 @@ class Encoding:
             for c in s.conditions:
                 uses.setdefault(c.key.lower(), []).append(c)
                 names.setdefault(c.key.lower(), c.key)
-                if c.base.startswith(("String", "Arn")):
+                if c.base.startswith(("String", "Arn")) and c.variables:
                     for v in c.values:
                         for t in tokenize(v):
                             if isinstance(t, Var):
                                 var_keys.add(t.key.lower())
                                 names.setdefault(t.key.lower(), t.key)
-            for v in (s.resources or ()) + (s.not_resources or ()):
+            for v in (s.resources or ()) + (s.not_resources or ()) if s.variables else ():
                 for t in tokenize(v):
                     if isinstance(t, Var):
                         var_keys.add(t.key.lower())
@@ -377,7 +447,11 @@ class Encoding:
             if len(types) > 1:
                 raise Unsupported(f"condition key {names[key]} is compared as {' and '.join(sorted(types))}")
             vtype = types.pop() if types else "none"
-            is_multi = key in multivalued or any(c.set_op for c in conds) or _catalog_multivalued(names[key])
+            is_multi = (
+                key in multivalued
+                or any(c.set_op for c in conds)
+                or _catalog_multivalued(names[key], used_as_variable=key in var_keys)
+            )
             # one slot per distinct condition on the key (identical conditions need one witness)
             distinct = {(c.operator.lower(), c.values) for c in conds if c.base != "Null"}
             n = max(1, len(distinct)) if is_multi else 1
@@ -472,11 +546,21 @@ class Encoding:
         wildcards: bool = True,
         ignore_case: bool = False,
         variables_ok: bool = True,
+        arn: bool = False,
     ) -> tuple[z3.BoolRef, z3.BoolRef]:
-        """(every policy variable of ``pattern`` resolves, string variable ``var`` matches it)."""
+        """(every policy variable of ``pattern`` resolves, string variable ``var`` matches it).
+
+        ``arn=True``: an ARN pattern, matched segment by segment (:mod:`.arns`); ``variables_ok=False``:
+        ``${...}`` is literal text (policy ``Version``)."""
         if wildcards and pattern == "*":
             return z3.BoolVal(True), z3.BoolVal(True)
-        tokens = tokenize(pattern, wildcards=wildcards, variables=variables_ok)
+        raw = tokenize(pattern, wildcards=wildcards, variables=variables_ok)
+        tokens: tuple[Any, ...] = raw
+        if arn:
+            steps = arn_tokens(raw)
+            if steps is None:  # a short ARN pattern matches no ARN
+                return z3.BoolVal(True), z3.BoolVal(False)
+            tokens = steps
         if not any(isinstance(t, Var) for t in tokens):
             return z3.BoolVal(True), self.theory.atom(var, Glob.from_tokens(tokens, ignore_case))
         if ignore_case:
@@ -494,30 +578,25 @@ class Encoding:
         return z3.And(*guards), z3.InRe(self.theory.zstr(var), _concat(parts))
 
     def string_match(self, pattern: str, var: str, **kw: Any) -> z3.BoolRef:
-        """``var`` matches the policy string ``pattern`` (globs and variables as in the evaluator)."""
+        """``var`` matches the policy string ``pattern`` (globs and variables as in the evaluator); a
+        pattern whose variable has no value matches nothing."""
         guard, match = self.string_match_parts(pattern, var, **kw)
         return match if z3.is_true(guard) else z3.And(guard, match)
 
-    def could_match(self, pattern: str, var: str) -> z3.BoolRef:
-        """``var`` matches ``pattern`` for some value of its policy variables."""
-        tokens = [Wild("*") if isinstance(t, Var) else t for t in tokenize(pattern)]
-        return self.theory.atom(var, Glob.from_tokens(tokens))
-
     # -- statement elements -----------------------------------------------------------------------------
     def resource_formula(self, stmt: Statement) -> z3.BoolRef:
+        """Resource/NotResource: ARN patterns; a pattern holding a variable with no value matches no
+        resource in either element (IAM User Guide, *Variables and tags*, "Policy variables with no
+        value"), so in ``NotResource`` it excludes nothing."""
+        v = stmt.variables
         if stmt.resources is not None:
             if "*" in stmt.resources:
                 return z3.BoolVal(True)
-            return z3.Or(*[self.string_match(p, self.res) for p in stmt.resources])
+            return z3.Or(*[self.string_match(p, self.res, arn=True, variables_ok=v) for p in stmt.resources])
         if stmt.not_resources is not None:
             if "*" in stmt.not_resources:
                 return z3.BoolVal(False)
-            excluded: list[z3.BoolRef] = []
-            for p in stmt.not_resources:
-                guard, match = self.string_match_parts(p, self.res)
-                excluded.append(z3.And(guard, match))
-                if not z3.is_true(guard):  # unresolved variable: excludes what it could denote
-                    excluded.append(z3.And(z3.Not(guard), self.could_match(p, self.res)))
+            excluded = [self.string_match(p, self.res, arn=True, variables_ok=v) for p in stmt.not_resources]
             return z3.Not(z3.Or(*excluded))
         return z3.BoolVal(True)
 
@@ -546,6 +625,11 @@ class Encoding:
             options.append(t.atom(p, Glob.from_tokens([Lit(session), Wild("?"), Wild("*")])))
         return z3.Or(*options)
 
+    def caller_is_aws(self) -> z3.BoolRef:
+        """The caller is an AWS principal (not anonymous, a service or a federated identity)."""
+        self.uses_principal = True
+        return self.theory.atom(self.prin, Glob.parse("AWS:*"))
+
     def principal_formula(self, stmt: Statement) -> z3.BoolRef:
         if stmt.principals is not None or stmt.not_principals is not None:
             self.uses_principal = True
@@ -563,14 +647,19 @@ class Encoding:
         spec = OPERATORS[cond.base]
         elem = kv.values[i]
         fam = spec.family
+        v = cond.variables
         if fam == "String":
             if cond.base.startswith("StringEquals") or cond.base.startswith("StringNotEquals"):
                 return self.string_match_parts(
-                    policy_value, str(elem), wildcards=False, ignore_case=cond.base.endswith("IgnoreCase")
+                    policy_value,
+                    str(elem),
+                    wildcards=False,
+                    ignore_case=cond.base.endswith("IgnoreCase"),
+                    variables_ok=v,
                 )
-            return self.string_match_parts(policy_value, str(elem))
+            return self.string_match_parts(policy_value, str(elem), variables_ok=v)
         if fam == "Arn":
-            return self.string_match_parts(policy_value, str(elem))
+            return self.string_match_parts(policy_value, str(elem), variables_ok=v, arn=True)
         return z3.BoolVal(True), self._compare_typed(cond, policy_value, kv, i)
 
     def _compare_typed(self, cond: Condition, policy_value: str, kv: KeyVars, i: int) -> z3.BoolRef:
@@ -635,11 +724,11 @@ class Encoding:
             absent_value = spec.negated
 
         def ok(i: int) -> z3.BoolRef:
-            # the operator on slot i; an unresolved variable never matches and makes a negation false
+            # the operator on slot i; a value whose variable has no value matches nothing, so a negated
+            # operator holds for it ("Policy variables with no value": inverted operators match null)
             pairs = [self._compare(cond, v, kv, i) for v in cond.values]
-            if spec.negated:
-                return z3.Not(z3.Or(*[z3.Or(z3.Not(g), m) for g, m in pairs])) if pairs else z3.BoolVal(True)
-            return z3.Or(*[z3.And(g, m) for g, m in pairs]) if pairs else z3.BoolVal(False)
+            matched = z3.Or(*[z3.And(g, m) for g, m in pairs]) if pairs else z3.BoolVal(False)
+            return z3.Not(matched) if spec.negated else matched
 
         n = len(kv.values)
         if cond.set_op == "ForAllValues":
@@ -688,7 +777,8 @@ def request_from_model(enc: Encoding, solution: Solution, default_principal: str
     """A concrete request (principal, action, resource, context) that witnesses a satisfiable query."""
     model = solution.model
     cid = model.eval(enc.act, model_completion=True).as_long()  # type: ignore[attr-defined]
-    members = sorted(a for a, c in enc.classes.items() if c == cid)
+    # a catalog action when the class has one (a wildcard witness only stands for future actions)
+    members = sorted((a for a, c in enc.classes.items() if c == cid), key=lambda a: (UNKNOWN_ACTION_MARK in a, a))
     action = members[0] if members else "unknown:action"
     info = get_catalog().action(action)
     if info is not None:
@@ -732,14 +822,15 @@ def request_from_model(enc: Encoding, solution: Solution, default_principal: str
 
 
 @functools.lru_cache(maxsize=4096)
-def _catalog_multivalued(key: str) -> bool:
-    """Whether the catalog types a condition key as a set (``ArrayOfString`` ...)."""
-    if ":" not in key:
-        return False
-    rec = get_catalog().condition_key(key)
-    if rec is None:
-        return key.lower() in ("aws:tagkeys", "aws:calledvia", "aws:principalorgpaths", "aws:sourceorgpaths")
-    return str(rec.get("type", "")).lower().startswith("arrayof")
+def _catalog_multivalued(key: str, *, used_as_variable: bool = False) -> bool:
+    """Whether a request may carry a list of values for ``key``: documented ``ArrayOf...`` keys
+    (:func:`~least_privilege_constructs.analysis.iam.condition_keys.is_multivalued`), and, to stay
+    sound, every undocumented key (its values could be a list) unless the policy uses it as a variable
+    (a multivalued key cannot be a variable: *Variables and tags*)."""
+    documented = is_multivalued(key)
+    if documented is None:
+        return not used_as_variable
+    return documented
 
 
 def solve(

@@ -44,7 +44,9 @@ class SearchLimit(Exception):
 @dataclass(frozen=True)
 class Glob:
     """A glob over strings: steps are ``("c", ch)`` a character, ``("?", "")`` any one character,
-    ``("*", "")`` any string and ``("s", "")`` any string without ``:`` (an ARN segment)."""
+    ``("*", "")`` any string, ``("s", "")`` any string without ``:`` and ``("n", "")`` one character other
+    than ``:`` (wildcards inside an ARN segment), and ``("[", chars)`` one character of ``chars`` (the
+    documented formats of identifiers, e.g. 12 digits of an account id)."""
 
     steps: tuple[tuple[str, str], ...]
     ignore_case: bool = False
@@ -72,6 +74,39 @@ class Glob:
         return cls.from_tokens(tokenize(pattern, wildcards=wildcards, variables=False), ignore_case)
 
     @classmethod
+    def format(cls, text: str) -> Glob:
+        """A glob from the format language of :mod:`~least_privilege_constructs.analysis.iam.condition_keys`:
+        literal characters, ``[a-z0-9]`` classes, ``{n}`` repeating the previous class, ``*`` any string."""
+        steps: list[tuple[str, str]] = []
+        i = 0
+        while i < len(text):
+            ch = text[i]
+            if ch == "[":
+                end = text.index("]", i)
+                body, chars = text[i + 1 : end], []
+                j = 0
+                while j < len(body):
+                    if j + 2 < len(body) and body[j + 1] == "-":
+                        chars += [chr(c) for c in range(ord(body[j]), ord(body[j + 2]) + 1)]
+                        j += 3
+                    else:
+                        chars.append(body[j])
+                        j += 1
+                steps.append(("[", "".join(sorted(set(chars)))))
+                i = end + 1
+            elif ch == "{":
+                end = text.index("}", i)
+                steps += [steps[-1]] * (int(text[i + 1 : end]) - 1)
+                i = end + 1
+            elif ch == "*":
+                steps.append(("*", ""))
+                i += 1
+            else:
+                steps.append(("c", ch))
+                i += 1
+        return cls(tuple(steps))
+
+    @classmethod
     def literal(cls, text: str, ignore_case: bool = False) -> Glob:
         return cls(tuple(("c", ch) for ch in text), ignore_case)
 
@@ -80,10 +115,16 @@ class Glob:
         return not self.ignore_case and all(k == "c" for k, _ in self.steps)
 
     def text(self) -> str:
-        return "".join(v if k == "c" else {"?": "?", "*": "*", "s": "<seg>"}[k] for k, v in self.steps)
+        return "".join(
+            v if k == "c" else f"[{v}]" if k == "[" else {"?": "?", "*": "*", "s": "<seg>", "n": "<1>"}[k]
+            for k, v in self.steps
+        )
 
     def chars(self) -> set[str]:
         out = {v for k, v in self.steps if k == "c"}
+        for k, v in self.steps:
+            if k == "[":
+                out |= set(v)
         if self.ignore_case:
             out |= {c.lower() for c in out} | {c.upper() for c in out if len(c.upper()) == 1}
         return out
@@ -113,7 +154,7 @@ class Glob:
             if kind == "c":
                 if val == ch or (self.ignore_case and val.lower() == ch.lower()):
                     nxt.add(i + 1)
-            elif kind == "?":
+            elif kind == "?" or (kind == "n" and ch != ":") or (kind == "[" and ch in val):
                 nxt.add(i + 1)
             elif kind == "*" or (kind == "s" and ch != ":"):
                 nxt.add(i)

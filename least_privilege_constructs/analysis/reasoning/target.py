@@ -79,13 +79,33 @@ class Target:
         return frozenset(s.canonical() for _, _, s in self.denies)
 
     def allowed(self, enc: Encoding, focus: Member | None = None) -> z3.BoolRef:
-        """Requests the target allows (with the first group replaced by ``focus`` when given)."""
+        """Requests the target allows (with the first group replaced by ``focus`` when given).
+
+        With a resource policy beside other grant groups, this over-approximates two rules of the
+        evaluator so that a PASS stays sound: a resource-policy Allow alone may grant (the permissions
+        boundary does not limit a grant to the user or session itself, and anonymous or service callers
+        are decided by the resource policy alone), and identity, boundary and SCP denies apply only to AWS
+        principals (IAM User Guide, *Policy evaluation logic*; *Permissions boundaries for IAM entities*).
+        """
         parts: list[z3.BoolRef] = []
         for gi, group in enumerate(self.groups):
             members = (focus,) if (focus is not None and gi == 0) else group
             parts.append(
                 z3.Or(*[enc.statement_formula(s) for _, _, s in members]) if members else z3.BoolVal(False)
             )
+        grant = z3.And(*parts) if parts else z3.BoolVal(True)
+        has_resource = self.policy_set.resource is not None
+        if has_resource and len(self.groups) > 1:
+            first = (focus,) if focus is not None else (self.groups[0] if self.groups else ())
+            direct = [enc.statement_formula(s) for kind, _, s in first if kind == "resource"]
+            if direct:
+                grant = z3.Or(grant, *direct)
         if self.denies:
-            parts.append(z3.Not(z3.Or(*[enc.statement_formula(s) for _, _, s in self.denies])))
-        return z3.And(*parts) if parts else z3.BoolVal(True)
+            deny_parts: list[z3.BoolRef] = []
+            for kind, _, s in self.denies:
+                f = enc.statement_formula(s)
+                if has_resource and kind in ("identity", "boundary", "scp"):
+                    f = z3.And(f, enc.caller_is_aws())
+                deny_parts.append(f)
+            return z3.And(grant, z3.Not(z3.Or(*deny_parts)))
+        return grant

@@ -5,12 +5,11 @@ shipped data file, service keys from the IAM catalog). IAM wildcard matching liv
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 from least_privilege_constructs.analysis.catalog import Catalog
+from least_privilege_constructs.analysis.iam.condition_keys import KeyInfo, global_key, global_key_data
 
 STRING_OPS = (
     "StringEquals",
@@ -105,56 +104,8 @@ def parse_operator(text: str) -> Operator:
 # -- global condition keys --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class KeyInfo:
-    """A condition key's documented name and type (``String``, ``ArrayOfARN``...)."""
-
-    name: str
-    type: str
-    is_global: bool
-
-    @property
-    def multivalued(self) -> bool:
-        return self.type.startswith("ArrayOf")
-
-    @property
-    def scalar_type(self) -> str:
-        return self.type[len("ArrayOf") :] if self.multivalued else self.type
-
-
-@functools.lru_cache(maxsize=1)
-def _global_data() -> dict[str, Any]:
-    ref = (
-        resources.files("least_privilege_constructs.analysis.validate")
-        / "data"
-        / "global_condition_keys.json"
-    )
-    return dict(json.loads(ref.read_text(encoding="utf-8")))
-
-
-@functools.lru_cache(maxsize=1)
-def _global_index() -> tuple[dict[str, KeyInfo], list[tuple[str, KeyInfo]]]:
-    exact: dict[str, KeyInfo] = {}
-    templates: list[tuple[str, KeyInfo]] = []
-    for name, rec in _global_data()["keys"].items():
-        info = KeyInfo(name, rec["type"], True)
-        if "${" in name:
-            templates.append((name.split("/", 1)[0].lower() + "/", info))
-        else:
-            exact[name.lower()] = info
-    return exact, templates
-
-
-def global_key(key: str) -> KeyInfo | None:
-    """The documented global (``aws:``) key, matching ``aws:ResourceTag/<tag>`` templates."""
-    exact, templates = _global_index()
-    lower = key.lower()
-    if lower in exact:
-        return exact[lower]
-    for prefix, info in templates:
-        if lower.startswith(prefix) and len(lower) > len(prefix):
-            return info
-    return None
+# KeyInfo, global_key and the global-key table live with the other condition-key facts
+_global_data = global_key_data
 
 
 def unsupported_global_keys() -> dict[str, str]:

@@ -3,7 +3,10 @@
 Every element and operator of the issue is drawn: Action/NotAction with wildcards and odd case,
 Resource/NotResource with globs and policy variables, Principal/NotPrincipal, every condition operator
 family with ``IfExists`` and ``ForAllValues:``/``ForAnyValue:``, policy variables, permissions
-boundaries, SCPs, RCPs and same-account resource policies. The vocabularies are small on purpose so that
+boundaries, SCPs, RCPs and same-account resource policies; and the shapes of issue 12: anonymous callers
+(with ``aws:userid``/``aws:PrincipalType``), missing keys, negated operators on variables with no value,
+ARN patterns with wildcard and short segments (``arn:aws:iam::1*:role/*``, ``arn:aws:sqs:*:queue1``),
+and policies without ``"Version": "2012-10-17"`` (variables are then literal text). The vocabularies are small on purpose so that
 patterns, values and requests collide often (most cases exercise a match, not a miss).
 """
 
@@ -66,6 +69,11 @@ RESOURCE_PATTERNS = [
     "arn:aws:sqs:*:111122223333:queue1",
     "arn:aws:dynamodb:us-east-1:111122223333:table/${aws:PrincipalTag/team}",
     "arn:aws:kms:*:*:key/*",
+    "arn:aws:iam::1*:role/*",
+    "arn:aws:sqs:*:queue1",
+    "arn:aws:sqs:us-*:111122223333:queue1",
+    "arn:aws:s3:*",
+    "arn:aws:*:*:111122223333:*",
 ]
 PRINCIPALS = [
     "arn:aws:iam::111122223333:user/alice",
@@ -87,6 +95,11 @@ POLICY_PRINCIPALS: list[Any] = [
 
 # (operator base, key, candidate policy values, candidate request values)
 STRING_KEYS = ["aws:PrincipalTag/team", "aws:RequestedRegion", "s3:prefix"]
+# principal key values (IAM User Guide, Variables and tags, "Principal key values")
+PRINCIPAL_KEY_VALUES = {
+    "aws:userid": ["anonymous", "AROA*", "AIDA*", "AIDAEXAMPLEALICE", "*:session1"],
+    "aws:PrincipalType": ["Anonymous", "User", "AssumedRole", "Anon*"],
+}
 STRING_VALUES = [
     "dev",
     "Dev",
@@ -117,6 +130,10 @@ ARN_VALUES = [
     "arn:aws:iam::*:user/alice",
     "arn:aws:sts::111122223333:assumed-role/app/*",
     "arn:aws:iam::444455556666:role/?pp",
+    "arn:aws:iam::1*:role/*",
+    "arn:aws:iam::*:*",
+    "arn:aws:sts::*:assumed-role/*",
+    "arn:aws:iam::111122223333:user/${aws:username}",
 ]
 ARN_REQUEST = [
     "arn:aws:iam::111122223333:role/app",
@@ -180,6 +197,9 @@ def random_condition(rng: random.Random, base: str | None = None) -> dict[str, A
         if rng.random() < 0.3:
             key, values = "aws:TagKeys", TAG_KEYS
             set_op = rng.choice(["ForAllValues:", "ForAnyValue:", "ForAnyValue:"])
+        elif rng.random() < 0.25:
+            key = rng.choice(sorted(PRINCIPAL_KEY_VALUES))
+            values = PRINCIPAL_KEY_VALUES[key]
         else:
             key, values = rng.choice(STRING_KEYS), STRING_VALUES
     elif base in NUM_OPS:
@@ -200,10 +220,21 @@ def random_condition(rng: random.Random, base: str | None = None) -> dict[str, A
     return {f"{set_op}{base}{suffix}": {key: _pick(rng, values)}}
 
 
-def random_context(rng: random.Random, principal: str) -> dict[str, Any]:
+def principal_keys(principal: str) -> dict[str, Any]:
+    """The principal keys of a caller (IAM User Guide, Variables and tags, "Principal key values")."""
+    if principal == "*":
+        return {"aws:userid": "anonymous", "aws:PrincipalType": "Anonymous"}
     ctx: dict[str, Any] = {"aws:PrincipalArn": principal, "aws:PrincipalAccount": ACCOUNT}
     if ":user/" in principal:
-        ctx["aws:username"] = principal.rsplit("/", 1)[-1]
+        name = principal.rsplit("/", 1)[-1]
+        ctx.update({"aws:username": name, "aws:userid": f"AIDAEXAMPLE{name.upper()}", "aws:PrincipalType": "User"})
+    elif ":assumed-role/" in principal:
+        ctx.update({"aws:userid": "AROAEXAMPLEAPP:" + principal.rsplit("/", 1)[-1], "aws:PrincipalType": "AssumedRole"})
+    return ctx
+
+
+def random_context(rng: random.Random, principal: str) -> dict[str, Any]:
+    ctx = principal_keys(principal)
     pool: list[tuple[str, Any]] = [
         ("aws:PrincipalTag/team", lambda: rng.choice(["dev", "Dev", "ops"])),
         ("aws:RequestedRegion", lambda: rng.choice(["us-east-1", "eu-west-1"])),
@@ -258,12 +289,18 @@ def random_policy(
         random_statement(rng, "Allow" if rng.random() < allow_bias else "Deny", principal=principal)
         for _ in range(rng.randint(1, n_max))
     ]
+    roll = rng.random()
+    if roll < 0.06:
+        return {"Statement": stmts}  # no Version: 2008-10-17, variables are literal text
+    if roll < 0.1:
+        return {"Version": "2008-10-17", "Statement": stmts}
     return {"Version": "2012-10-17", "Statement": stmts}
 
 
 def random_case(rng: random.Random, case_id: int) -> dict[str, Any]:
     """One differential case: a policy set and a request (the harness's input shape)."""
-    principal = rng.choice(PRINCIPALS)
+    anonymous = rng.random() < 0.08
+    principal = "*" if anonymous else rng.choice(PRINCIPALS)
     case: dict[str, Any] = {
         "id": case_id,
         "principal": principal,
@@ -271,15 +308,15 @@ def random_case(rng: random.Random, case_id: int) -> dict[str, Any]:
         "resource": rng.choice(RESOURCES),
         "accountId": ACCOUNT,
         "context": random_context(rng, principal),
-        "identity": [random_policy(rng) for _ in range(rng.randint(0, 2))],
+        "identity": [] if anonymous else [random_policy(rng) for _ in range(rng.randint(0, 2))],
         "boundary": None,
         "scps": [],
         "rcps": [],
         "resourcePolicy": None,
     }
-    if rng.random() < 0.25:
+    if not anonymous and rng.random() < 0.25:
         case["boundary"] = random_policy(rng, 2, allow_bias=0.85)
-    if rng.random() < 0.2:
+    if not anonymous and rng.random() < 0.2:
         case["scps"] = [
             {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
         ]
@@ -290,8 +327,12 @@ def random_case(rng: random.Random, case_id: int) -> dict[str, Any]:
         for st in pol["Statement"]:  # RCPs require Principal "*" (AWS Organizations User Guide, RCP syntax)
             st.pop("NotPrincipal", None)
             st["Principal"] = "*"
+            for element in ("Resource", "NotResource"):  # full ARNs only (iam-simulate rejects short ones)
+                if element in st:
+                    values = [st[element]] if isinstance(st[element], str) else st[element]
+                    st[element] = [v for v in values if v == "*" or v.count(":") >= 5] or ["arn:aws:s3:::bucket-a/*"]
         case["rcps"] = [pol]
-    if rng.random() < 0.35:
+    if rng.random() < (0.9 if anonymous else 0.35):
         case["resourcePolicy"] = random_policy(rng, 2, principal=True, allow_bias=0.75)
     return case
 

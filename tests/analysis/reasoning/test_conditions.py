@@ -11,7 +11,8 @@ from least_privilege_constructs.analysis.reasoning.policy import PolicyError, pa
 
 
 def cond(block: dict[str, Any]):
-    doc = {"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": block}}
+    doc = {"Version": "2012-10-17",
+           "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": block}}
     (c,) = parse_policy(doc).statements[0].conditions
     return c
 
@@ -43,8 +44,14 @@ CASES = [
      {"s3:prefix": "home/bob/x", "aws:username": "alice"}, False),
     ("variable-unresolved-positive", {"StringLike": {"s3:prefix": "home/${aws:username}/*"}},
      {"s3:prefix": "home/x/y"}, False),
-    ("variable-unresolved-negated-is-false", {"StringNotEquals": {"s3:prefix": "${aws:username}"}},
-     {"s3:prefix": "x"}, False),
+    # IAM User Guide, Variables and tags, "Policy variables with no value": "Inverted condition operators
+    # like StringNotEquals or StringNotLike do match against a null value"
+    ("variable-unresolved-negated-is-true", {"StringNotEquals": {"s3:prefix": "${aws:username}"}},
+     {"s3:prefix": "x"}, True),
+    ("variable-unresolved-negated-like-is-true", {"StringNotLike": {"s3:prefix": "home/${aws:username}/*"}},
+     {"s3:prefix": "home/x/y"}, True),
+    ("variable-unresolved-arn-not-like-is-true", {"ArnNotLike": {"aws:SourceArn": "arn:aws:s3:::${aws:username}"}},
+     {"aws:SourceArn": "arn:aws:s3:::x"}, True),
     ("variable-default", {"StringEquals": {"s3:prefix": "${aws:username, 'nobody'}"}}, {"s3:prefix": "nobody"}, True),
     ("variable-escape-star", {"StringEquals": {"s3:prefix": "a${*}"}}, {"s3:prefix": "a*"}, True),
     ("NumericEquals", {"NumericEquals": {"aws:MultiFactorAuthAge": "300"}}, {"aws:MultiFactorAuthAge": "300.0"}, True),
@@ -105,6 +112,19 @@ CASES = [
 @pytest.mark.parametrize("block,context,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_operator(block: dict[str, Any], context: dict[str, Any], expected: bool) -> None:
     assert condition_matches(cond(block), context) is expected
+
+
+def test_variables_are_literal_text_without_version_2012_10_17() -> None:
+    """IAM User Guide, IAM JSON policy elements: Version — without "2012-10-17" (absent: 2008-10-17)
+    policy variables do not work: ``${aws:username}`` is compared as literal text."""
+    block = {"StringEquals": {"s3:prefix": "${aws:username}"}}
+    for version in (None, "2008-10-17"):
+        doc: dict[str, Any] = {"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": block}}
+        if version:
+            doc["Version"] = version
+        (c,) = parse_policy(doc).statements[0].conditions
+        assert condition_matches(c, {"s3:prefix": "${aws:username}", "aws:username": "alice"}) is True
+        assert condition_matches(c, {"s3:prefix": "alice", "aws:username": "alice"}) is False
 
 
 def test_every_operator_has_a_case() -> None:

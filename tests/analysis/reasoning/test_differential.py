@@ -79,10 +79,18 @@ def _policies(case: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _unresolved(pattern: str, case: dict[str, Any]) -> bool:
+    return any(
+        isinstance(t, Var) and t.default is None and lookup(case["context"], t.key) is None
+        for t in tokenize(pattern)
+    )
+
+
 def unresolved_not_resource(case: dict[str, Any]) -> bool:
-    """Documented disagreement D1: a NotResource pattern whose policy variable is absent from the
-    request. We exclude only the resources the pattern could denote for some value of the variable;
-    iam-simulate excludes every resource of the same service and account."""
+    """Documented disagreement D1: a NotResource pattern whose policy variable has no value in the
+    request. The IAM User Guide (Variables and tags, "Policy variables with no value") says such a
+    pattern "will not match any resource", so NotResource excludes nothing; iam-simulate excludes every
+    resource of the same service and account."""
     for pol in _policies(case):
         stmts = pol["Statement"] if isinstance(pol["Statement"], list) else [pol["Statement"]]
         for st in stmts:
@@ -94,7 +102,69 @@ def unresolved_not_resource(case: dict[str, Any]) -> bool:
     return False
 
 
-DOCUMENTED = {"D1 NotResource with an unresolvable policy variable": unresolved_not_resource}
+NEGATED = ("StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike")
+
+
+def unresolved_negated_condition(case: dict[str, Any]) -> bool:
+    """Documented disagreement D2: a negated operator (StringNotEquals, ArnNotLike ...) whose policy value
+    holds a variable with no value. The IAM User Guide (Variables and tags, "Policy variables with no
+    value"): "Inverted condition operators like StringNotEquals or StringNotLike do match against a null
+    value" — the condition holds; iam-simulate makes it false."""
+    for pol in _policies(case):
+        stmts = pol["Statement"] if isinstance(pol["Statement"], list) else [pol["Statement"]]
+        for st in stmts:
+            for op, block in st.get("Condition", {}).items():
+                base = op.rpartition(":")[2].removesuffix("IfExists")
+                if base not in NEGATED:
+                    continue
+                for values in block.values():
+                    for v in [values] if isinstance(values, str) else values:
+                        if _unresolved(str(v), case):
+                            return True
+    return False
+
+
+def variables_without_version(case: dict[str, Any]) -> bool:
+    """Documented disagreement D3: a policy without ``"Version": "2012-10-17"`` (absent, or 2008-10-17)
+    holding ``${...}``. IAM User Guide, IAM JSON policy elements: Version — policy variables do not work
+    in 2008-10-17 policies, so the text is literal; iam-simulate substitutes variables whatever the
+    Version."""
+    return any(pol.get("Version") != "2012-10-17" and "${" in json.dumps(pol) for pol in _policies(case))
+
+
+def _short_arn(pattern: str) -> bool:
+    from least_privilege_constructs.analysis.reasoning.arns import split_segments
+
+    return pattern != "*" and len(split_segments(tokenize(pattern))) < 6
+
+
+def short_arn_not_resource_or_rcp(case: dict[str, Any]) -> bool:
+    """Documented disagreement D4: an ARN pattern of fewer than six segments in ``NotResource``, or in an
+    RCP. The rule (IAM User Guide, IAM JSON policy elements: Resource, and the spec of
+    ``analysis/iam/wildcards.py::arn_matches``): a short pattern whose last segment ends with ``*`` is
+    padded with ``*`` segments and any other short pattern matches no ARN — in NotResource it then
+    excludes what the padded pattern denotes, or nothing. iam-simulate pads every short pattern but never
+    lets a padded pattern that does not match make a NotResource apply (a "conservative" choice of its
+    ``resourceMismatchReasons``), and rejects short ARNs in RCPs."""
+    for pol in _policies(case):
+        is_rcp = any(pol is r for r in case["rcps"])
+        stmts = pol["Statement"] if isinstance(pol["Statement"], list) else [pol["Statement"]]
+        for st in stmts:
+            keys = ("NotResource", "Resource") if is_rcp else ("NotResource",)
+            for element in keys:
+                value = st.get(element)
+                for pattern in [value] if isinstance(value, str) else value or []:
+                    if _short_arn(pattern):
+                        return True
+    return False
+
+
+DOCUMENTED = {
+    "D4 short ARN pattern in NotResource or an RCP": short_arn_not_resource_or_rcp,
+    "D1 NotResource with a policy variable with no value": unresolved_not_resource,
+    "D2 negated operator with a policy variable with no value": unresolved_negated_condition,
+    "D3 policy variables in a policy without Version 2012-10-17": variables_without_version,
+}
 
 
 def test_differential_against_iam_simulate() -> None:
@@ -148,6 +218,12 @@ def test_generator_covers_every_operator_and_element() -> None:
     assert {"ForAllValues", "ForAnyValue", "IfExists"} <= qualifiers
     assert any(c["boundary"] for c in cases) and any(c["scps"] for c in cases)
     assert any(c["rcps"] for c in cases) and any(c["resourcePolicy"] for c in cases)
+    # the shapes of issue 12
+    assert sum(c["principal"] == "*" for c in cases) >= 300
+    assert any(p.get("Version") is None for c in cases for p in _policies(c))
+    texts = [json.dumps(p) for c in cases for p in _policies(c)]
+    assert any("arn:aws:iam::1*:role/*" in t for t in texts) and any("arn:aws:sqs:*:queue1" in t for t in texts)
+    assert any("aws:PrincipalType" in t for t in texts) and any("aws:userid" in t for t in texts)
 
 
 def test_missing_node_modules_fails_loudly(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

