@@ -70,6 +70,11 @@ class RefineOptions:
     grace_period_days: int = 30
     opt_out_sid_prefix: str = "LpcKeep"
     verify: bool = True
+    """Prove each refined document a subset of its original (statement by statement: the same statement
+    with fewer actions, each covered by an original action pattern; every Deny kept) and check with the
+    evaluator that every used action is still allowed wherever the original allowed it."""
+    prove: bool = False
+    """Also run :func:`check_no_new_access` (z3) on each refined document (about 75 ms a policy)."""
     now: datetime | str | None = None
 
     def __post_init__(self) -> None:
@@ -284,7 +289,13 @@ def refine_document(document: dict[str, Any], decide: Decide, opt_out_sid_prefix
         return None, sorted(removed), list(seen.values())
     refined = dict(document)
     refined["Statement"] = statements
-    return refined, sorted(removed), list(seen.values())
+    # an action another (opted-out or NotAction) statement still grants is not removed from the document
+    still = [p for s in statements if isinstance(s, dict) and s.get("Effect") == "Allow"
+             for p in _as_list(s.get("Action", [])) if isinstance(p, str)]
+    literal = {p.lower() for p in still if not has_wildcards(p)}
+    wild = [p for p in still if has_wildcards(p)]
+    gone = sorted(a for a in removed if a.lower() not in literal and not any(action_matches(p, a) for p in wild))
+    return refined, gone, list(seen.values())
 
 
 def _sample_resources(document: dict[str, Any], action: str) -> list[str]:
@@ -296,20 +307,63 @@ def _sample_resources(document: dict[str, Any], action: str) -> list[str]:
     return list(dict.fromkeys(out)) or ["*"]
 
 
+def structural_subset(original: dict[str, Any], refined: dict[str, Any] | None) -> str | None:
+    """None when every statement of ``refined`` is a statement of ``original`` with the same elements but
+    ``Action``, each of whose patterns an ``Action`` pattern of that original statement covers
+    (:func:`~least_privilege_constructs.analysis.iam.pattern_covers`), and every non-Allow statement of
+    ``original`` is kept unchanged; else why not.
+
+    Sound: a statement allows a request only when its action matches one of its patterns (IAM JSON policy
+    elements: Action, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html),
+    so fewer, covered patterns allow a subset; with every Deny kept, the document allows a subset.
+    """
+    old = _statements(original)
+    new = _statements(refined) if refined is not None else []
+    if refined is not None and {k: v for k, v in refined.items() if k != "Statement"} != \
+            {k: v for k, v in original.items() if k != "Statement"}:
+        return "the document's elements other than Statement changed"
+    for stmt in old:
+        if not (isinstance(stmt, dict) and stmt.get("Effect") == "Allow") and stmt not in new:
+            return f"statement {stmt.get('Sid', '') if isinstance(stmt, dict) else stmt!r} (not an Allow) was changed"
+    for stmt in new:
+        if stmt in old:
+            continue
+        rest = {k: v for k, v in stmt.items() if k != "Action"} if isinstance(stmt, dict) else None
+        if rest is None or stmt.get("Effect") != "Allow" or "Action" not in stmt:
+            return "a statement that is no narrowed Allow was added"
+        patterns = [p for p in _as_list(stmt["Action"])]
+        if not any(isinstance(o, dict) and {k: v for k, v in o.items() if k != "Action"} == rest and
+                   all(isinstance(p, str) and any(isinstance(q, str) and pattern_covers(q, p, ignore_case=True)
+                                                  for q in _as_list(o.get("Action", []))) for p in patterns)
+                   for o in old):
+            return f"statement {stmt.get('Sid', '')!r} is not a narrowed original statement"
+    return None
+
+
 def verify_refinement(original: dict[str, Any], refined: dict[str, Any] | None, used: Iterable[str],
-                      principal: str) -> str | None:
-    """None when ``refined`` is proven to grant nothing new and to allow every used action wherever the
-    original did (evaluator, on each resource the original grants it on); else why not."""
+                      principal: str, prove: bool = False) -> str | None:
+    """None when ``refined`` is shown to grant nothing new (:func:`structural_subset`, and with ``prove``
+    :func:`~least_privilege_constructs.analysis.reasoning.check_no_new_access`, PASS required) and to allow
+    every used action wherever the original did (evaluator, on each resource the original grants it on);
+    else why not."""
     from least_privilege_constructs.analysis.reasoning import Request, check_no_new_access, evaluate
 
-    if refined is not None:
+    why = structural_subset(original, refined)
+    if why is not None:
+        return why
+    if prove and refined is not None:
         result = check_no_new_access(refined, original, "IDENTITY_POLICY")
         if result.verdict.value != "PASS":
             return f"check-no-new-access: {result.verdict.value} ({result.message})"
+    from least_privilege_constructs.analysis.reasoning.policy import parse_policy
+
+    old_policy = parse_policy(original, "original")
+    new_policy = parse_policy(refined, "refined") if refined is not None else None
     for action in used:
         for resource in _sample_resources(original, action):
             request = Request(principal, action, resource)
-            if evaluate(request, original).allowed and (refined is None or not evaluate(request, refined).allowed):
+            if evaluate(request, old_policy).allowed and (
+                    new_policy is None or not evaluate(request, new_policy).allowed):
                 return f"used action {action} on {resource} is no longer allowed"
     return None
 
@@ -378,7 +432,8 @@ def refine_role(role: dict[str, Any], account: dict[str, Any], options: RefineOp
                                          [], decided, d.SIZE_LIMIT, replaces))
             continue
         if options.verify:
-            why = verify_refinement(document, refined, evidence.used_actions(window_start), role["arn"])
+            why = verify_refinement(document, refined, evidence.used_actions(window_start), role["arn"],
+                                    options.prove)
             if why is not None:
                 policies.append(PolicyResult(kind, policy["name"], policy.get("arn"), "undetermined", document,
                                              None, [], decided, f"{d.VERIFY_FAILED}: {why}", replaces))
