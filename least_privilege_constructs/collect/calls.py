@@ -57,6 +57,7 @@ class Caller:
 
     def __call__(self, operation: str, **params: Any) -> dict[str, Any]:
         from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.parsers import ResponseParserError
 
         method = getattr(self.client, operation)
         attempt = 0
@@ -73,8 +74,8 @@ class Caller:
                     self.throttle_backoffs += 1
                     continue
                 raise CollectError(_pascal(operation), code, str(error.get("Message", "")) or str(exc)) from exc
-            except BotoCoreError as exc:
-                raise CollectError(_pascal(operation), type(exc).__name__, str(exc)) from exc
+            except (BotoCoreError, ResponseParserError) as exc:  # time-outs, no credentials, an unreadable answer
+                raise CollectError(_pascal(operation), type(exc).__name__, str(exc).splitlines()[0]) from exc
 
     def pages(self, operation: str, token_in: str, token_out: str, *, truncated: str | None = None,
               **params: Any) -> Iterator[dict[str, Any]]:
@@ -121,3 +122,15 @@ def assume_role_session(base: Any, account_id: str, role_name: str, *, partition
     creds = sts("assume_role", **params)["Credentials"]
     return boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
                          aws_session_token=creds["SessionToken"], region_name=base.region_name)
+
+
+def new_session(profile: str | None = None, region: str | None = None) -> Any:
+    """A boto3 session (``profile`` or the environment's credentials); a missing profile is a
+    :class:`CollectError` (``ProfileNotFound``)."""
+    import boto3
+    import botocore.exceptions
+
+    try:
+        return boto3.Session(profile_name=profile, region_name=region)
+    except botocore.exceptions.ProfileNotFound as exc:
+        raise CollectError("Session", "ProfileNotFound", str(exc)) from None

@@ -399,8 +399,10 @@ def refine_role(role: dict[str, Any], account: dict[str, Any], options: RefineOp
         replaces = None
         if kind == "aws-managed":
             replaces = policy.get("arn")
-            if document is None and policy.get("arn") in managed_documents:
-                document = managed_documents[policy["arn"]]["document"]
+            # by ARN (the bundle's managedPolicies) or by name (a snapshot such as policies.jsonl)
+            known = managed_documents.get(policy.get("arn", "")) or managed_documents.get(policy["name"])
+            if document is None and known is not None:
+                document = known["document"]
         if isinstance(document, dict) and any(
                 isinstance(s, dict) and s.get("Effect") == "Allow" and "*" in _as_list(s.get("Action", []))
                 for s in _statements(document)):
