@@ -144,6 +144,7 @@ class RoleResult:
     policies: list[PolicyResult]
     reason: str | None = None
     admin_like: bool = False
+    _risk: float | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -154,6 +155,11 @@ class RoleResult:
         return sorted({a for p in self.policies for a in p.removed})
 
     def risk(self) -> float:
+        if self._risk is None:
+            self._risk = self._compute_risk()
+        return self._risk
+
+    def _compute_risk(self) -> float:
         """Rank (higher first): production accounts, cross-account trust and admin-like grants first, then
         the weight of what is removable (access levels: permissions management weighs most)."""
         weights = {"Permissions management": 5.0, "Write": 3.0, "Tagging": 1.0, "Read": 1.0, "List": 0.5}
@@ -307,6 +313,18 @@ def _sample_resources(document: dict[str, Any], action: str) -> list[str]:
     return list(dict.fromkeys(out)) or ["*"]
 
 
+def _covered(pattern: str, originals: list[str]) -> bool:
+    """Whether an original action pattern covers ``pattern`` (cheap cases first, then
+    :func:`~least_privilege_constructs.analysis.iam.pattern_covers`)."""
+    lower = pattern.lower()
+    if any(q.lower() == lower for q in originals):
+        return True
+    wild = [q for q in originals if has_wildcards(q)]
+    if not has_wildcards(pattern):
+        return any(action_matches(q, pattern) for q in wild)
+    return any(pattern_covers(q, pattern, ignore_case=True) for q in wild)
+
+
 def structural_subset(original: dict[str, Any], refined: dict[str, Any] | None) -> str | None:
     """None when every statement of ``refined`` is a statement of ``original`` with the same elements but
     ``Action``, each of whose patterns an ``Action`` pattern of that original statement covers
@@ -333,8 +351,8 @@ def structural_subset(original: dict[str, Any], refined: dict[str, Any] | None) 
             return "a statement that is no narrowed Allow was added"
         patterns = [p for p in _as_list(stmt["Action"])]
         if not any(isinstance(o, dict) and {k: v for k, v in o.items() if k != "Action"} == rest and
-                   all(isinstance(p, str) and any(isinstance(q, str) and pattern_covers(q, p, ignore_case=True)
-                                                  for q in _as_list(o.get("Action", []))) for p in patterns)
+                   all(isinstance(p, str) and _covered(p, [q for q in _as_list(o.get("Action", []))
+                                                           if isinstance(q, str)]) for p in patterns)
                    for o in old):
             return f"statement {stmt.get('Sid', '')!r} is not a narrowed original statement"
     return None
