@@ -42,9 +42,10 @@ def organization_entity_paths(orgs: Caller, include_accounts: bool = False) -> l
         if include_accounts:
             for page in orgs.pages("list_accounts_for_parent", "NextToken", "NextToken", ParentId=parent):
                 out.extend(f"{path}/{a['Id']}" for a in page.get("Accounts", []))
-        for page in orgs.pages("list_organizational_units_for_parent", "NextToken", "NextToken", ParentId=parent):
-            for ou in page.get("OrganizationalUnits", []):
-                walk(ou["Id"], f"{path}/{ou['Id']}")
+        children = [ou["Id"] for page in orgs.pages("list_organizational_units_for_parent", "NextToken", "NextToken",
+                                                     ParentId=parent) for ou in page.get("OrganizationalUnits", [])]
+        for child in children:  # every page of a parent first, then its children
+            walk(child, f"{path}/{child}")
 
     for page in orgs.pages("list_roots", "NextToken", "NextToken"):
         for root in page.get("Roots", []):
