@@ -130,6 +130,9 @@ class PolicyResult:
             out["replaces"] = self.replaces
         if self.refined is not None:
             out["refinedDocument"] = self.refined
+        gone = {a.lower() for a in self.removed}
+        out["removedBecause"] = [x.to_dict() for x in self.decisions
+                                 if x.decision is Decision.UNUSED_CONFIRMED and x.action.lower() in gone]
         out["undetermined"] = [x.to_dict() for x in self.decisions if x.decision is Decision.UNDETERMINED]
         return out
 

@@ -30,9 +30,14 @@ def _safe(text: str) -> str:
     return _SAFE.sub("_", text)[:100]
 
 
+def collection_errors(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the collectors could not read (the bundle's and its accounts' ``errors``): undetermined evidence."""
+    return [*bundle.get("errors", []), *(e for a in bundle.get("accounts", []) for e in a.get("errors", []))]
+
+
 def render_json(result: RefineResult, scps: Sequence[ScpResult] = (), identities: Sequence[dict[str, Any]] = (),
-                unused_permissions: Sequence[dict[str, Any]] = (), scp_prefix: str = ScpOptions.name_prefix
-                ) -> str:
+                unused_permissions: Sequence[dict[str, Any]] = (), scp_prefix: str = ScpOptions.name_prefix,
+                errors: Sequence[dict[str, Any]] = ()) -> str:
     opts = result.options
     data = {
         "format": "lpc-refine-report", "version": 1,
@@ -45,6 +50,7 @@ def render_json(result: RefineResult, scps: Sequence[ScpResult] = (), identities
         "unusedIdentities": list(identities),
         "accessAnalyzerUnusedPermissions": list(unused_permissions),
         "serviceControlPolicies": [s.to_dict(scp_prefix) for s in scps],
+        "collectionErrors": list(errors),
     }
     return json.dumps(data, indent=2, default=str) + "\n"
 
@@ -73,7 +79,7 @@ def _role_line(role: RoleResult) -> str:
 
 def render_markdown(result: RefineResult, scps: Sequence[ScpResult] = (),
                     identities: Sequence[dict[str, Any]] = (), scp_prefix: str = ScpOptions.name_prefix,
-                    limit: int = 200) -> str:
+                    limit: int = 200, errors: Sequence[dict[str, Any]] = ()) -> str:
     s = summary(result)
     opts = result.options
     lines = [
@@ -99,6 +105,11 @@ def render_markdown(result: RefineResult, scps: Sequence[ScpResult] = (),
         for scp in scps:
             names = ", ".join(scp.names(scp_prefix)) or "-"
             lines.append(f"| `{scp.entity_path}` | {len(scp.denied)} | {names} |")
+    if errors:
+        lines += ["", "## Not collected (treated as undetermined)", "", "| code | account | entity | message |",
+                  "|---|---|---|---|"]
+        lines += [f"| {e.get('code')} | {e.get('account', '-')} | `{e.get('entity', '-')}` | {e.get('message', '')} |"
+                  for e in errors]
     return "\n".join(lines) + "\n"
 
 
@@ -129,7 +140,7 @@ def scp_code(scps: Sequence[ScpResult], prefix: str = ScpOptions.name_prefix) ->
 
 def write_outputs(out_dir: str | Path, result: RefineResult, scps: Sequence[ScpResult] = (),
                   identities: Sequence[dict[str, Any]] = (), unused_permissions: Sequence[dict[str, Any]] = (),
-                  scp_prefix: str = ScpOptions.name_prefix) -> list[Path]:
+                  scp_prefix: str = ScpOptions.name_prefix, errors: Sequence[dict[str, Any]] = ()) -> list[Path]:
     """Write the report, the refined documents, the construct patches and the SCPs; returns the files."""
     out = Path(out_dir)
     written: list[Path] = []
@@ -138,8 +149,8 @@ def write_outputs(out_dir: str | Path, result: RefineResult, scps: Sequence[ScpR
         _write(path, text)
         written.append(path)
 
-    put(out / "report.json", render_json(result, scps, identities, unused_permissions, scp_prefix))
-    put(out / "report.md", render_markdown(result, scps, identities, scp_prefix))
+    put(out / "report.json", render_json(result, scps, identities, unused_permissions, scp_prefix, errors))
+    put(out / "report.md", render_markdown(result, scps, identities, scp_prefix, errors=errors))
     for role in result.ranked():
         refined = [p for p in role.policies if p.status == "refined"]
         for p in refined:

@@ -99,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
     from least_privilege_constructs.analysis.refine.identities import unused_permission_findings
     from least_privilege_constructs.analysis.refine.report import (
         attach_construct_paths,
+        collection_errors,
         role_construct_paths,
         summary,
     )
@@ -126,7 +127,8 @@ def run(args: argparse.Namespace) -> int:
                        allow_services=args.scp_allow_service, exempt_principal_arns=args.scp_exempt_principal,
                        max_policies=args.scp_max_policies, now=args.now))
         identities = unused_identities(bundle, window_days=args.window_days, now=args.now)
-        files = write_outputs(args.output_dir, result, scps, identities, unused_permission_findings(bundle))
+        files = write_outputs(args.output_dir, result, scps, identities, unused_permission_findings(bundle),
+                              errors=collection_errors(bundle))
     except RefineError as exc:
         raise CliError(str(exc)) from None
     finally:

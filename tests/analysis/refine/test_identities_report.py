@@ -33,7 +33,9 @@ def test_write_outputs(tmp_path: Path) -> None:
     bundle["accounts"][0]["roles"][1]["constructPath"] = "Payments/App01/Role"
     result = refine_bundle(bundle, RefineOptions(now=NOW))
     scps = unused_service_scps(bundle["organizationsAccessReports"], ScpOptions(now=NOW))
-    files = write_outputs(tmp_path, result, scps, unused_identities(bundle, now=NOW))
+    errors = [{"code": "ROLE_DELETED", "account": "111111111111", "entity": "arn:aws:iam::111111111111:role/x",
+               "message": "GetRole: ROLE_DELETED: gone"}]
+    files = write_outputs(tmp_path, result, scps, unused_identities(bundle, now=NOW), errors=errors)
     names = {str(f.relative_to(tmp_path)) for f in files}
     assert {"report.md", "report.json", "scps/scps.py"} <= names
     assert "patches/111111111111-app-01.json" in names
@@ -41,8 +43,13 @@ def test_write_outputs(tmp_path: Path) -> None:
     assert patch["constructPath"] == "Payments/App01/Role" and patch["policies"][0]["document"]["Statement"]
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["roles"][0]["production"] and report["summary"]["roles"] == 9
+    assert report["collectionErrors"] == errors
+    refined = next(p for r in report["roles"] for p in r["policies"] if p["status"] == "refined")
+    assert {x["action"].lower() for x in refined["removedBecause"]} == {a.lower() for a in refined["removed"]}
+    assert {x["reason"] for x in refined["removedBecause"]} <= {"TRACKED_ACTION_NOT_USED", "SERVICE_NOT_AUTHENTICATED"}
     md = (tmp_path / "report.md").read_text()
     assert md.startswith("# Refine report") and "## SCPs of unused services" in md
+    assert "## Not collected (treated as undetermined)" in md and "ROLE_DELETED" in md
     compile((tmp_path / "scps/scps.py").read_text(), "scps.py", "exec")
 
 
