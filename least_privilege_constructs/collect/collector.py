@@ -48,6 +48,8 @@ class CollectOptions:
     recommendations: bool = True
     organizations_reports: bool = False
     """Read an access report for the root and every OU (from the management or delegated admin account)."""
+    account_reports: bool = False
+    """With ``organizations_reports``: also one report per account (SCPs per account, not only per OU)."""
     entity_paths: Sequence[str] = ()
     production_accounts: Sequence[str] = field(default_factory=tuple)
     max_attempts: int = 5
@@ -123,7 +125,7 @@ def collect(session: Any, options: CollectOptions, progress: Progress | None = N
         paths = list(options.entity_paths)
         if options.organizations_reports:
             orgs = Caller(session.client("organizations", config=client_config(options.max_attempts)))
-            paths += organization_entity_paths(orgs)
+            paths += organization_entity_paths(orgs, include_accounts=options.account_reports)
             out["organizationId"] = paths[0].split("/")[0] if paths else out.get("organizationId")
         reports = []
         for path in dict.fromkeys(paths):

@@ -50,3 +50,24 @@ def test_collect_records_an_unassumable_account_and_reads_every_ou() -> None:
     assert [r["entityPath"] for r in bundle["organizationsAccessReports"]] == [
         "o-a1b2c3d4e5/r-ab12", "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111"]
     assert bundle["organizationId"] == "o-a1b2c3d4e5"
+
+
+def test_entity_paths_with_accounts() -> None:
+    from least_privilege_constructs.collect.calls import Caller
+    from least_privilege_constructs.collect.organizations import organization_entity_paths
+
+    orgs = make_client("organizations")
+    with Stubber(orgs) as stub:
+        stub.add_response("describe_organization", {"Organization": {"Id": "o-a1b2c3d4e5"}})
+        stub.add_response("list_roots", {"Roots": [{"Id": "r-ab12"}]})
+        stub.add_response("list_accounts_for_parent", {"Accounts": [{"Id": "111111111111"}]}, {"ParentId": "r-ab12"})
+        stub.add_response("list_organizational_units_for_parent", {"OrganizationalUnits": [{"Id": "ou-ab12-11111111"}]},
+                          {"ParentId": "r-ab12"})
+        stub.add_response("list_accounts_for_parent", {"Accounts": [{"Id": "222222222222"}]},
+                          {"ParentId": "ou-ab12-11111111"})
+        stub.add_response("list_organizational_units_for_parent", {"OrganizationalUnits": []},
+                          {"ParentId": "ou-ab12-11111111"})
+        paths = organization_entity_paths(Caller(orgs), include_accounts=True)
+        stub.assert_no_pending_responses()
+    assert paths == ["o-a1b2c3d4e5/r-ab12", "o-a1b2c3d4e5/r-ab12/111111111111", "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111",
+                     "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/222222222222"]

@@ -47,6 +47,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                         help="do not generate recommendations for UnusedPermission findings")
     parser.add_argument("--organizations-reports", action="store_true",
                         help="an Organizations access report for the root and every OU")
+    parser.add_argument("--account-reports", action="store_true",
+                        help="with --organizations-reports, also one report per account (SCPs per account)")
     parser.add_argument("--entity-path", action="append", default=[], metavar="PATH",
                         help="an Organizations access report for this entity path (o-.../r-.../ou-...)")
     parser.add_argument("--production-accounts", nargs="+", default=[], metavar="ID",
@@ -78,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
         accounts=args.accounts, role_name=args.role_name, external_id=args.external_id, path_prefix=args.path_prefix,
         granularity=args.granularity, credential_report=not args.no_credential_report, analyzer_arn=args.analyzer_arn,
         recommendations=not args.no_recommendations, organizations_reports=args.organizations_reports,
-        entity_paths=args.entity_path, production_accounts=args.production_accounts, max_attempts=args.max_attempts)
+        account_reports=args.account_reports, entity_paths=args.entity_path,
+        production_accounts=args.production_accounts, max_attempts=args.max_attempts)
     progress = ProgressLine()
     try:
         bundle = collect(session, options, progress=progress)
