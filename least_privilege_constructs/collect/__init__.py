@@ -5,6 +5,8 @@
 * :mod:`.last_accessed` — roles, their policies and ``GenerateServiceLastAccessedDetails`` /
   ``GetServiceLastAccessedDetails``;
 * :mod:`.organizations` — ``GenerateOrganizationsAccessReport`` / ``GetOrganizationsAccessReport``;
+* :mod:`.policy_changes` — when each role policy last changed (CloudTrail ``LookupEvents``), for the grace
+  period;
 * :mod:`.credential_report` — ``GenerateCredentialReport`` / ``GetCredentialReport`` (CSV);
 * :mod:`.unused_access` — IAM Access Analyzer unused-access findings and recommendations;
 * :mod:`.collector` — one bundle for an account or an organization, with a progress callback.

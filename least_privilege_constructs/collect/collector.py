@@ -30,6 +30,7 @@ from least_privilege_constructs.collect.organizations import (
     organization_entity_paths,
     organizations_access_report,
 )
+from least_privilege_constructs.collect.policy_changes import PolicyChanges, policy_changes
 from least_privilege_constructs.collect.unused_access import unused_access_findings
 
 Progress = Callable[[int, int, str], None]
@@ -52,6 +53,10 @@ class CollectOptions:
     """With ``organizations_reports``: also one report per account (SCPs per account, not only per OU)."""
     entity_paths: Sequence[str] = ()
     production_accounts: Sequence[str] = field(default_factory=tuple)
+    policy_changes: bool = True
+    """Date each role policy's last change from CloudTrail event history (for the grace period)."""
+    cloudtrail_region: str = "us-east-1"
+    """Where IAM's (global) events are recorded: us-east-1 in the aws partition."""
     max_attempts: int = 5
 
 
@@ -74,10 +79,18 @@ def collect_account(session: Any, account_id: str, options: CollectOptions, prog
     account: dict[str, Any] = {"accountId": account_id, "roles": [], "errors": [],
                                "production": account_id in options.production_accounts}
     managed: dict[str, Any] = {}
+    changes: PolicyChanges | None = None
+    if options.policy_changes:
+        trail = caller_factory(session.client("cloudtrail", region_name=options.cloudtrail_region,
+                                              config=client_config(options.max_attempts)))
+        try:
+            changes = policy_changes(trail)
+        except CollectError as exc:  # no dates: refine keeps the policies whole
+            _error(account["errors"], exc, account_id, "cloudtrail-event-history")
     roles = list_roles(iam, options.path_prefix)
     for i, role in enumerate(roles):
         try:
-            account["roles"].append(collect_role(iam, role, account_id, managed, options.granularity))
+            account["roles"].append(collect_role(iam, role, account_id, managed, options.granularity, changes))
         except CollectError as exc:
             code = "ROLE_DELETED" if exc.not_found else exc.code
             _error(account["errors"], CollectError(exc.operation, code, exc.message), account_id, role.get("Arn"))

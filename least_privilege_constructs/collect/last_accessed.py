@@ -22,6 +22,7 @@ from urllib.parse import unquote
 from least_privilege_constructs.analysis.iam.arn import account_of
 from least_privilege_constructs.analysis.refine.bundle import iso
 from least_privilege_constructs.collect.calls import Caller, CollectError
+from least_privilege_constructs.collect.policy_changes import PolicyChanges
 
 
 def jsonable(value: Any) -> Any:
@@ -67,24 +68,34 @@ def _trusts_other_accounts(trust: dict[str, Any], account: str | None) -> bool:
     return False
 
 
-def role_policies(iam: Caller, role_name: str, managed: dict[str, Any]) -> list[dict[str, Any]]:
-    """The role's inline and attached policies (bundle ``policies``); AWS managed documents go to ``managed``."""
+def role_policies(iam: Caller, role_name: str, managed: dict[str, Any],
+                  changes: PolicyChanges | None = None) -> list[dict[str, Any]]:
+    """The role's inline and attached policies (bundle ``policies``); AWS managed documents go to ``managed``.
+
+    ``modifiedAt`` (for the grace period) comes from ``changes`` (CloudTrail): for an inline policy its last
+    ``PutRolePolicy``, for a managed one the later of its last attachment and its ``UpdateDate``. Without
+    ``changes`` it is left out and refine keeps the policy whole."""
     policies: list[dict[str, Any]] = []
     for page in iam.pages("list_role_policies", "Marker", "Marker", truncated="IsTruncated", RoleName=role_name):
         for name in page.get("PolicyNames", []):
             doc = iam("get_role_policy", RoleName=role_name, PolicyName=name)["PolicyDocument"]
-            # IAM gives no modification date for inline policies: the grace period treats it as unknown
-            policies.append({"kind": "inline", "name": name, "document": policy_document(doc)})
+            entry: dict[str, Any] = {"kind": "inline", "name": name, "document": policy_document(doc)}
+            if changes is not None:  # IAM itself gives no modification date for inline policies
+                entry["modifiedAt"] = iso(changes.changed_at(role_name, name))
+            policies.append(entry)
     for page in iam.pages("list_attached_role_policies", "Marker", "Marker", truncated="IsTruncated",
                           RoleName=role_name):
         for attached in page.get("AttachedPolicies", []):
             arn = attached["PolicyArn"]
             aws_managed = arn.split(":")[4] == "aws"
             meta = iam("get_policy", PolicyArn=arn)["Policy"]
-            entry: dict[str, Any] = {"kind": "aws-managed" if aws_managed else "customer-managed",
-                                     "name": attached["PolicyName"], "arn": arn}
-            if meta.get("UpdateDate"):
-                entry["modifiedAt"] = iso(meta["UpdateDate"])
+            entry = {"kind": "aws-managed" if aws_managed else "customer-managed",
+                     "name": attached["PolicyName"], "arn": arn}
+            if changes is not None:  # attached when, and the default version changed when
+                dates = [changes.changed_at(role_name, arn)]
+                if isinstance(meta.get("UpdateDate"), datetime):
+                    dates.append(meta["UpdateDate"])
+                entry["modifiedAt"] = iso(max(dates))
             if not aws_managed or arn not in managed:
                 version = iam("get_policy_version", PolicyArn=arn, VersionId=meta["DefaultVersionId"])["PolicyVersion"]
                 document = policy_document(version["Document"])
@@ -119,7 +130,7 @@ def last_accessed_details(iam: Caller, arn: str, granularity: str = "ACTION_LEVE
 
 
 def collect_role(iam: Caller, role: dict[str, Any], account: str, managed: dict[str, Any],
-                 granularity: str = "ACTION_LEVEL") -> dict[str, Any]:
+                 granularity: str = "ACTION_LEVEL", changes: PolicyChanges | None = None) -> dict[str, Any]:
     """One bundle role. Raises :class:`CollectError` (``not_found`` when the role was deleted meanwhile)."""
     name = role["RoleName"]
     full = iam("get_role", RoleName=name)["Role"]
@@ -127,7 +138,7 @@ def collect_role(iam: Caller, role: dict[str, Any], account: str, managed: dict[
     out: dict[str, Any] = {"arn": full["Arn"], "createDate": iso(full["CreateDate"]),
                            "trustsOtherAccounts": _trusts_other_accounts(policy_document(trust), account)
                            if trust else False,
-                           "policies": role_policies(iam, name, managed)}
+                           "policies": role_policies(iam, name, managed, changes)}
     last_used = (full.get("RoleLastUsed") or {}).get("LastUsedDate")
     if last_used:
         out["roleLastUsed"] = iso(last_used)

@@ -17,8 +17,10 @@ JOB = "a8b6c9f1-0a1e-4c3c-8f0a-0123456789ab"
 
 def test_collect_records_an_unassumable_account_and_reads_every_ou() -> None:
     sts, iam, orgs = make_client("sts"), make_client("iam"), make_client("organizations")
+    trail = make_client("cloudtrail")
     assert iam.meta.config.retries["mode"] == "standard"
-    with Stubber(sts) as s_sts, Stubber(iam) as s_iam, Stubber(orgs) as s_orgs:
+    with Stubber(sts) as s_sts, Stubber(iam) as s_iam, Stubber(orgs) as s_orgs, Stubber(trail) as s_trail:
+        s_trail.add_client_error("lookup_events", "AccessDeniedException", "no cloudtrail:LookupEvents", 400)
         s_sts.add_response("get_caller_identity", {"Account": "999999999999", "Arn": "arn:aws:iam::999999999999:user/a",
                                                    "UserId": "AIDAEXAMPLE"})
         s_iam.add_response("list_roles", {"Roles": [], "IsTruncated": False})
@@ -39,13 +41,15 @@ def test_collect_records_an_unassumable_account_and_reads_every_ou() -> None:
             s_iam.add_response("get_organizations_access_report", {
                 "JobStatus": "COMPLETED", "JobCreationDate": T0, "JobCompletionDate": T0,
                 "AccessDetails": [{"ServiceName": "Amazon GameLift", "ServiceNamespace": "gamelift"}]}, {"JobId": JOB})
-        bundle = collect(StubSession({"sts": sts, "iam": iam, "organizations": orgs}), CollectOptions(
+        bundle = collect(StubSession({"sts": sts, "iam": iam, "organizations": orgs, "cloudtrail": trail}), CollectOptions(
             accounts=["999999999999", "222222222222"], role_name="lpc-evidence-reader", credential_report=False,
             organizations_reports=True))
-        for stub in (s_sts, s_iam, s_orgs):
+        for stub in (s_sts, s_iam, s_orgs, s_trail):
             stub.assert_no_pending_responses()
     load_bundle(bundle)
     assert [a["accountId"] for a in bundle["accounts"]] == ["999999999999"]
+    # no CloudTrail dates: recorded, and refine will keep the policies whole (no modifiedAt)
+    assert bundle["accounts"][0]["errors"][0]["entity"] == "cloudtrail-event-history"
     assert bundle["errors"][0]["account"] == "222222222222" and bundle["errors"][0]["code"] == "AccessDenied"
     assert [r["entityPath"] for r in bundle["organizationsAccessReports"]] == [
         "o-a1b2c3d4e5/r-ab12", "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111"]

@@ -205,8 +205,25 @@ def _role(name: str) -> dict[str, Any]:
             "Arn": f"arn:aws:iam::111122223333:role/{name}", "CreateDate": datetime(2025, 1, 1, tzinfo=UTC)}
 
 
+def _event(name: str, when: datetime, **params: str) -> dict[str, Any]:
+    return {"EventId": f"e-{name}-{when:%d}", "EventName": name, "EventTime": when, "EventSource": "iam.amazonaws.com",
+            "CloudTrailEvent": json.dumps({"eventName": name, "requestParameters": params})}
+
+
 def test_collect_account_reads_roles_policies_and_reports_a_deleted_role(sleeps: list[float]) -> None:
     client = make_client("iam")
+    trail = make_client("cloudtrail")
+    trail_stub = Stubber(trail)
+    recent = datetime(2026, 11, 20, tzinfo=UTC)
+    trail_stub.add_response("lookup_events", {"Events": [_event("PutRolePolicy", datetime(2026, 10, 1, tzinfo=UTC),
+                                                                roleName="app", policyName="app")],
+                                              "NextToken": "p2"})
+    trail_stub.add_response("lookup_events", {"Events": [_event("PutRolePolicy", recent, roleName="app",
+                                                                policyName="app"),
+                                                         _event("PutRolePolicy", recent, roleName="other",
+                                                                policyName="x")]})
+    trail_stub.add_response("lookup_events", {"Events": []})
+    trail_stub.activate()
     trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                                  "Principal": {"AWS": "arn:aws:iam::444455556666:root"}}]})
     inline = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
@@ -240,14 +257,19 @@ def test_collect_account_reads_roles_policies_and_reports_a_deleted_role(sleeps:
                        b"2020-01-01T00:00:00+00:00,not_supported\n", "ReportFormat": "text/csv", "GeneratedTime": T0})
         progress: list[tuple[int, int, str]] = []
         account, managed = collect_account(
-            StubSession({"iam": client}), "111122223333", CollectOptions(production_accounts=["111122223333"]),
+            StubSession({"iam": client, "cloudtrail": trail}), "111122223333",
+            CollectOptions(production_accounts=["111122223333"]),
             progress=lambda *a: progress.append(a),
             caller_factory=lambda c: Caller(c, sleep=sleeps.append))
         stub.assert_no_pending_responses()
+        trail_stub.assert_no_pending_responses()
+    trail_stub.deactivate()
     assert [r["arn"] for r in account["roles"]] == ["arn:aws:iam::111122223333:role/app"]
     role = account["roles"][0]
     assert role["trustsOtherAccounts"] is True and role["roleLastUsed"] == "2026-11-30T10:00:00Z"
     assert role["policies"][0]["document"]["Statement"][0]["Action"] == "s3:GetObject"
+    assert role["policies"][0]["modifiedAt"] == "2026-11-20T00:00:00Z"  # the latest PutRolePolicy of app/app
+    # no AttachRolePolicy in the lookback: the later of the lookback start and the policy's UpdateDate
     assert role["policies"][1] == {"kind": "aws-managed", "name": "AmazonSQSReadOnlyAccess", "arn": managed_arn,
                                    "modifiedAt": "2026-11-30T10:00:00Z"}
     assert managed[managed_arn]["versionId"] == "v3"

@@ -6,7 +6,8 @@
         --organizations-reports --production-accounts 111111111111
 
 Reads, per account (through ``sts:AssumeRole`` of ``--role-name`` when accounts are given): every role, its
-inline and attached policies and its IAM last-accessed details (``ACTION_LEVEL``), the credential report,
+inline and attached policies and its IAM last-accessed details (``ACTION_LEVEL``), when each role policy
+last changed (CloudTrail event history, 90 days), the credential report,
 and the unused-access findings of ``--analyzer-arn`` with their recommendations; with
 ``--organizations-reports`` (from the management or delegated administrator account) an Organizations
 access report for the root and every OU. Nothing is changed in any account. Clients use botocore's
@@ -40,6 +41,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--external-id", default=None, help="ExternalId for the assumed roles")
     parser.add_argument("--path-prefix", default="/", help="only roles under this IAM path (default /)")
     parser.add_argument("--granularity", choices=("ACTION_LEVEL", "SERVICE_LEVEL"), default="ACTION_LEVEL")
+    parser.add_argument("--no-policy-changes", action="store_true",
+                        help="do not date policy changes from CloudTrail event history (refine then keeps every "
+                             "policy whole while a grace period is set)")
     parser.add_argument("--no-credential-report", action="store_true", help="skip the credential report")
     parser.add_argument("--analyzer-arn", default=None, metavar="ARN",
                         help="an unused-access analyzer (e.g. the UnusedAccessAnalyzer construct's)")
@@ -81,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         granularity=args.granularity, credential_report=not args.no_credential_report, analyzer_arn=args.analyzer_arn,
         recommendations=not args.no_recommendations, organizations_reports=args.organizations_reports,
         account_reports=args.account_reports, entity_paths=args.entity_path,
+        policy_changes=not args.no_policy_changes,
         production_accounts=args.production_accounts, max_attempts=args.max_attempts)
     progress = ProgressLine()
     try:
