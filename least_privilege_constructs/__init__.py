@@ -36,6 +36,8 @@ _EXPORTS: dict[str, str] = {
     "FederationProvider": "least_privilege_constructs.rollout.federation",
     "OperationPreferences": "least_privilege_constructs.rollout.operation_preferences",
     "StackSetTemplateSynthesizer": "least_privilege_constructs.rollout.synthesizer",
+    "ServiceControlPolicy": "least_privilege_constructs.rollout.service_control_policy",
+    "UnusedAccessAnalyzer": "least_privilege_constructs.rollout.unused_access_analyzer",
     # nag/
     "LeastPrivilegeChecks": "least_privilege_constructs.nag.pack",
     # validation/

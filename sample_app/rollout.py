@@ -27,6 +27,7 @@ from least_privilege_constructs import (
     FederationProvider,
     OperationPreferences,
     OrganizationRollout,
+    UnusedAccessAnalyzer,
 )
 from sample_app import config
 
@@ -68,6 +69,10 @@ class OrganizationManagementStack(Stack):
                 concurrency_mode="SOFT_FAILURE_TOLERANCE",
             ),
             tags={"owner": "platform-team"},
+        )
+        # unused roles, keys, passwords and permissions across the organization: `lpc collect --analyzer-arn`
+        self.unused_access = UnusedAccessAnalyzer(
+            self, "UnusedAccess", unused_access_age=90, exclude_resource_tags=[{"lpc:unused-access": "exempt"}]
         )
 
 
