@@ -37,6 +37,7 @@ from least_privilege_constructs.boundary.boundary_document import (
     build_boundary_document,
     iam_arn,
     policy_size,
+    statement_sizes,
 )
 from least_privilege_constructs.errors import LeastPrivilegeError, construct_path
 
@@ -286,8 +287,10 @@ def _build(scope: Construct, where: str, *, templates: Sequence[tuple[str, Mappi
             "LPC-BOUNDARY-002",
             where,
             f"the boundary policy would be {size} characters, over IAM's managed-policy limit of "
-            f"{MANAGED_POLICY_MAX_CHARS} (whitespace excluded); allow whole services instead of long "
-            "action lists, or move statements into SCPs",
+            f"{MANAGED_POLICY_MAX_CHARS} (whitespace excluded; largest statements: "
+            f"{', '.join(f'{sid} {n}' for sid, n in statement_sizes(document)[:3])}); allow whole services "
+            "instead of long action lists, grant fewer services whose resources run with a role (each adds "
+            "its takeover protection), or move statements into SCPs",
         )
     return spec, document
 

@@ -19,6 +19,13 @@ from least_privilege_constructs.boundary.boundary_document import (
 )
 from least_privilege_constructs.errors import LeastPrivilegeError
 
+
+def expanded(actions: Any) -> set[str]:
+    """The actions an Action value matches in the IAM service reference (compact wildcards expanded)."""
+    patterns = [actions] if isinstance(actions, str) else list(actions)
+    return {a for p in patterns for a in get_catalog().expand_action(p)}
+
+
 BOUNDARY_ARN = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/boundaries/lpc-developer-boundary"}
 
 
@@ -59,7 +66,9 @@ def test_maximum_permissions_are_the_allowed_services_and_actions(boundary_templ
 def test_principal_writes_require_this_exact_boundary_with_the_account_pinned(boundary_template: dict[str, Any]) -> None:
     deny = _statements(boundary_template)["DenyPrincipalWritesWithoutBoundaryAttached"]
     assert deny["Effect"] == "Deny"
-    assert set(deny["Action"]) == set(BOUNDARY_CONDITION_ACTIONS)
+    # compact wildcards, but exactly the actions that support iam:PermissionsBoundary: an action without the
+    # key would be denied everywhere by StringNotEquals
+    assert expanded(deny["Action"]) == expanded(BOUNDARY_CONDITION_ACTIONS)
     assert deny["Condition"] == {"StringNotEquals": {"iam:PermissionsBoundary": BOUNDARY_ARN}}
 
 
@@ -75,7 +84,7 @@ def test_boundary_removal_is_denied(boundary_template: dict[str, Any]) -> None:
 
 def test_guardrail_policies_cannot_be_edited(boundary_template: dict[str, Any]) -> None:
     deny = _statements(boundary_template)["DenyGuardrailPolicyEdits"]
-    assert {"iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy"} <= set(deny["Action"])
+    assert {"iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy"} <= expanded(deny["Action"])
     assert deny["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/boundaries/*"}
 
 
@@ -93,16 +102,17 @@ def test_iam_writes_are_confined_to_the_application_path(
     boundary_template: dict[str, Any], sid: str, action: str, not_resource: str
 ) -> None:
     deny = _statements(boundary_template)[sid]
-    actions = deny["Action"] if isinstance(deny["Action"], list) else [deny["Action"]]
-    assert action in actions
+    assert action in expanded(deny["Action"])
     assert deny["NotResource"]["Fn::Sub"].endswith(not_resource)
 
 
 def test_users_groups_and_credentials_are_denied(boundary_template: dict[str, Any]) -> None:
     deny = _statements(boundary_template)["DenyUserAndGroupManagement"]
-    assert {"iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:AddUserToGroup", "iam:AttachGroupPolicy"} <= set(
+    assert {"iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:AddUserToGroup", "iam:AttachGroupPolicy"} <= expanded(
         deny["Action"]
     )
+    # and no read: the compact wildcards stay on writes
+    assert not any(get_catalog().access_level(a) in ("List", "Read") for a in expanded(deny["Action"]))
     assert deny["Resource"] == "*" and "Condition" not in deny
 
 
