@@ -47,6 +47,11 @@ class EscalationReport:
     undetermined: list[EscalationPath] = field(default_factory=list)
     """Paths that exist only if an unanalyzed managed policy (or boundary) grants them: not proven, not
     excluded. Reported as one ``ESCALATION_UNDETERMINED`` warning per principal."""
+    conditional: list[EscalationPath] = field(default_factory=list)
+    """Paths that open only if a stated condition holds (a data-plane path: a bucket that privileged compute
+    reads, a secret holding credentials, a started resource acting on its input). One ``WARNING`` each, with
+    the path id and ``details.condition``; not in :attr:`paths`, which holds what is shown without assumptions
+    about data."""
     unanalyzed: dict[str, list[str]] = field(default_factory=dict)
     """Principal ARN -> the managed policy ARNs whose documents were unknown."""
     principals: int = 0
@@ -54,7 +59,8 @@ class EscalationReport:
     elapsed_s: float = 0.0
 
     def findings(self) -> list[Finding]:
-        return [*self.problems, *(p.to_finding() for p in self.paths), *self.undetermined_findings()]
+        return [*self.problems, *(p.to_finding() for p in self.paths),
+                *(p.to_finding() for p in self.conditional), *self.undetermined_findings()]
 
     def undetermined_findings(self) -> list[Finding]:
         """One WARNING per principal whose verdict depends on policies the analysis could not read."""
@@ -121,18 +127,20 @@ def analyze(assembly_or_templates: Any, context: EscalationContext | Mapping[str
             if subject.unknown_managed or subject.boundary_unknown:
                 over = PrincipalAnalysis(world, subject, over_approximate=True)
                 seen = {(p.method_id, p.target) for p in paths}
-                extra = [p for p in over.run() if (p.method_id, p.target) not in seen]
+                extra = [p for p in over.run() if (p.method_id, p.target) not in seen and not p.condition]
                 report.requests += over.requests
                 report.undetermined.extend(_replace(p, undetermined=True) for p in extra)
                 report.unanalyzed[subject.arn] = [*subject.unknown_managed, *(
                     [principal.boundary_arn] if subject.boundary_unknown and principal.boundary_arn else [])]
-            report.paths.extend(paths)
+            report.paths.extend(p for p in paths if not p.condition)
+            report.conditional.extend(p for p in paths if p.condition)
         except PolicyError as exc:
             report.problems.append(Finding(
                 FindingType.ERROR, "ESCALATION_UNDETERMINED",
                 f"The escalation analysis of {principal.label} could not run: {exc}",
                 origin=_principal_origin(principal), check=CHECK))
     report.paths.sort(key=lambda p: (p.principal, order(p.method_id), p.target))
+    report.conditional.sort(key=lambda p: (p.principal, order(p.method_id), p.family, p.target))
     report.elapsed_s = time.perf_counter() - started
     return report
 
