@@ -52,6 +52,9 @@ class EscalationReport:
     reads, a secret holding credentials, a started resource acting on its input). One ``WARNING`` each, with
     the path id and ``details.condition``; not in :attr:`paths`, which holds what is shown without assumptions
     about data."""
+    dead_grants: list[Finding] = field(default_factory=list)
+    """``DEAD_GRANT`` warnings: Allow statements of bounded principals that their own boundary explicitly
+    denies (see :mod:`.dead_grants`)."""
     unanalyzed: dict[str, list[str]] = field(default_factory=dict)
     """Principal ARN -> the managed policy ARNs whose documents were unknown."""
     principals: int = 0
@@ -60,7 +63,7 @@ class EscalationReport:
 
     def findings(self) -> list[Finding]:
         return [*self.problems, *(p.to_finding() for p in self.paths),
-                *(p.to_finding() for p in self.conditional), *self.undetermined_findings()]
+                *(p.to_finding() for p in self.conditional), *self.dead_grants, *self.undetermined_findings()]
 
     def undetermined_findings(self) -> list[Finding]:
         """One WARNING per principal whose verdict depends on policies the analysis could not read."""
@@ -132,6 +135,8 @@ def analyze(assembly_or_templates: Any, context: EscalationContext | Mapping[str
                 report.undetermined.extend(_replace(p, undetermined=True) for p in extra)
                 report.unanalyzed[subject.arn] = [*subject.unknown_managed, *(
                     [principal.boundary_arn] if subject.boundary_unknown and principal.boundary_arn else [])]
+            if subject.boundary is not None:
+                report.dead_grants.extend(_dead_grant_findings(subject, analysis))
             report.paths.extend(p for p in paths if not p.condition)
             report.conditional.extend(p for p in paths if p.condition)
         except PolicyError as exc:
@@ -174,6 +179,27 @@ def _load(inputs: Any, ctx: EscalationContext) -> tuple[Extraction, list[Path]]:
     extraction = extract_policies([str(p) for p in paths], options)
     dirs = [Path(p) for p in paths if is_cloud_assembly(p)]
     return extraction, dirs
+
+
+def _dead_grant_findings(subject: Any, analysis: PrincipalAnalysis) -> list[Finding]:
+    from least_privilege_constructs.analysis.escalation.dead_grants import dead_grants
+
+    origins = {name: origin for name, _, origin in subject.identity}
+    out = []
+    for grant in dead_grants([(name, doc) for name, doc, _ in subject.identity], subject.boundary,
+                             principal=subject.arn, context=analysis.base_context, regions=analysis.world.regions):
+        boundary = subject.boundary_name or "its permissions boundary"
+        out.append(Finding(
+            FindingType.WARNING, "DEAD_GRANT",
+            f"{subject.label}: {grant.statement} grants {', '.join(grant.actions)}, which the boundary {boundary} "
+            f"denies ({'; '.join(grant.boundary_statements)}): {'; '.join(grant.requests[:3])}"
+            f"{' ...' if len(grant.requests) > 3 else ''} can never be allowed. Allow it in the boundary (for a "
+            "role the boundary lets principals pass, the service in its passable services) or remove the grant.",
+            origin=origins.get(grant.policy) or subject.origin(), check=CHECK,
+            details={"principalArn": subject.arn, "statement": grant.statement, "actions": list(grant.actions),
+                     "requests": list(grant.requests), "boundary": boundary,
+                     "boundaryStatements": list(grant.boundary_statements)}))
+    return out
 
 
 def _principal_origin(p: Any) -> PolicyOrigin:

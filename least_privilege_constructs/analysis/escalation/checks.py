@@ -464,8 +464,8 @@ class PrincipalAnalysis(PrincipalModel):
                     continue
                 companions = found
             for arn, extra, description, assumption, fact in self._row_requests(row, action):
-                if (action, arn) in reported:
-                    continue
+                if fact is None and (action, arn) in reported:
+                    continue  # the same foreign probe, already reported by an earlier row
                 hit = self.ask(action, arn, extra)
                 if hit is None or (fact is not None and not self.gains(fact)):
                     continue

@@ -16,7 +16,11 @@ Example::
     (('states:UpdateStateMachine',), ('states:StartExecution', 'states:StartSyncExecution'))
     >>> row.application_arns("app-", partition="aws", account="111122223333")
     ('arn:aws:states:*:111122223333:stateMachine:app-*',)
-    >>> compact_actions(["ssm:UpdateDocument", "ssm:UpdateDocumentDefaultVersion"])
+    >>> compact_actions(["iam:PutRolePolicy", "iam:PutRolePermissionsBoundary", "iam:CreateRole"])
+    ['iam:PutRole*', 'iam:CreateRole']
+    >>> compact_actions(["ssm:UpdateDocument", "ssm:UpdateDocumentDefaultVersion"])  # UpdateDocumentMetadata too
+    ['ssm:UpdateDocument', 'ssm:UpdateDocumentDefaultVersion']
+    >>> compact_actions(["ssm:UpdateDocument", "ssm:UpdateDocumentDefaultVersion"], extra_resource_types={"document"})
     ['ssm:UpdateDocument*']
 """
 
