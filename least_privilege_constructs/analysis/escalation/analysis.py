@@ -184,10 +184,16 @@ def _load(inputs: Any, ctx: EscalationContext) -> tuple[Extraction, list[Path]]:
 def _dead_grant_findings(subject: Any, analysis: PrincipalAnalysis) -> list[Finding]:
     from least_privilege_constructs.analysis.escalation.dead_grants import dead_grants
 
+    boundary_policy = analysis.policy_set.boundary
+    if boundary_policy is None or not boundary_policy.denies:
+        return []  # only an explicit Deny of the boundary makes a grant dead
     origins = {name: origin for name, _, origin in subject.identity}
+    # the policies the analysis parsed already, in the subject's order (same names)
+    identity = [(name, policy) for (name, _, _), policy in zip(subject.identity, analysis.policy_set.identity,
+                                                                strict=False)]
     out = []
-    for grant in dead_grants([(name, doc) for name, doc, _ in subject.identity], subject.boundary,
-                             principal=subject.arn, context=analysis.base_context, regions=analysis.world.regions):
+    for grant in dead_grants(identity, boundary_policy, principal=subject.arn, context=analysis.base_context,
+                             regions=analysis.world.regions):
         boundary = subject.boundary_name or "its permissions boundary"
         out.append(Finding(
             FindingType.WARNING, "DEAD_GRANT",

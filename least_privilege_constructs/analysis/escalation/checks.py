@@ -422,9 +422,12 @@ class PrincipalAnalysis(PrincipalModel):
         """Actions of the table of resources that run with a role (:mod:`.runners`) on resources that run with unbounded roles: stacks deployed with the CDK execution role, functions, projects, state machines ... of the assembly, unknown foreign ones (the default context), and writes to the CDK bootstrap asset bucket and repository. One path per row (fixing one leaves the others open); data-plane rows are warnings that state their condition; starting a resource without changing it is reported only if it acts on its input."""
         out: list[EscalationPath] = []
         reported: set[tuple[str, str]] = set()
+        services = self._identity_services()
         for row in load_runners():
             if not row.guarded:
                 continue  # every change checks iam:PassRole again: B8's question
+            if services is not None and not any(split_action(a)[0].lower() in services for a in row.actions):
+                continue  # prefilter: no identity Allow names the row's service
             path = self._b9_row(row, reported)
             if path is not None:
                 out.append(path)
@@ -449,6 +452,21 @@ class PrincipalAnalysis(PrincipalModel):
                             "(arn:aws:s3:::cdk-*-assets-*, repository/cdk-*-container-assets-*) to developers; "
                             "only the bootstrap publishing roles write there."))
                     break
+        return out
+
+    def _identity_services(self) -> set[str] | None:
+        """Service prefixes (lower-case) the identity Allow statements name; None when one names every service
+        (``*``, a wildcard service, ``NotAction``)."""
+        out: set[str] = set()
+        for p in self.policy_set.identity:
+            for s in p.allows:
+                if s.actions is None:
+                    return None
+                for a in s.actions:
+                    service = split_action(a)[0].lower()
+                    if not service or "*" in service or "?" in service:
+                        return None
+                    out.add(service)
         return out
 
     def _b9_row(self, row: RoleRunner, reported: set[tuple[str, str]]) -> EscalationPath | None:

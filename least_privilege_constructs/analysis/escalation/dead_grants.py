@@ -63,7 +63,8 @@ class DeadGrant:
 
 def dead_grants(identity: Sequence[tuple[str, Any]], boundary: Any, *, principal: str,
                 context: Mapping[str, Any] | None = None, regions: Sequence[str] = ("us-east-1",)) -> list[DeadGrant]:
-    """The dead grants of the ``(name, document)`` identity policies of ``principal`` under ``boundary``.
+    """The dead grants of the ``(name, document or parsed Policy)`` identity policies of ``principal`` under
+    ``boundary`` (a document or a parsed Policy).
 
     ``context``: the session's keys (MFA, tags ...); each request adds the keys its statement pins. A request
     counts as denied only if it is explicitly denied by a boundary statement in every region of ``regions``.
