@@ -28,7 +28,15 @@ DenyTaggingOutside          B13: tag changes on principals and policies outside 
 ApplicationPath
 DenyInstanceProfilesOutside B14: instance profiles only under the application path
 ApplicationPath
+DenyTakeover...             B9: generated from the table of resources that run with a role
+                            (:mod:`least_privilege_constructs.analysis.escalation.runners`), see
+                            :func:`takeover_statements`
+DenyCdkBootstrapAssetWrites B9: the CDK asset stores, where the takeover statement does not cover them
 ==========================  ===========================================================================
+
+Action lists are written with compact wildcards (``iam:PutRole*``) checked against the IAM service
+reference (:func:`~least_privilege_constructs.analysis.escalation.runners.compact_actions`), so the
+boundary stays under IAM's 6,144-character limit for managed policies.
 """
 
 from __future__ import annotations

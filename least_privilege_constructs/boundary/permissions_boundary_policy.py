@@ -94,10 +94,14 @@ class PermissionsBoundaryPolicy(iam.ManagedPolicy):
         roles may be created; none by default.
     :param assumable_role_arns: roles outside the application path that bounded principals may assume.
     :param protected_policy_arns: other guardrail policies (outside ``path``) to protect from edits.
-    :param application_resource_prefix: name prefix of the resources (functions, stacks, build projects,
-        App Runner services) that bounded principals may update; others may run with privileged roles (B9).
-    :param allow_interactive_access: allow SSM sessions/commands, ECS exec and EC2 instance connect (B9);
-        denied by default since the target may run with any role.
+    :param application_resource_prefix: name prefix of the application's own resources (functions, state
+        machines, stacks, ECS services, task definitions and clusters, repositories, documents, parameters,
+        rules, buckets, secrets, ... : every row of the table of resources that run with a role that is
+        scoped by name) that bounded principals may change and start; others may run with privileged roles
+        (B9). Resources without an application-chosen name (instances, associations, maintenance windows,
+        StackSets) are denied outright.
+    :param allow_interactive_access: allow SSM sessions/commands, ECS exec, EC2 instance connect, Glue dev
+        endpoint keys and notebook URLs (B9); denied by default since the target may run with any role.
     :param templates: ``(template id, parameters)`` pairs from the policy template catalog whose statements
         join the maximum permissions.
     """
