@@ -178,6 +178,24 @@ def test_boundary_over_the_managed_policy_size_limit_is_refused() -> None:
         PermissionsBoundaryPolicy(stack, "Boundary", allowed_actions=many)
     assert err.value.code == "LPC-BOUNDARY-002"
     assert "6144" in str(err.value) and "Guardrails/Boundary" in str(err.value)
+    assert "largest statements: AllowedMaximum" in str(err.value)
+
+
+def test_every_service_with_resources_that_run_with_a_role_still_fits_or_fails_clearly() -> None:
+    # granting every service of the table adds every takeover statement: construction either fits the limit
+    # or fails with LPC-BOUNDARY-002 naming the takeover statements (never a policy IAM would reject)
+    from least_privilege_constructs.analysis.escalation.runners import load_runners
+
+    services = sorted({r.service for r in load_runners()})
+    app = App(builtin_cloud_formation_validation=False)
+    stack = Stack(app, "Guardrails")
+    try:
+        boundary = PermissionsBoundaryPolicy(stack, "Boundary", allowed_services=services)
+    except LeastPrivilegeError as err:
+        assert err.code == "LPC-BOUNDARY-002"
+        assert "DenyTakeover" in str(err)
+    else:
+        assert boundary.size <= 6144
 
 
 def test_size_counts_without_whitespace_with_pseudo_parameters_substituted() -> None:
