@@ -80,6 +80,53 @@ class PrincipalAnalysis(PrincipalModel):
         out: list[EscalationPath] = []
         for check in checks:
             out.extend(check())
+        if self.delegation:
+            done = {p.family for p in out if p.family}
+            out.extend(p for p in self.created_role_takeovers() if p.family not in done)
+        return out
+
+    def created_role_takeovers(self) -> list[EscalationPath]:
+        """B9 through a role the principal creates: with its own boundary attached (the designed pattern), a
+        trust policy naming itself and an ``Allow *`` inline policy, the role it then assumes holds whatever
+        the boundary allows. So every takeover the boundary leaves open is open to the principal; found by
+        asking B9 again with ``Allow *`` as identity policy under the same boundary (and SCPs)."""
+        boundary_arn = self.subject.principal.boundary_arn
+        if self.chained or self.over_approximate or not boundary_arn or self.subject.boundary is None:
+            return []
+        role = self.iam_arn("role", f"{self.app_path()}{PROBE}-created")
+        bound = {"iam:PermissionsBoundary": boundary_arn}
+        create = self.ask("iam:CreateRole", role, bound) if self.may("iam:CreateRole") else None
+        if create is None:
+            return []
+        grant = None
+        for action, extra in (("iam:PutRolePolicy", bound),
+                              ("iam:AttachRolePolicy", {**bound, "iam:PolicyARN": ADMINISTRATOR_ACCESS_ARN.replace(
+                                  "arn:aws:", f"arn:{self.partition}:")})):
+            if self.may(action):
+                grant = self.ask(action, role, extra)
+                if grant:
+                    break
+        if grant is None:
+            return []
+        trust = parse_policy({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": self.arn}}]}, "trust policy it writes")
+        assume = self.ask("sts:AssumeRole", role, principal=self.session_arn(), resource_policy=trust)
+        if assume is None:
+            return []
+        again = PrincipalAnalysis(self.world, self.subject, identity_override=ALLOW_ALL, chained=True)
+        found = again.b9()
+        self.requests += again.requests
+        out = []
+        for p in found:
+            out.append(self.path(
+                "B9", [create, grant, assume], p.target,
+                f"through an application role it may create with its own boundary ({boundary_arn}), give "
+                f"Allow * ({grant.action}) and assume with a trust policy naming itself (the boundary is all "
+                f"that limits that role): {p.evidence}",
+                assumption=p.assumption, family=p.family, condition=p.condition,
+                fix=("The boundary itself allows this: whatever it allows, a principal that may create roles "
+                     "with it has. Generate the boundary with this library (its takeover statements come from the "
+                     "same table), or stop allowing the service in the boundary.")))
         return out
 
     def is_administrator(self) -> bool:

@@ -126,6 +126,12 @@ warning per principal (not blocking by default; give the document in `managedPol
 `find_escalations` returns proven paths only, `analyze(...).undetermined` the others). A policy that cannot be parsed
 makes the principal a blocking `ESCALATION_UNDETERMINED` finding.
 
+**Whatever the boundary allows, the principal has** when it may create a role with its own boundary, give
+it `Allow *` and assume it with a trust policy naming itself (the designed pattern, so never reported as
+such): B9 is then asked again with `Allow *` under the same boundary, and each takeover the boundary
+leaves open is reported with the three requests that build the role (`iam:CreateRole`,
+`iam:PutRolePolicy` or `iam:AttachRolePolicy`, `sts:AssumeRole`) and the statements that grant them.
+
 A **conditional path** opens only if something about data holds (a bucket that privileged compute reads,
 a secret holding credentials, a started resource acting on its input): it is a `WARNING` whose message and
 `details.condition` state the condition, listed in `analyze(...).conditional`, not in `find_escalations`.

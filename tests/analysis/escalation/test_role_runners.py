@@ -239,6 +239,7 @@ CHAINS: list[tuple[str, str, dict[str, str]]] = [
     ("ssm:RegisterTaskWithMaintenanceWindow", f"arn:aws:ssm:{REGION}:{ACCOUNT}:maintenancewindow/mw-0123456789abcdef0", {}),
     ("ssm:UpdateDocument", f"arn:aws:ssm:{REGION}:{ACCOUNT}:document/platform-patch-baseline", {}),
     ("ssm:PutParameter", f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/platform/golden-ami", {}),
+    ("ssm:StartAutomationExecution", f"arn:aws:ssm:{REGION}:{ACCOUNT}:automation-definition/platform-restart:$DEFAULT", {}),
     ("states:UpdateStateMachine", f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:platform-rotation", {}),
     ("states:StartExecution", f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:platform-rotation", {}),
     ("cloudformation:UpdateTerminationProtection",
@@ -326,3 +327,38 @@ def test_rows_of_the_boundary_grant_cover_the_sample_services() -> None:
             "ecs-container-instance", "s3-object-read-by-compute", "secretsmanager-secret"} <= ids
     assert "codebuild-project" not in ids  # the sample's boundary does not grant CodeBuild: implicitly denied
     assert all(any(action_matches(g, a) for g in granted for a in r.actions) for r in rows_allowed_by(granted))
+
+
+def _developer_template(tmp_path: Path, boundary: dict[str, Any], name: str) -> Path:
+    """The sample's design with no family granted: the developer creates bounded application roles only."""
+    path = _family_template(tmp_path, boundary, ["logs:GetLogEvents"], "*", name=name)
+    template = json.loads(path.read_text(encoding="utf-8"))
+    boundary_arn = f"arn:aws:iam::{ACCOUNT}:policy/boundaries/lpc-developer-boundary"
+    template["Resources"]["Developer"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"].append({
+        "Sid": "ManageBoundedApplicationRoles", "Effect": "Allow",
+        "Action": ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy"],
+        "Resource": f"arn:aws:iam::{ACCOUNT}:role/app/*",
+        "Condition": {"StringEquals": {"iam:PermissionsBoundary": boundary_arn}}})
+    path.write_text(json.dumps(template))
+    return path
+
+
+def test_whatever_the_boundary_allows_the_developer_has_through_a_role_it_creates(tmp_path: Path) -> None:
+    # the sample's unmodified design as it stood: no family in the developer policy, yet every family is open
+    # through an application role the developer creates with the exact boundary, Allow * and a trust of itself
+    report = analyze(_developer_template(tmp_path, json.loads(BEFORE.read_text(encoding="utf-8")), "before"),
+                     CONTEXT)
+    assert report.problems == []
+    families = {p.family for p in report.paths}
+    assert {"ssm-association", "ssm-maintenance-window", "ssm-document", "states-state-machine",
+            "cloudformation-stack", "cloudformation-stackset", "ecr-repository", "ecs-service",
+            "ecs-container-instance"} <= families
+    assert {"s3-object-read-by-compute", "secretsmanager-secret", "ssm-parameter"} <= {
+        p.family for p in report.conditional}
+    path = next(p for p in report.paths if p.family == "ssm-association")
+    assert "through an application role it may create with its own boundary" in path.evidence
+    assert path.permissions == ("iam:CreateRole", "iam:PutRolePolicy", "sts:AssumeRole")
+    assert any("ManageBoundedApplicationRoles" in s for s in path.statements)
+    # the boundary generated from the table closes them all
+    fixed = analyze(_developer_template(tmp_path, sample_boundary(), "after"), CONTEXT)
+    assert fixed.problems == [] and fixed.paths == [] and fixed.conditional == []
