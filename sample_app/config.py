@@ -47,4 +47,9 @@ BOUNDARY_OPTIONS: dict[str, object] = {
         "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy",
         "sts:AssumeRole",
     ],
+    # the payments stacks deploy through the bounded execution role cfn-exec-payments (under /app/deployers/),
+    # which the payments developers pass to CloudFormation: without it here the boundary's
+    # DenyPassRoleToUnlistedServices denies that PassRole (a dead grant the escalation analysis reports)
+    "passable_to_services": ["lambda.amazonaws.com", "ecs-tasks.amazonaws.com", "states.amazonaws.com",
+                             "cloudformation.amazonaws.com"],
 }

@@ -28,7 +28,15 @@ DenyTaggingOutside          B13: tag changes on principals and policies outside 
 ApplicationPath
 DenyInstanceProfilesOutside B14: instance profiles only under the application path
 ApplicationPath
+DenyTakeover...             B9: generated from the table of resources that run with a role
+                            (:mod:`least_privilege_constructs.analysis.escalation.runners`), see
+                            :func:`takeover_statements`
+DenyCdkBootstrapAssetWrites B9: the CDK asset stores, where the takeover statement does not cover them
 ==========================  ===========================================================================
+
+Action lists are written with compact wildcards (``iam:PutRole*``) checked against the IAM service
+reference (:func:`~least_privilege_constructs.analysis.escalation.runners.compact_actions`), so the
+boundary stays under IAM's 6,144-character limit for managed policies.
 """
 
 from __future__ import annotations
@@ -38,6 +46,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from least_privilege_constructs.analysis.escalation.runners import compact_actions
 
 ACCOUNT = "${AWS::AccountId}"
 PARTITION = "${AWS::Partition}"
@@ -154,18 +164,6 @@ DEFAULT_PASSABLE_SERVICES: tuple[str, ...] = (
     "states.amazonaws.com",
 )
 
-# B9: actions that take over a resource already running with a (possibly privileged) role
-TAKEOVER_ACTIONS_BY_ARN: tuple[tuple[str, str], ...] = (
-    ("lambda:UpdateFunctionCode", "arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:{prefix}*"),
-    ("lambda:UpdateFunctionConfiguration", "arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:{prefix}*"),
-    ("cloudformation:UpdateStack", "arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/{prefix}*/*"),
-    ("cloudformation:CreateChangeSet", "arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/{prefix}*/*"),
-    ("cloudformation:ExecuteChangeSet", "arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/{prefix}*/*"),
-    ("codebuild:StartBuild", "arn:${AWS::Partition}:codebuild:*:${AWS::AccountId}:project/{prefix}*"),
-    ("codebuild:StartBuildBatch", "arn:${AWS::Partition}:codebuild:*:${AWS::AccountId}:project/{prefix}*"),
-    ("codebuild:UpdateProject", "arn:${AWS::Partition}:codebuild:*:${AWS::AccountId}:project/{prefix}*"),
-    ("apprunner:UpdateService", "arn:${AWS::Partition}:apprunner:*:${AWS::AccountId}:service/{prefix}*"),
-)
 # B9: writes to the CDK bootstrap asset bucket and repository
 CDK_ASSET_WRITE_ACTIONS: tuple[str, ...] = (
     "s3:Put*",
@@ -181,19 +179,11 @@ CDK_ASSET_WRITE_ACTIONS: tuple[str, ...] = (
     "ecr:Set*",
 )
 
-# B9: interactive access to compute that runs with an arbitrary role; denied unless explicitly allowed
-INTERACTIVE_TAKEOVER_ACTIONS: tuple[str, ...] = (
-    "ssm:SendCommand",
-    "ssm:StartSession",
-    "ecs:ExecuteCommand",
-    "ec2-instance-connect:SendSSHPublicKey",
-    "ec2-instance-connect:SendSerialConsoleSSHPublicKey",
-    "ec2:ModifyInstanceAttribute",
-    "ec2:CreateLaunchTemplateVersion",
-    "ec2:ModifyLaunchTemplate",
-    "glue:UpdateDevEndpoint",
-    "sagemaker:CreatePresignedNotebookInstanceUrl",
-)
+IAM_TAGGABLE_RESOURCE_TYPES = frozenset({
+    "role", "user", "policy", "instance-profile", "mfa", "oidc-provider", "saml-provider", "server-certificate",
+})
+"""IAM resource types whose tagging the boundary denies outside the application path (the ones without a
+path, MFA devices and identity providers, are never under it: tagging them is denied outright)."""
 
 
 def iam_arn(kind: str, path: str, name: str = "*") -> str:
@@ -318,7 +308,7 @@ def build_boundary_document(spec: BoundarySpec) -> dict[str, Any]:
         {
             "Sid": "DenyPrincipalWritesWithoutBoundaryAttached",
             "Effect": "Deny",
-            "Action": list(BOUNDARY_CONDITION_ACTIONS),
+            "Action": compact_actions(BOUNDARY_CONDITION_ACTIONS),  # exact: no action without the key
             "Resource": "*",
             "Condition": {"StringNotEquals": {"iam:PermissionsBoundary": boundary_arn}},
         }
@@ -336,7 +326,7 @@ def build_boundary_document(spec: BoundarySpec) -> dict[str, Any]:
         {
             "Sid": "DenyGuardrailPolicyEdits",
             "Effect": "Deny",
-            "Action": [*POLICY_WRITE_ACTIONS, "iam:TagPolicy", "iam:UntagPolicy"],
+            "Action": compact_actions([*POLICY_WRITE_ACTIONS, "iam:TagPolicy", "iam:UntagPolicy"], extra_resource_types={"policy"}),
             "Resource": guardrails,
         }
     )
@@ -344,7 +334,7 @@ def build_boundary_document(spec: BoundarySpec) -> dict[str, Any]:
         {
             "Sid": "DenyPolicyWritesOutsideApplicationPath",
             "Effect": "Deny",
-            "Action": list(POLICY_WRITE_ACTIONS),
+            "Action": compact_actions(POLICY_WRITE_ACTIONS, extra_resource_types={"policy"}),
             "NotResource": iam_arn("policy", app),
         }
     )
@@ -352,7 +342,7 @@ def build_boundary_document(spec: BoundarySpec) -> dict[str, Any]:
         {
             "Sid": "DenyRoleWritesOutsideApplicationPath",
             "Effect": "Deny",
-            "Action": list(ROLE_WRITE_ACTIONS),
+            "Action": compact_actions(ROLE_WRITE_ACTIONS, extra_resource_types={"role"}),
             "NotResource": iam_arn("role", app),
         }
     )
@@ -378,7 +368,7 @@ def build_boundary_document(spec: BoundarySpec) -> dict[str, Any]:
         {
             "Sid": "DenyUserAndGroupManagement",
             "Effect": "Deny",
-            "Action": list(USER_AND_GROUP_ACTIONS),
+            "Action": compact_actions(USER_AND_GROUP_ACTIONS, extra_resource_types={"user", "group"}),
             "Resource": "*",
         }
     )
@@ -404,7 +394,7 @@ def build_boundary_document(spec: BoundarySpec) -> dict[str, Any]:
             {
                 "Sid": "DenyTaggingOutsideApplicationPath",
                 "Effect": "Deny",
-                "Action": list(TAG_ACTIONS),
+                "Action": compact_actions(TAG_ACTIONS, extra_resource_types=IAM_TAGGABLE_RESOURCE_TYPES),
                 "NotResource": [
                     iam_arn("role", app),
                     iam_arn("policy", app),
@@ -426,38 +416,23 @@ def build_boundary_document(spec: BoundarySpec) -> dict[str, Any]:
             f"application_resource_prefix {prefix!r} must be 1-63 letters, digits, '_', '.' or '-' "
             "(it scopes the resources bounded principals may take over)"
         )
-    # one statement: each action only ever targets its own service's ARNs, so one NotResource list of the
-    # prefixed ARNs of every service is equivalent to one statement per service (and smaller)
-    statements.append(
-        {
-            "Sid": "DenyTakeoverOutsideApplicationResources",
-            "Effect": "Deny",
-            "Action": [action for action, _ in TAKEOVER_ACTIONS_BY_ARN],
-            "NotResource": sorted({arn.replace("{prefix}", prefix) for _, arn in TAKEOVER_ACTIONS_BY_ARN}),
-        }
-    )
-    if not spec.allow_interactive_access:
+    statements.extend(takeover_statements(spec, [*statements, *spec.additional_statements]))
+    # B9 via the CDK bootstrap asset stores: cdk-assets skips uploading an object or image that already
+    # exists, so a planted or overwritten asset would be deployed by the (privileged) execution role. The
+    # takeover statement already denies object and image writes outside application resources; this one is
+    # needed only where it does not (S3 or ECR granted while their rows are not, or a prefix matching cdk-*)
+    if _cdk_assets_exposed(statements, prefix):
         statements.append(
             {
-                "Sid": "DenyInteractiveAccessToCompute",
+                "Sid": "DenyCdkBootstrapAssetWrites",
                 "Effect": "Deny",
-                "Action": list(INTERACTIVE_TAKEOVER_ACTIONS),
-                "Resource": "*",
+                "Action": list(CDK_ASSET_WRITE_ACTIONS),
+                "Resource": [
+                    f"arn:{PARTITION}:s3:::cdk-*-assets-{ACCOUNT}-*",  # the bucket and (the * spans /) its objects
+                    f"arn:{PARTITION}:ecr:*:{ACCOUNT}:repository/cdk-*-container-assets-*",
+                ],
             }
         )
-    # B9 via the CDK bootstrap asset stores: cdk-assets skips uploading an object or image that already
-    # exists, so a planted or overwritten asset would be deployed by the (privileged) execution role
-    statements.append(
-        {
-            "Sid": "DenyCdkBootstrapAssetWrites",
-            "Effect": "Deny",
-            "Action": list(CDK_ASSET_WRITE_ACTIONS),
-            "Resource": [
-                f"arn:{PARTITION}:s3:::cdk-*-assets-{ACCOUNT}-*",  # the bucket and (the * spans /) its objects
-                f"arn:{PARTITION}:ecr:*:{ACCOUNT}:repository/cdk-*-container-assets-*",
-            ],
-        }
-    )
     if spec.allowed_regions:
         statements.append(
             {
@@ -474,6 +449,110 @@ def build_boundary_document(spec: BoundarySpec) -> dict[str, Any]:
     if duplicates:
         raise ValueError(f"duplicate statement Sid(s) in the boundary: {', '.join(duplicates)}")
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def takeover_statements(spec: BoundarySpec, maximum: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """B9: the Deny statements made from the table of resources that run with a role
+    (:mod:`least_privilege_constructs.analysis.escalation.runners`), for the rows whose actions the
+    boundary's Allow statements ``maximum`` grant (the boundary denies the others implicitly already):
+
+    * ``DenyTakeoverOutsideApplicationResources``: rows whose application resources are recognized by name
+      (``application_resource_prefix``): their actions on every other resource. One statement: an action
+      only ever targets its own service's ARNs, so one ``NotResource`` list of every service's application
+      ARNs is equivalent to one statement per service;
+    * ``DenyTakeoverOfUnscopedResources``: rows whose resources carry no name the application chooses
+      (instances, associations, maintenance windows, StackSets, ...): their actions everywhere;
+    * ``DenyTakeoverOutsideApplication<Key>``: rows scoped by a condition key (the ECS cluster a task runs
+      on), with ``ArnNotLike``, so a request without the key is denied too.
+
+    Rows marked interactive (shells and commands on running compute) are left out when
+    ``allow_interactive_access`` is set.
+    """
+    from least_privilege_constructs.analysis.escalation.runners import compact_actions, rows_allowed_by
+
+    allowed: list[str] | None = []
+    for st in maximum:
+        if st.get("Effect") != "Allow":
+            continue
+        if "NotAction" in st:
+            allowed = None  # everything but some actions: every row may be granted
+            break
+        assert allowed is not None
+        allowed.extend(_as_list(st.get("Action", [])))
+    rows = [r for r in rows_allowed_by(allowed) if not (r.interactive and spec.allow_interactive_access)]
+    prefix = spec.application_resource_prefix
+    out: list[dict[str, Any]] = []
+
+    def actions_of(group: Sequence[Any]) -> list[str]:
+        by_service: dict[str, list[Any]] = {}
+        for r in group:
+            by_service.setdefault(r.service, []).append(r)
+        result: list[str] = []
+        for service_rows in by_service.values():
+            actions = [a for r in service_rows for a in r.actions]
+            result.extend(compact_actions(actions, extra_resource_types={r.resource_type for r in service_rows}))
+        return list(dict.fromkeys(result))
+
+    named = [r for r in rows if r.scope == "name"]
+    if named:
+        out.append({
+            "Sid": "DenyTakeoverOutsideApplicationResources",
+            "Effect": "Deny",
+            "Action": actions_of(named),
+            "NotResource": sorted({arn for r in named for arn in r.application_arns(prefix)}),
+        })
+    unscoped = [r for r in rows if r.scope == "none"]
+    if unscoped:
+        out.append({
+            "Sid": "DenyTakeoverOfUnscopedResources",
+            "Effect": "Deny",
+            "Action": actions_of(unscoped),
+            "Resource": "*",
+        })
+    by_key: dict[str, list[Any]] = {}
+    for r in rows:
+        if r.scope == "condition" and r.condition_key:
+            by_key.setdefault(r.condition_key, []).append(r)
+    for key, group in sorted(by_key.items()):
+        words = re.split(r"[^A-Za-z0-9]+", key)
+        out.append({
+            "Sid": "DenyTakeoverOutsideApplication" + "".join(w[:1].upper() + w[1:] for w in words),
+            "Effect": "Deny",
+            # no wildcards: an action without the condition key would be denied everywhere
+            "Action": list(dict.fromkeys(a for r in group for a in r.actions)),
+            "Resource": "*",
+            "Condition": {"ArnNotLike": {key: sorted({a for r in group for a in r.application_arns(prefix)})}},
+        })
+    return out
+
+
+def _cdk_assets_exposed(statements: Sequence[Mapping[str, Any]], prefix: str) -> bool:
+    """Whether a developer could still write to the CDK bootstrap asset stores past the takeover statement."""
+    from least_privilege_constructs.analysis.iam import arn_matches
+    from least_privilege_constructs.analysis.iam.wildcards import action_matches
+
+    takeover = next((s for s in statements if s.get("Sid") == "DenyTakeoverOutsideApplicationResources"), None)
+    allows = [a for s in statements if s.get("Effect") == "Allow" for a in _as_list(s.get("Action", "*"))]
+    allows += ["*" for s in statements if s.get("Effect") == "Allow" and "NotAction" in s]
+    for action, asset in (("s3:PutObject", "arn:aws:s3:::cdk-hnb659fds-assets-123456789012-us-east-1/x.json"),
+                          ("ecr:PutImage", "arn:aws:ecr:us-east-1:123456789012:repository/"
+                                           "cdk-hnb659fds-container-assets-123456789012-us-east-1")):
+        if not any(action_matches(p, action) for p in allows):
+            continue
+        if takeover is None or not any(action_matches(p, action) for p in takeover["Action"]):
+            return True
+        spared = [str(a).replace(PARTITION, "aws").replace(ACCOUNT, "123456789012") for a in takeover["NotResource"]]
+        if any(arn_matches(p, asset) for p in spared):
+            return True
+    return False
+
+
+def statement_sizes(document: Mapping[str, Any]) -> list[tuple[str, int]]:
+    """(Sid or index, characters IAM counts) of each statement, largest first."""
+    out = []
+    for i, st in enumerate(document.get("Statement", [])):
+        out.append((str(st.get("Sid") or f"Statement[{i}]"), policy_size(st)))
+    return sorted(out, key=lambda item: -item[1])
 
 
 def policy_size(document: Mapping[str, Any], account: str = "123456789012", partition: str = "aws") -> int:

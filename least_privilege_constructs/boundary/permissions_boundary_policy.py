@@ -37,6 +37,7 @@ from least_privilege_constructs.boundary.boundary_document import (
     build_boundary_document,
     iam_arn,
     policy_size,
+    statement_sizes,
 )
 from least_privilege_constructs.errors import LeastPrivilegeError, construct_path
 
@@ -93,10 +94,14 @@ class PermissionsBoundaryPolicy(iam.ManagedPolicy):
         roles may be created; none by default.
     :param assumable_role_arns: roles outside the application path that bounded principals may assume.
     :param protected_policy_arns: other guardrail policies (outside ``path``) to protect from edits.
-    :param application_resource_prefix: name prefix of the resources (functions, stacks, build projects,
-        App Runner services) that bounded principals may update; others may run with privileged roles (B9).
-    :param allow_interactive_access: allow SSM sessions/commands, ECS exec and EC2 instance connect (B9);
-        denied by default since the target may run with any role.
+    :param application_resource_prefix: name prefix of the application's own resources (functions, state
+        machines, stacks, ECS services, task definitions and clusters, repositories, documents, parameters,
+        rules, buckets, secrets, ... : every row of the table of resources that run with a role that is
+        scoped by name) that bounded principals may change and start; others may run with privileged roles
+        (B9). Resources without an application-chosen name (instances, associations, maintenance windows,
+        StackSets) are denied outright.
+    :param allow_interactive_access: allow SSM sessions/commands, ECS exec, EC2 instance connect, Glue dev
+        endpoint keys and notebook URLs (B9); denied by default since the target may run with any role.
     :param templates: ``(template id, parameters)`` pairs from the policy template catalog whose statements
         join the maximum permissions.
     """
@@ -286,8 +291,10 @@ def _build(scope: Construct, where: str, *, templates: Sequence[tuple[str, Mappi
             "LPC-BOUNDARY-002",
             where,
             f"the boundary policy would be {size} characters, over IAM's managed-policy limit of "
-            f"{MANAGED_POLICY_MAX_CHARS} (whitespace excluded); allow whole services instead of long "
-            "action lists, or move statements into SCPs",
+            f"{MANAGED_POLICY_MAX_CHARS} (whitespace excluded; largest statements: "
+            f"{', '.join(f'{sid} {n}' for sid, n in statement_sizes(document)[:3])}); allow whole services "
+            "instead of long action lists, grant fewer services whose resources run with a role (each adds "
+            "its takeover protection), or move statements into SCPs",
         )
     return spec, document
 

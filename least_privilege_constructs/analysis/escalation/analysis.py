@@ -47,6 +47,14 @@ class EscalationReport:
     undetermined: list[EscalationPath] = field(default_factory=list)
     """Paths that exist only if an unanalyzed managed policy (or boundary) grants them: not proven, not
     excluded. Reported as one ``ESCALATION_UNDETERMINED`` warning per principal."""
+    conditional: list[EscalationPath] = field(default_factory=list)
+    """Paths that open only if a stated condition holds (a data-plane path: a bucket that privileged compute
+    reads, a secret holding credentials, a started resource acting on its input). One ``WARNING`` each, with
+    the path id and ``details.condition``; not in :attr:`paths`, which holds what is shown without assumptions
+    about data."""
+    dead_grants: list[Finding] = field(default_factory=list)
+    """``DEAD_GRANT`` warnings: Allow statements of bounded principals that their own boundary explicitly
+    denies (see :mod:`.dead_grants`)."""
     unanalyzed: dict[str, list[str]] = field(default_factory=dict)
     """Principal ARN -> the managed policy ARNs whose documents were unknown."""
     principals: int = 0
@@ -54,7 +62,8 @@ class EscalationReport:
     elapsed_s: float = 0.0
 
     def findings(self) -> list[Finding]:
-        return [*self.problems, *(p.to_finding() for p in self.paths), *self.undetermined_findings()]
+        return [*self.problems, *(p.to_finding() for p in self.paths),
+                *(p.to_finding() for p in self.conditional), *self.dead_grants, *self.undetermined_findings()]
 
     def undetermined_findings(self) -> list[Finding]:
         """One WARNING per principal whose verdict depends on policies the analysis could not read."""
@@ -121,18 +130,22 @@ def analyze(assembly_or_templates: Any, context: EscalationContext | Mapping[str
             if subject.unknown_managed or subject.boundary_unknown:
                 over = PrincipalAnalysis(world, subject, over_approximate=True)
                 seen = {(p.method_id, p.target) for p in paths}
-                extra = [p for p in over.run() if (p.method_id, p.target) not in seen]
+                extra = [p for p in over.run() if (p.method_id, p.target) not in seen and not p.condition]
                 report.requests += over.requests
                 report.undetermined.extend(_replace(p, undetermined=True) for p in extra)
                 report.unanalyzed[subject.arn] = [*subject.unknown_managed, *(
                     [principal.boundary_arn] if subject.boundary_unknown and principal.boundary_arn else [])]
-            report.paths.extend(paths)
+            if subject.boundary is not None:
+                report.dead_grants.extend(_dead_grant_findings(subject, analysis))
+            report.paths.extend(p for p in paths if not p.condition)
+            report.conditional.extend(p for p in paths if p.condition)
         except PolicyError as exc:
             report.problems.append(Finding(
                 FindingType.ERROR, "ESCALATION_UNDETERMINED",
                 f"The escalation analysis of {principal.label} could not run: {exc}",
                 origin=_principal_origin(principal), check=CHECK))
     report.paths.sort(key=lambda p: (p.principal, order(p.method_id), p.target))
+    report.conditional.sort(key=lambda p: (p.principal, order(p.method_id), p.family, p.target))
     report.elapsed_s = time.perf_counter() - started
     return report
 
@@ -166,6 +179,33 @@ def _load(inputs: Any, ctx: EscalationContext) -> tuple[Extraction, list[Path]]:
     extraction = extract_policies([str(p) for p in paths], options)
     dirs = [Path(p) for p in paths if is_cloud_assembly(p)]
     return extraction, dirs
+
+
+def _dead_grant_findings(subject: Any, analysis: PrincipalAnalysis) -> list[Finding]:
+    from least_privilege_constructs.analysis.escalation.dead_grants import dead_grants
+
+    boundary_policy = analysis.policy_set.boundary
+    if boundary_policy is None or not boundary_policy.denies:
+        return []  # only an explicit Deny of the boundary makes a grant dead
+    origins = {name: origin for name, _, origin in subject.identity}
+    # the policies the analysis parsed already, in the subject's order (same names)
+    identity = [(name, policy) for (name, _, _), policy in zip(subject.identity, analysis.policy_set.identity,
+                                                                strict=False)]
+    out = []
+    for grant in dead_grants(identity, boundary_policy, principal=subject.arn, context=analysis.base_context,
+                             regions=analysis.world.regions):
+        boundary = subject.boundary_name or "its permissions boundary"
+        out.append(Finding(
+            FindingType.WARNING, "DEAD_GRANT",
+            f"{subject.label}: {grant.statement} grants {', '.join(grant.actions)}, which the boundary {boundary} "
+            f"denies ({'; '.join(grant.boundary_statements)}): {'; '.join(grant.requests[:3])}"
+            f"{' ...' if len(grant.requests) > 3 else ''} can never be allowed. Allow it in the boundary (for a "
+            "role the boundary lets principals pass, the service in its passable services) or remove the grant.",
+            origin=origins.get(grant.policy) or subject.origin(), check=CHECK,
+            details={"principalArn": subject.arn, "statement": grant.statement, "actions": list(grant.actions),
+                     "requests": list(grant.requests), "boundary": boundary,
+                     "boundaryStatements": list(grant.boundary_statements)}))
+    return out
 
 
 def _principal_origin(p: Any) -> PolicyOrigin:

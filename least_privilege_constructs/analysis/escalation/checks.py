@@ -20,6 +20,7 @@ from least_privilege_constructs.analysis.escalation.principal import (
     statement_names,
 )
 from least_privilege_constructs.analysis.escalation.probes import PROBE, instantiate
+from least_privilege_constructs.analysis.escalation.runners import RoleRunner, load_runners
 from least_privilege_constructs.analysis.escalation.world import RoleFact, trusts_any_aws_principal
 from least_privilege_constructs.analysis.iam.wildcards import split_action
 from least_privilege_constructs.analysis.reasoning.evaluator import evaluate
@@ -40,26 +41,6 @@ PASSROLE_SERVICES: dict[str, tuple[str, ...]] = {
     "PassRole-AppRunner": ("build.apprunner.amazonaws.com", "tasks.apprunner.amazonaws.com"),
 }
 
-# B9: takeover action -> (classic id, resource kind it needs)
-TAKEOVER: tuple[tuple[str, str, str], ...] = (
-    ("cloudformation:UpdateStack", "CloudFormation-UpdateStack", "stack"),
-    ("cloudformation:CreateChangeSet", "CloudFormation-UpdateStack", "stack"),
-    ("cloudformation:ExecuteChangeSet", "CloudFormation-UpdateStack", "stack"),
-    ("lambda:UpdateFunctionCode", "Lambda-UpdateCode", "function"),
-    ("lambda:UpdateFunctionConfiguration", "Lambda-UpdateConfiguration", "function"),
-    ("codebuild:StartBuild", "CodeBuild-StartBuild", "project"),
-    ("codebuild:StartBuildBatch", "CodeBuild-StartBuild", "project"),
-    ("ssm:SendCommand", "SSM-SendCommand", "instance"),
-    ("ssm:StartSession", "SSM-StartSession", "instance"),
-    ("ec2-instance-connect:SendSSHPublicKey", "EC2InstanceConnect", "instance"),
-    ("ec2:ModifyInstanceAttribute", "EC2-UserData", "instance"),
-    ("ec2:CreateLaunchTemplateVersion", "EC2-LaunchTemplate", "launch-template"),
-    ("ecs:ExecuteCommand", "SSM-StartSession", "task"),
-    ("glue:UpdateDevEndpoint", "Glue-UpdateDevEndpoint", "devendpoint"),
-    ("sagemaker:CreatePresignedNotebookInstanceUrl", "SageMaker-PresignedUrl", "notebook"),
-    ("apprunner:UpdateService", "AppRunner-UpdateService", "apprunner"),
-)
-
 # B15: resource-policy write -> the service whose actions the resource policy grants
 RESOURCE_POLICY_WRITES: dict[str, tuple[str, str]] = {
     "s3:PutBucketPolicy": ("s3", "arn:{p}:s3:::lpc-probe-bucket"),
@@ -77,7 +58,7 @@ CLASSIC_REPORTED_BY: dict[str, str] = {
     "PutInlinePolicy": "B6, B10 (groups)", "AddUserToGroup": "B10", "CreateAccessKey": "B10",
     "CreateLoginProfile": "B10", "UpdateLoginProfile": "B10", "UpdateAssumeRolePolicy": "B7", "AssumeRole": "B11",
     **{m: "B8" for m in PASSROLE_SERVICES},
-    **{classic: "B9" for _, classic, _ in TAKEOVER},
+    **{classic: "B9" for row in load_runners() for classic in row.classic.values()},
 }
 """Which boundary check asks the questions of each classic method (and reports it under the classic id for
 principals outside the delegation model)."""
@@ -99,6 +80,53 @@ class PrincipalAnalysis(PrincipalModel):
         out: list[EscalationPath] = []
         for check in checks:
             out.extend(check())
+        if self.delegation:
+            done = {p.family for p in out if p.family}
+            out.extend(p for p in self.created_role_takeovers() if p.family not in done)
+        return out
+
+    def created_role_takeovers(self) -> list[EscalationPath]:
+        """B9 through a role the principal creates: with its own boundary attached (the designed pattern), a
+        trust policy naming itself and an ``Allow *`` inline policy, the role it then assumes holds whatever
+        the boundary allows. So every takeover the boundary leaves open is open to the principal; found by
+        asking B9 again with ``Allow *`` as identity policy under the same boundary (and SCPs)."""
+        boundary_arn = self.subject.principal.boundary_arn
+        if self.chained or self.over_approximate or not boundary_arn or self.subject.boundary is None:
+            return []
+        role = self.iam_arn("role", f"{self.app_path()}{PROBE}-created")
+        bound = {"iam:PermissionsBoundary": boundary_arn}
+        create = self.ask("iam:CreateRole", role, bound) if self.may("iam:CreateRole") else None
+        if create is None:
+            return []
+        grant = None
+        for action, extra in (("iam:PutRolePolicy", bound),
+                              ("iam:AttachRolePolicy", {**bound, "iam:PolicyARN": ADMINISTRATOR_ACCESS_ARN.replace(
+                                  "arn:aws:", f"arn:{self.partition}:")})):
+            if self.may(action):
+                grant = self.ask(action, role, extra)
+                if grant:
+                    break
+        if grant is None:
+            return []
+        trust = parse_policy({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": self.arn}}]}, "trust policy it writes")
+        assume = self.ask("sts:AssumeRole", role, principal=self.session_arn(), resource_policy=trust)
+        if assume is None:
+            return []
+        again = PrincipalAnalysis(self.world, self.subject, identity_override=ALLOW_ALL, chained=True)
+        found = again.b9()
+        self.requests += again.requests
+        out = []
+        for p in found:
+            out.append(self.path(
+                "B9", [create, grant, assume], p.target,
+                f"through an application role it may create with its own boundary ({boundary_arn}), give "
+                f"Allow * ({grant.action}) and assume with a trust policy naming itself (the boundary is all "
+                f"that limits that role): {p.evidence}",
+                assumption=p.assumption, family=p.family, condition=p.condition,
+                fix=("The boundary itself allows this: whatever it allows, a principal that may create roles "
+                     "with it has. Generate the boundary with this library (its takeover statements come from the "
+                     "same table), or stop allowing the service in the boundary.")))
         return out
 
     def is_administrator(self) -> bool:
@@ -404,63 +432,52 @@ class PrincipalAnalysis(PrincipalModel):
             hits.append(found)
         return hits
 
-    def foreign_resources(self, kind: str) -> list[tuple[str, str, str, RoleFact | None]]:
-        """(ARN, description, assumption, role facts or None for the unknown probe) of resources of ``kind``
-        that run with an unbounded role."""
+    def foreign_resources(self, row: RoleRunner) -> list[tuple[str, str, str, RoleFact | None]]:
+        """(ARN, description, assumption, role facts or None for the unknown probe) of resources of the
+        row's kind that run with an unbounded role: the assembly's (and the manifest's stacks), then, with the
+        default context, a resource the application does not own."""
         p, r, a = self.partition, self.world.regions[0], self.account
         out: list[tuple[str, str, str, RoleFact | None]] = []
         for res in self.world.running:
-            if res.kind != kind or (res.account and res.account != self.account):
+            if res.kind != row.id or (res.account and res.account != self.account):
                 continue  # a resource of another account is out of reach without its resource policy
             fact = self.role_fact(res.role_arn)
             if fact.privileged and not fact.bounded and res.role_arn != self.arn:
                 out.append((res.arn(p), f"{res.label}, which runs with {res.role_arn} ({fact.description})",
                             fact.assumption, fact))
         if self.ctx.assume_unknown_roles_privileged:
-            probe = {
-                "stack": f"arn:{p}:cloudformation:{r}:{a}:stack/{PROBE}-foreign/lpc-probe-id",
-                "function": f"arn:{p}:lambda:{r}:{a}:function:{PROBE}-foreign",
-                "project": f"arn:{p}:codebuild:{r}:{a}:project/{PROBE}-foreign",
-                "instance": f"arn:{p}:ec2:{r}:{a}:instance/i-0{PROBE}",
-                "launch-template": f"arn:{p}:ec2:{r}:{a}:launch-template/lt-0{PROBE}",
-                "task": f"arn:{p}:ecs:{r}:{a}:task/{PROBE}-cluster/0123456789abcdef",
-                "devendpoint": f"arn:{p}:glue:{r}:{a}:devEndpoint/{PROBE}-foreign",
-                "notebook": f"arn:{p}:sagemaker:{r}:{a}:notebook-instance/{PROBE}-foreign",
-                "apprunner": f"arn:{p}:apprunner:{r}:{a}:service/{PROBE}-foreign/0123456789abcdef",
-            }[kind]
-            out.append((probe, "a resource the application does not own", "resources the application does not "
-                        "own may run with unbounded, privileged roles", None))
+            probe = row.probe_arn(f"{PROBE}-foreign", partition=p, region=r, account=a)
+            out.append((probe, f"a {row.title} the application does not own", "resources the application does "
+                        "not own may run with unbounded, privileged roles", None))
+        return out
+
+    def _row_requests(self, row: RoleRunner, action: str) -> list[tuple[str, dict[str, Any], str, str,
+                                                                        RoleFact | None]]:
+        """(resource, extra context, description, assumption, facts) of the adversarial requests for one
+        action of a row: its foreign resources or, for a row scoped by a condition key (the ECS cluster),
+        every witness resource of the action with the key naming a foreign resource."""
+        if row.scope != "condition" or not row.condition_key:
+            return [(arn, {}, description, assumption, fact)
+                    for arn, description, assumption, fact in self.foreign_resources(row)]
+        out: list[tuple[str, dict[str, Any], str, str, RoleFact | None]] = []
+        for foreign, description, assumption, fact in self.foreign_resources(row):
+            for arn in self.witnesses(action, [self._service_probe(action)]):
+                out.append((arn, {row.condition_key: foreign}, f"{arn} on {description}", assumption, fact))
         return out
 
     def b9(self) -> list[EscalationPath]:
-        """Takeover actions on resources that run with unbounded roles: stacks deployed with the CDK execution role, functions and projects of the assembly, unknown foreign resources, and writes to the CDK bootstrap asset bucket and repository. One path per kind of resource (fixing one leaves the others open)."""
+        """Actions of the table of resources that run with a role (:mod:`.runners`) on resources that run with unbounded roles: stacks deployed with the CDK execution role, functions, projects, state machines ... of the assembly, unknown foreign ones (the default context), and writes to the CDK bootstrap asset bucket and repository. One path per row (fixing one leaves the others open); data-plane rows are warnings that state their condition; starting a resource without changing it is reported only if it acts on its input."""
         out: list[EscalationPath] = []
-        done: set[str] = set()
-        for action, classic, kind in TAKEOVER:
-            if kind in done or not self.may(action):
-                continue
-            companions: list[Hit] = []
-            if len(method(classic).requires) > 1:
-                # e.g. user data needs the instance stopped and started again
-                found = self._companions(method(classic))
-                if found is None:
-                    continue
-                companions = found
-            for arn, description, assumption, fact in self.foreign_resources(kind):
-                hit = self.ask(action, arn)
-                if hit and (fact is None or self.gains(fact)):
-                    fix = None
-                    if kind == "stack" and "cdk-" in description:
-                        fix = ("A stack deployed by the CDK keeps the bootstrap execution role as its service role, "
-                               "and anyone allowed to update the stack acts with it without iam:PassRole. Do not "
-                               "grant cloudformation:UpdateStack/CreateChangeSet/ExecuteChangeSet on CDK-deployed "
-                               "stacks (developers deploy through the CDK deploy role), or bootstrap with "
-                               "--custom-permissions-boundary so the execution role is bounded too.")
-                    also = f" (with {', '.join(h.action for h in companions)})" if companions else ""
-                    out.append(self.path("B9", [hit, *companions], arn, f"{action} on {description} is allowed{also}",
-                                         assumption=assumption, classic=classic, fix=fix))
-                    done.add(kind)
-                    break
+        reported: set[tuple[str, str]] = set()
+        services = self._identity_services()
+        for row in load_runners():
+            if not row.guarded:
+                continue  # every change checks iam:PassRole again: B8's question
+            if services is not None and not any(split_action(a)[0].lower() in services for a in row.actions):
+                continue  # prefilter: no identity Allow names the row's service
+            path = self._b9_row(row, reported)
+            if path is not None:
+                out.append(path)
         for action, kind in (("s3:PutObject", "cdk-file-assets"), ("ecr:PutImage", "cdk-container-assets")):
             if not self.may(action):
                 continue
@@ -483,6 +500,62 @@ class PrincipalAnalysis(PrincipalModel):
                             "only the bootstrap publishing roles write there."))
                     break
         return out
+
+    def _identity_services(self) -> set[str] | None:
+        """Service prefixes (lower-case) the identity Allow statements name; None when one names every service
+        (``*``, a wildcard service, ``NotAction``)."""
+        out: set[str] = set()
+        for p in self.policy_set.identity:
+            for s in p.allows:
+                if s.actions is None:
+                    return None
+                for a in s.actions:
+                    service = split_action(a)[0].lower()
+                    if not service or "*" in service or "?" in service:
+                        return None
+                    out.add(service)
+        return out
+
+    def _b9_row(self, row: RoleRunner, reported: set[tuple[str, str]]) -> EscalationPath | None:
+        for action in row.actions:
+            if not self.may(action):
+                continue
+            classic = row.classic.get(action)
+            companions: list[Hit] = []
+            if classic is not None and len(method(classic).requires) > 1:
+                # e.g. user data needs the instance stopped and started again
+                found = self._companions(method(classic))
+                if found is None:
+                    continue
+                companions = found
+            for arn, extra, description, assumption, fact in self._row_requests(row, action):
+                if fact is None and (action, arn) in reported:
+                    continue  # the same foreign probe, already reported by an earlier row
+                hit = self.ask(action, arn, extra)
+                if hit is None or (fact is not None and not self.gains(fact)):
+                    continue
+                reported.add((action, arn))
+                kind = row.kind_of(action)
+                condition = row.condition or ""
+                if kind == "start" and not condition:
+                    condition = ("what it runs acts on the caller's input (starting it does not change what "
+                                 "runs)")
+                fix = None
+                if row.id == "cloudformation-stack" and "cdk-" in description:
+                    fix = ("A stack deployed by the CDK keeps the bootstrap execution role as its service role, "
+                           "and anyone allowed to update or delete the stack acts with it without iam:PassRole. "
+                           "Do not grant stack updates on CDK-deployed stacks (developers deploy through the CDK "
+                           "deploy role), or bootstrap with --custom-permissions-boundary so the execution role "
+                           "is bounded too.")
+                elif fact is None or not classic:
+                    fix = (f"Deny {', '.join(row.actions)} outside the application's own resources (the "
+                           "boundary's takeover statements, generated from the same table, do).")
+                also = f" (with {', '.join(h.action for h in companions)})" if companions else ""
+                return self.path("B9", [hit, *companions], arn,
+                                 f"{action} on {description} is allowed{also}; it runs with {row.role_binding}",
+                                 assumption=assumption, classic=classic, fix=fix, family=row.id,
+                                 condition=condition)
+        return None
 
     def b10(self) -> list[EscalationPath]:
         """Access keys and login profiles of other users, group membership and group policies."""

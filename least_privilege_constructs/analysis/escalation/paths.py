@@ -48,6 +48,10 @@ class EscalationPath:
     """For self-modification paths (B5, B6 on the principal's own role): the paths open afterwards."""
     undetermined: bool = False
     """True when the path exists only if an unanalyzed managed policy grants everything (fail closed)."""
+    family: str = ""
+    """B9: the id of the row of the table of resources that run with a role (:mod:`.runners`)."""
+    condition: str = ""
+    """A data-plane path: what must hold for it to open (such a path is a WARNING that states it)."""
     origin: PolicyOrigin | None = None
     statement_origins: tuple[dict[str, Any], ...] = field(default=(), compare=False)
 
@@ -56,7 +60,11 @@ class EscalationPath:
         return (self.principal_arn, self.method_id, self.target)
 
     def message(self) -> str:
-        parts = [f"{self.principal} can escalate ({self.method_id}: {self.title}): {self.evidence}."]
+        family = f" [{self.family}]" if self.family else ""
+        parts = [f"{self.principal} can escalate ({self.method_id}{family}: {self.title}): {self.evidence}."]
+        if self.condition:
+            parts[0] = (f"{self.principal} may escalate ({self.method_id}{family}: {self.title}) if "
+                        f"{self.condition}: {self.evidence}.")
         if self.chain:
             parts.append(f"Afterwards open: {', '.join(self.chain)}.")
         if self.statements:
@@ -70,7 +78,7 @@ class EscalationPath:
         return " ".join(parts)
 
     def finding_type(self) -> FindingType:
-        if self.undetermined:
+        if self.undetermined or self.condition:
             return FindingType.WARNING
         return FindingType.SECURITY_WARNING if self.assumption else FindingType.ERROR
 
@@ -109,6 +117,10 @@ class EscalationPath:
             out["chain"] = list(self.chain)
         if self.undetermined:
             out["undetermined"] = True
+        if self.family:
+            out["family"] = self.family
+        if self.condition:
+            out["condition"] = self.condition
         if self.statement_origins:
             out["statementOrigins"] = list(self.statement_origins)
         return out

@@ -311,7 +311,7 @@ class PrincipalModel:
 
     def path(self, method_id: str, hits: Sequence[Hit], target: str, evidence: str, *,
              assumption: str = "", chain: Sequence[str] = (), classic: str | None = None,
-             fix: str | None = None) -> EscalationPath:
+             fix: str | None = None, family: str = "", condition: str = "") -> EscalationPath:
         m = method(method_id)
         aliases: tuple[str, ...] = ()
         reported = method_id
@@ -352,6 +352,8 @@ class PrincipalModel:
             also_known_as=aliases,
             assumption=assumption,
             chain=tuple(chain),
+            family=family,
+            condition=condition,
             origin=self.subject.origin(),
             statement_origins=tuple(origins),
         )

@@ -58,7 +58,9 @@ class RunningResource:
     """A resource that runs with a role: whoever rewrites it acts with that role (B9)."""
 
     kind: str
-    """``function``, ``stack``, ``project``, ``cdk-file-assets`` or ``cdk-container-assets``."""
+    """The id of its row in the table of resources that run with a role (:mod:`.runners`:
+    ``lambda-function``, ``cloudformation-stack``, ``codebuild-project`` ...), or ``cdk-file-assets`` /
+    ``cdk-container-assets`` for the CDK bootstrap asset stores."""
     name: str
     region: str
     account: str
@@ -70,11 +72,9 @@ class RunningResource:
             return f"arn:{partition}:s3:::{self.name}/lpc-probe-asset.json"
         if self.kind == "cdk-container-assets":
             return f"arn:{partition}:ecr:{self.region}:{self.account}:repository/{self.name}"
-        if self.kind == "function":
-            return f"arn:{partition}:lambda:{self.region}:{self.account}:function:{self.name}"
-        if self.kind == "stack":
-            return f"arn:{partition}:cloudformation:{self.region}:{self.account}:stack/{self.name}/lpc-probe-id"
-        return f"arn:{partition}:codebuild:{self.region}:{self.account}:project/{self.name}"
+        from least_privilege_constructs.analysis.escalation.runners import runner
+
+        return runner(self.kind).probe_arn(self.name, partition=partition, region=self.region, account=self.account)
 
 
 @dataclass
@@ -187,7 +187,7 @@ def build_world(extraction: Extraction, context: EscalationContext, manifest_dir
         if region:
             regions.append(region)
         if exec_role:
-            world.running.append(RunningResource("stack", stack_name, region or "us-east-1", account or "",
+            world.running.append(RunningResource("cloudformation-stack", stack_name, region or "us-east-1", account or "",
                                                  exec_role, f"stack {stack_name}"))
     world.regions = tuple(dict.fromkeys([*context.regions, *regions])) or ("us-east-1",)
     # CDK bootstrap roles, unless the manifest named them (then they are added below by ARN)
@@ -333,25 +333,59 @@ def _running_from_template(world: World, source: str, stack: str | None, region:
     resources = template.get("Resources") if isinstance(template, dict) else None
     if not isinstance(resources, dict):
         return
+    from least_privilege_constructs.analysis.escalation.runners import load_runners
+
+    bindings = {b.type: (row.id, b) for row in load_runners() for b in row.cloudformation}
+    functions: dict[str, tuple[str, str]] = {}  # logical id -> (name, role) of the template's functions
     for logical_id, res in resources.items():
         if not isinstance(res, dict):
             continue
-        rtype = res.get("Type")
+        rtype = str(res.get("Type"))
         props = res.get("Properties") or {}
-        if rtype == "AWS::Lambda::Function":
-            kind, name_key, role_key = "function", "FunctionName", "Role"
-        elif rtype == "AWS::CodeBuild::Project":
-            kind, name_key, role_key = "project", "Name", "ServiceRole"
-        else:
+        if not isinstance(props, dict):
             continue
-        role = _role_of(props.get(role_key), source, stack, principals)
+        if rtype.startswith("Custom::"):
+            rtype = "AWS::CloudFormation::CustomResource"  # CDK's custom resources use Custom::<Name> types
+        if rtype not in bindings:
+            continue
+        kind, binding = bindings[rtype]
+        if binding.role == "ServiceToken":
+            continue  # custom resources: their provider functions, once every function is known (below)
+        role = _role_of(_dotted(props, binding.role), source, stack, principals)
         if role is None:
             continue
-        name = props.get(name_key)
+        name = _dotted(props, binding.name) if binding.name else None
         if not isinstance(name, str):
             name = f"{stack or 'stack'}-{logical_id}-lpcgenerated"
+        if rtype == "AWS::Lambda::Function":
+            functions[logical_id] = (name, role)
         world.running.append(RunningResource(kind, name, region or world.regions[0], account or
                                              account_of(role) or "", role, f"{kind} {stack}/{logical_id}"))
+    # a custom resource's ServiceToken names its provider function: invoking it runs the provider's role
+    for logical_id, res in resources.items():
+        if not isinstance(res, dict):
+            continue
+        rtype = str(res.get("Type"))
+        if not (rtype.startswith("Custom::") or rtype == "AWS::CloudFormation::CustomResource"):
+            continue
+        token = (res.get("Properties") or {}).get("ServiceToken")
+        target = token.get("Fn::GetAtt") if isinstance(token, dict) else None
+        function = str(target[0]) if isinstance(target, list) and target else None
+        if function in functions:
+            name, role = functions[function]
+            label = f"cdk-custom-resource {stack}/{function} (provider of {logical_id})"
+            if not any(r.kind == "cdk-custom-resource" and r.name == name for r in world.running):
+                world.running.append(RunningResource("cdk-custom-resource", name, region or world.regions[0],
+                                                     account or account_of(role) or "", role, label))
+
+
+def _dotted(props: dict[str, Any], path: str) -> Any:
+    value: Any = props
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
 
 
 def _role_of(value: Any, source: str, stack: str | None,

@@ -227,6 +227,36 @@ def role_arn_of_session(arn: str) -> str | None:
     return str(Arn(parsed.partition, "iam", "", parsed.account, f"role/{segs[1]}"))
 
 
+def is_session_of_role(session_arn: str, role_arn: str) -> bool:
+    """Whether an STS assumed-role session ARN is a session of the role ``role_arn``, path or no path.
+
+    A session ARN drops the role's path (``assumed-role/NAME/SESSION``), while a trust or resource policy
+    may name the role with it (``role/app/NAME``). IAM does not compare the two texts: a role ARN in a
+    ``Principal`` element is resolved to the role's unique ID when the policy is saved, and the session is
+    matched by that ID (IAM User Guide, "AWS JSON policy elements: Principal", IAM role principals,
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-roles;
+    unique IDs: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids).
+    Role names are unique within an account whatever their path (IAM User Guide, "IAM identifiers",
+    friendly names and paths, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html),
+    so the session's partition, account and role name identify that role: a policy IAM accepted naming
+    ``role/app/NAME`` names the role whose sessions are ``assumed-role/NAME/...``. Names are compared
+    exactly (IAM resolves the ARN as written).
+
+        >>> is_session_of_role("arn:aws:sts::1:assumed-role/deploy/s", "arn:aws:iam::1:role/app/deploy")
+        True
+        >>> is_session_of_role("arn:aws:sts::1:assumed-role/deploy/s", "arn:aws:iam::1:role/app/other")
+        False
+    """
+    bare = role_arn_of_session(session_arn)
+    if bare is None:
+        return False
+    role = Arn.parse(role_arn)
+    if role is None or role.service != "iam" or role.resource_type != "role":
+        return False
+    name = role.resource_id.rsplit("/", 1)[-1]
+    return bare == str(Arn(role.partition, "iam", "", role.account, f"role/{name}"))
+
+
 # -- partitions --------------------------------------------------------------------------------------------
 
 

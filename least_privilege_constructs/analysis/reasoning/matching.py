@@ -22,7 +22,7 @@ from least_privilege_constructs.analysis.iam.arn import (
     account_of,
     is_account_id,
     is_service_principal,
-    role_arn_of_session,
+    is_session_of_role,
 )
 from least_privilege_constructs.analysis.iam.wildcards import arn_matches
 from least_privilege_constructs.analysis.reasoning.policy import PrincipalEntry
@@ -97,7 +97,7 @@ def principal_match_level(entry: PrincipalEntry, principal: str) -> str | None:
     parsed = Arn.parse(value)
     if parsed is not None and parsed.service == "iam" and parsed.resource == "root":
         return "account" if account_of(principal) == parsed.account_id else None
-    return "session" if role_arn_of_session(principal) == value else None
+    return "session" if is_session_of_role(principal, value) else None
 
 
 def principal_entry_matches(entry: PrincipalEntry, principal: str) -> bool:
