@@ -675,13 +675,23 @@ def replay(paths: Iterable[PathLike], generated: GeneratedPolicy, *,
                         _time(o.get("end"), "end"))
     mapper = OperationMapper(tuple(str(p) for p in service_reference))
     policies = PolicySet.build(identity=generated.documents)
+    with_key_policy: dict[str, PolicySet] = {}
     caller = generated.principal
     result = ReplayResult()
     for _kind, event, needs in iter_needs(paths, selector, mapper):
         bad = []
         for need in needs:
             result.requests += 1
-            decision = evaluate(Request(caller, need.action, need.resource.arn, need.context), policies)
+            ps = policies
+            arn = Arn.parse(need.resource.arn)
+            if arn is not None and arn.service == "kms" and arn.resource.startswith("key/") and arn.account:
+                # KMS keys need their key policy to delegate to IAM: replay assumes the default key policy
+                # ("Default key policy", https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html)
+                if arn.account not in with_key_policy:
+                    with_key_policy[arn.account] = PolicySet.build(
+                        identity=generated.documents, resource=default_key_policy(arn.partition, arn.account))
+                ps = with_key_policy[arn.account]
+            decision = evaluate(Request(caller, need.action, need.resource.arn, need.context), ps)
             if not decision.allowed:
                 bad.append({"action": need.action, "resource": need.resource.arn, "reason": decision.reason})
         if bad:
@@ -689,3 +699,10 @@ def replay(paths: Iterable[PathLike], generated: GeneratedPolicy, *,
         else:
             result.allowed_events += 1
     return result
+
+
+def default_key_policy(partition: str, account: str) -> dict[str, Any]:
+    """The default KMS key policy: the account's IAM policies govern access to the key."""
+    return {"Version": "2012-10-17", "Statement": [{
+        "Sid": "Enable IAM User Permissions", "Effect": "Allow",
+        "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"}, "Action": "kms:*", "Resource": "*"}]}

@@ -179,10 +179,15 @@ def _values(name: str, service: str, params: Mapping[str, list[str]]) -> list[st
             if Arn.parse(raw) is not None and name not in ("FunctionName",):
                 continue  # an ARN is not a name; ARN values are taken whole (step 2)
             v = _clean(name, raw)
-            if v is not None:
-                v += NAME_SUFFIX.get((service, name), "")
-                if v not in seen:
-                    seen.append(v)
+            if v is None:
+                continue
+            v += NAME_SUFFIX.get((service, name), "")
+            # a name without its IAM path: the entity is at the root or under some path
+            # ("IAM identifiers", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html)
+            variants = [v, "*/" + v] if name.endswith("WithPath") and "/" not in v else [v]
+            for variant in variants:
+                if variant not in seen:
+                    seen.append(variant)
         if seen:
             break
     return seen
@@ -210,11 +215,14 @@ def fill(pattern: str, service: str, env: Mapping[str, str],
     for combo in itertools.islice(itertools.product(*choices), _MAX_ARNS):
         text = literals[0]
         group = None
+        missing = list(unresolved)
         for i, value in enumerate(combo):
-            if i == len(combo) - 1 and names[i] not in _ENV and value != "*":
+            if value.startswith("*/") and names[i] not in missing:
+                missing.append(names[i])  # a name whose IAM path is unknown
+            if i == len(combo) - 1 and names[i] not in _ENV and value != "*" and not value.startswith("*/"):
                 group = text
             text += value + literals[i + 1]
-        out.append(ResolvedResource(text, "", tuple(unresolved), group, "format"))
+        out.append(ResolvedResource(text, "", tuple(missing), group, "format"))
     return out
 
 
@@ -245,13 +253,18 @@ def resources_for(
     action the catalog gives no resource type)."""
     request = event.get("requestParameters") if isinstance(event.get("requestParameters"), Mapping) else {}
     env = environment(event)
+    catalog = get_catalog()
+    table = catalog.resource_types_of(action.service)
     if template is not None:
-        return [from_template(template, env, request or {})]
+        r = from_template(template, env, request or {})
+        for rt in action.resource_types:
+            for pattern in table[rt.lower()].arn_patterns if rt.lower() in table else ():
+                if not r.unresolved and arn_matches(_glob(pattern), r.arn):
+                    return [ResolvedResource(r.arn, rt, (), group_of(pattern, r.arn), r.origin)]
+        return [r]
     types = action.resource_types
     if not types:
         return [ResolvedResource("*", "*", (), None, "none")]
-    catalog = get_catalog()
-    table = catalog.resource_types_of(action.service)
     response = event.get("responseElements")
     params = parameter_index(request, response)
     listed = [r.get("ARN") for r in event.get("resources") or () if isinstance(r, Mapping)]
@@ -276,9 +289,13 @@ def resources_for(
             if found:
                 concrete.setdefault(rt, []).extend(found)
                 continue
-            for r in fill(pattern, action.service, env, params):
-                r = ResolvedResource(r.arn, rt, r.unresolved, r.group, r.origin)
-                (partial if r.unresolved else concrete).setdefault(rt, []).append(r)
+            filled = [ResolvedResource(r.arn, rt, r.unresolved, r.group, r.origin)
+                      for r in fill(pattern, action.service, env, params)]
+            resolved = any(not r.unresolved for r in filled)
+            for r in filled:
+                # a name known but not its IAM path: the root-path ARN and the any-path ARN go together
+                path_only = resolved and all(n.endswith("WithPath") for n in r.unresolved)
+                (concrete if not r.unresolved or path_only else partial).setdefault(rt, []).append(r)
     if concrete:
         out = [r for rt in types for r in concrete.get(rt, ())]
         for rt in action.required_resource_types:
@@ -292,7 +309,23 @@ def resources_for(
     if informative:
         required = [r for r in informative if r.resource_type in action.required_resource_types]
         return _dedupe(required or informative)
-    return _dedupe([r for rt in types for r in partial.get(rt, ())])
+    return _coarsen(_dedupe([r for rt in types for r in partial.get(rt, ())]))
+
+
+def _coarsen(items: list[ResolvedResource], most: int = 5) -> list[ResolvedResource]:
+    """Many resource types, none resolved (a tagging action on an unknown resource): one ARN per
+    partition, service, region and account with ``*`` as the whole resource segment, which covers each
+    type's format (the resource segment may hold ``/`` and ``:``; Resource element,
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html)."""
+    if len(items) <= most:
+        return items
+    out: dict[str, ResolvedResource] = {}
+    for r in items:
+        head = ":".join(r.arn.split(":", 5)[:5])
+        arn = head + ":*"
+        if arn not in out:
+            out[arn] = ResolvedResource(arn, "*", ("resource type",), None, "format")
+    return list(out.values())
 
 
 def _parts_names(table: Mapping[str, Any], rt: str) -> tuple[str, ...]:
