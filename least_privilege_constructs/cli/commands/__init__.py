@@ -22,6 +22,7 @@ COMMANDS: list[str] = [
     "check_access_not_granted",
     "check_no_public_access",
     "gate",
+    "generate_policy",
 ]
 
 
