@@ -250,7 +250,7 @@ class OperationMapper:
             candidates.append(m.group("op"))
         for pool in (names, [n for n in models.by_prefix.get(prefix, ()) if n not in names]):
             for op in candidates:
-                for n in sorted(pool, key=lambda x: (x != prefix, x)):
+                for n in sorted(pool, key=lambda x: (x != prefix, "-" in x, len(x), x)):
                     if op in models.operations(n):
                         return n, op
         return None, candidates[-1]

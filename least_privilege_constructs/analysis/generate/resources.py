@@ -67,6 +67,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 NAME_SUFFIX: dict[tuple[str, str], str] = {("secretsmanager", "SecretId"): "-??????"}
 
 
+#: A qualified ARN (a Lambda function's version or alias) is the resource an action on the function is
+#: authorized on when the call names it ("Fine-tuning the Resources and Conditions sections of
+#: policies", https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html).
+QUALIFIED: dict[tuple[str, str], tuple[str, ...]] = {("lambda", "function"): ("function alias", "function version")}
+
+
 @dataclass(frozen=True)
 class ResolvedResource:
     """One resource of a request: its ARN (``*`` segments where unresolved), the catalog resource type,
@@ -143,6 +149,22 @@ def _parts(pattern: str) -> tuple[tuple[str, ...], tuple[str, ...], re.Pattern[s
     return literals, names, re.compile(rx + r"\Z", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=8192)
+def best_type(service: str, arn: str) -> str | None:
+    """The resource type of ``service`` whose ARN format fits ``arn`` most specifically (the most literal
+    characters: ``arn:aws:s3:::b/k`` fits both ``bucket`` and ``object``, and is an object); None when no
+    format fits (then any matching type may take it)."""
+    best: tuple[int, str] | None = None
+    for key, info in get_catalog().resource_types_of(service).items():
+        for pattern in info.arn_patterns:
+            glob = _glob(pattern)
+            if arn_matches(glob, arn):
+                score = len(glob) - glob.count("*")
+                if best is None or score > best[0]:
+                    best = (score, key)
+    return best[1] if best else None
+
+
 def group_of(pattern: str, arn: str) -> str | None:
     """``arn`` up to the value of the format's last variable (None when ``arn`` does not fit)."""
     _lits, names, rx = _parts(pattern)
@@ -176,7 +198,7 @@ def _values(name: str, service: str, params: Mapping[str, list[str]]) -> list[st
     seen: list[str] = []
     for k in keys:
         for raw in params.get(k, ()):
-            if Arn.parse(raw) is not None and name not in ("FunctionName",):
+            if Arn.parse(raw) is not None:
                 continue  # an ARN is not a name; ARN values are taken whole (step 2)
             v = _clean(name, raw)
             if v is None:
@@ -280,7 +302,9 @@ def resources_for(
             found: list[ResolvedResource] = []
             for origin, pool in (("resources[]", listed), ("parameter", arn_values)):
                 for arn in pool:
-                    if isinstance(arn, str) and "${" not in arn and arn_matches(glob, arn):
+                    if (isinstance(arn, str) and "${" not in arn and arn_matches(glob, arn)
+                            and best_type(action.service, arn) in (rt.lower(), None,
+                                                                   *QUALIFIED.get((action.service, rt.lower()), ()))):
                         r = ResolvedResource(arn, rt, (), group_of(pattern, arn), origin)
                         if r not in found:
                             found.append(r)
