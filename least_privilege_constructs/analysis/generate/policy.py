@@ -215,6 +215,35 @@ def passed_roles(request: Any) -> list[str]:
     return sorted(found)
 
 
+class NeedsCache:
+    """:func:`needs_of` memoized on what it reads (source, name, region, account, request, resources,
+    response): trails repeat the same calls on the same resources. Bounded (oldest half dropped when
+    full), so memory stays flat on any input size."""
+
+    def __init__(self, size: int = 20000) -> None:
+        self.size = size
+        self._cache: dict[str, list[Need]] = {}
+        self.hits = 0
+
+    def needs(self, event: Mapping[str, Any], mapping: OperationMapping) -> list[Need]:
+        try:
+            key = json.dumps([event.get("eventSource"), event.get("eventName"), event.get("awsRegion"),
+                              event.get("recipientAccountId"), (event.get("userIdentity") or {}).get("accountId"),
+                              event.get("requestParameters"), event.get("resources"), event.get("responseElements")],
+                             separators=(",", ":"), default=str)
+        except (TypeError, ValueError):
+            return needs_of(event, mapping)
+        hit = self._cache.get(key)
+        if hit is not None:
+            self.hits += 1
+            return hit
+        if len(self._cache) >= self.size:
+            for old in list(self._cache)[: self.size // 2]:
+                del self._cache[old]
+        value = self._cache[key] = needs_of(event, mapping)
+        return value
+
+
 # -- aggregation ---------------------------------------------------------------------------------------
 @dataclass
 class Seen:
@@ -518,6 +547,7 @@ def generate_policy(
     mapper = OperationMapper(tuple(str(p) for p in service_reference),
                              str(mapping_file) if mapping_file is not None else None)
     agg = Aggregator(max_resources_per_group)
+    cache = NeedsCache()
     missing: dict[tuple[str, str, str], Seen] = {}
     missing_codes: dict[tuple[str, str, str], set[str]] = {}
     unmapped: dict[tuple[str, str, str], int] = {}
@@ -537,7 +567,7 @@ def generate_policy(
         if kind == "allowed" and event.get("errorCode"):
             counts["allowed-with-error"] = counts.get("allowed-with-error", 0) + 1
         time, event_id = str(event.get("eventTime") or ""), str(event.get("eventID") or "")
-        for need in needs_of(event, mapping):
+        for need in cache.needs(event, mapping):
             if kind == "allowed":
                 agg.add(need, time, event_id)
             else:
