@@ -345,9 +345,8 @@ class Aggregator:
             if seen is not None:
                 merged.merge(seen)
         self.grants[target] = merged
-        self.folded[target] = self.folded.get(target, 0) + len(g.members)
-        if g.wildcard and g.wildcard != wildcard:
-            self.folded.pop((action, group + g.wildcard, cond), None)
+        carried = self.folded.pop((action, group + g.wildcard, cond), 0) if g.wildcard else 0
+        self.folded[target] = self.folded.get(target, 0) + len(g.members) + carried
         g.members = set()
         g.wildcard = wildcard
 
@@ -648,7 +647,7 @@ def _finish(selector: Selector, agg: Aggregator, missing: Mapping[tuple[str, str
                   for (s, n, why), c in sorted(unmapped.items())],
         unresolved=[{"action": a, "arn": arn, "unresolved": list(v), "count": c}
                     for (a, arn, v), c in sorted(agg.unresolved.items())],
-        folded=[{"action": a, "arn": arn, **({"passed_to_service": c} if c else {}), "resources_folded": n}
+        folded=[{"action": a, "arn": arn, **({"passed_to_service": c} if c else {}), "resources_folded_at_least": n}
                 for (a, arn, c), n in sorted(agg.folded.items())],
         counts=dict(sorted(counts.items())),
         findings=findings,

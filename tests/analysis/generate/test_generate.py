@@ -180,3 +180,20 @@ def test_an_empty_trail_gives_an_empty_policy(tmp_path: Path) -> None:
     (tmp_path / "t.json.gz").write_bytes(gzip.compress(b'{"Records": []}'))
     result = generate_policy([tmp_path], principal=APP_ROLE)
     assert result.documents == [{"Version": "2012-10-17", "Statement": []}] and result.counts == {"records": 0}
+
+
+def test_folding_widens_to_the_common_prefix_whatever_the_order() -> None:
+    from least_privilege_constructs.analysis.generate.policy import Aggregator, Need
+    from least_privilege_constructs.analysis.generate.resources import ResolvedResource
+
+    keys = [f"logs/2026/0{m}/{d:02d}.json" for m in (1, 2) for d in range(1, 8)] + ["logs/2025/12/31.json"]
+    results = []
+    for order in (keys, list(reversed(keys))):
+        agg = Aggregator(max_per_group=3)
+        for i, k in enumerate(order):
+            r = ResolvedResource(f"arn:aws:s3:::b/{k}", "object", (), "arn:aws:s3:::b/")
+            agg.add(Need("s3:GetObject", r), f"2026-01-01T00:00:{i:02d}Z", str(i))
+        results.append((sorted(agg.grants), sum(s.count for s in agg.grants.values()), agg.folded))
+    assert results[0] == results[1]
+    assert results[0][0] == [("s3:GetObject", "arn:aws:s3:::b/logs/*", "")]
+    assert results[0][1] == len(keys) and results[0][2][("s3:GetObject", "arn:aws:s3:::b/logs/*", "")] >= 4
