@@ -13,7 +13,10 @@ Rules, and the pages they follow:
   principal's behalf, not by the principal ("CloudTrail userIdentity element",
   https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html):
   they are counted, never granted;
-* calls that failed with an access-denied error code go into the ``missing`` list, never into the policy;
+* calls that failed with an access-denied error code (``errorCode``: ``AccessDenied``,
+  ``Client.UnauthorizedOperation``, ``AuthorizationError`` ...) go into the ``missing`` list, never into the
+  policy; calls that failed otherwise (``NoSuchKey``, throttling) are granted, as the application makes
+  them, and counted as ``allowed-with-error`` (``include_failed=False`` leaves them out);
 * only ``eventType: AwsApiCall`` records are calls (Insights and service events are not);
 * ``iam:PassRole`` is needed to hand a role to a service; ``iam:PassedToService`` names that service
   ("Granting a user permissions to pass a role to an AWS service",
@@ -532,6 +535,7 @@ def generate_policy(
     mapping_file: PathLike | None = None,
     max_policy_size: int = MANAGED_POLICY_SIZE,
     max_resources_per_group: int = 25,
+    include_failed: bool = True,
     progress: Progress | None = None,
 ) -> GeneratedPolicy:
     """Generate the identity policy ``principal`` needs for the calls recorded in ``paths``.
@@ -564,6 +568,9 @@ def generate_policy(
             unmapped[k] = unmapped.get(k, 0) + 1
             continue
         if kind == "allowed" and event.get("errorCode"):
+            if not include_failed:
+                counts["failed-left-out"] = counts.get("failed-left-out", 0) + 1
+                continue
             counts["allowed-with-error"] = counts.get("allowed-with-error", 0) + 1
         time, event_id = str(event.get("eventTime") or ""), str(event.get("eventID") or "")
         for need in cache.needs(event, mapping):
@@ -578,6 +585,7 @@ def generate_policy(
         "start": selector.start.isoformat() if selector.start else None,
         "end": selector.end.isoformat() if selector.end else None,
         "max_policy_size": max_policy_size, "max_resources_per_group": max_resources_per_group,
+        "include_failed": include_failed,
         "service_reference": [os.path.basename(str(p)) for p in service_reference],
     })
 
@@ -708,6 +716,8 @@ def replay(paths: Iterable[PathLike], generated: GeneratedPolicy, *,
     caller = generated.principal
     result = ReplayResult()
     for _kind, event, needs in iter_needs(paths, selector, mapper):
+        if event.get("errorCode") and o.get("include_failed") is False:
+            continue
         bad = []
         for need in needs:
             result.requests += 1

@@ -51,6 +51,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--max-resources-per-group", type=int, default=25, metavar="N",
                         help="more than N resources of one action under one parent fold into a wildcard "
                              "at a path boundary (0: never fold)")
+    parser.add_argument("--exclude-failed-calls", action="store_true",
+                        help="leave out calls that failed for a reason other than access denied (NoSuchKey, "
+                             "throttling ...); by default they are granted, as the application makes them")
     parser.add_argument("--output", "-o", default=None, metavar="FILE", help="write the output here (default stdout)")
     parser.add_argument("--report", metavar="FILE",
                         help="write the side report here: provenance of each statement (event ids, first/last "
@@ -76,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
             args.paths, args.principal, session_issuer=args.session_issuer, start=args.start_time,
             end=args.end_time, service_reference=args.service_reference, mapping_file=args.mapping_file,
             max_policy_size=args.max_policy_size, max_resources_per_group=args.max_resources_per_group,
-            progress=progress)
+            include_failed=not args.exclude_failed_calls, progress=progress)
     except GenerateError as exc:
         raise CliError(str(exc)) from None
     finally:

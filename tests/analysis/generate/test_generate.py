@@ -197,3 +197,10 @@ def test_folding_widens_to_the_common_prefix_whatever_the_order() -> None:
     assert results[0] == results[1]
     assert results[0][0] == [("s3:GetObject", "arn:aws:s3:::b/logs/*", "")]
     assert results[0][1] == len(keys) and results[0][2][("s3:GetObject", "arn:aws:s3:::b/logs/*", "")] >= 4
+
+
+def test_failed_calls_can_be_left_out(trail: Path, generated: GeneratedPolicy) -> None:
+    strict = generate_policy([trail], principal=APP_ROLE, include_failed=False)
+    assert strict.counts["failed-left-out"] == generated.counts["allowed-with-error"] > 0
+    assert "allowed-with-error" not in strict.counts
+    assert replay([trail], strict).allowed_fraction == 1.0
