@@ -133,8 +133,8 @@ def load_mapping_file(path: str | os.PathLike[str] | None = None) -> dict[tuple[
 
 def load_service_reference(paths: Iterable[str | os.PathLike[str]]) -> dict[tuple[str, str], _Row]:
     """Operation -> actions from AWS Service Reference files (``{"Name": "s3", "Operations": [{"Name":
-    ..., "AuthorizedActions": [{"Name": ..., "Service": ...}]}]}``); a directory is read for ``*.json``.
-    Keys are ``(service name lower case, operation)``."""
+    ..., "AuthorizedActions": [{"Name": ..., "Service": ...}], "SDK": [{"Name": ...}]}]}``); a directory is
+    read for ``*.json``. Keys are ``(service name lower case, operation)``, also under each SDK client name."""
     files: list[Path] = []
     for raw in paths:
         p = Path(raw)
@@ -157,7 +157,11 @@ def load_service_reference(paths: Iterable[str | os.PathLike[str]]) -> dict[tupl
                 f"{a['Service'].lower()}:{a['Name']}" for a in authorized
                 if isinstance(a, Mapping) and isinstance(a.get("Service"), str) and isinstance(a.get("Name"), str)
             )
-            out[(service, op["Name"])] = _Row(actions, f"service-reference:{f.name}")
+            row = _Row(actions, f"service-reference:{f.name}")
+            out[(service, op["Name"])] = row
+            for sdk in op.get("SDK") or ():  # the SDK client (botocore service) names of the operation
+                if isinstance(sdk, Mapping) and isinstance(sdk.get("Name"), str):
+                    out.setdefault((sdk["Name"].lower(), op["Name"]), row)
     return out
 
 
@@ -271,9 +275,9 @@ class OperationMapper:
         row = self._rows.get((prefix, event_name))
         service, operation = (None, event_name) if row is not None else self.botocore_service(prefix, event_name)
         if row is None:
-            ref = self._reference.get(((service or prefix).lower(), operation))
-            if ref is None and service is not None:
-                ref = self._reference.get((prefix, operation))
+            ref = None
+            for name in dict.fromkeys([service or prefix, *self.iam_prefixes(prefix, service)]):
+                ref = ref or self._reference.get((name.lower(), operation))
             row = ref or self._rows.get((prefix, operation))
         if row is not None:
             missing = [a for a in row.actions if not self.catalog.action_exists(a)]

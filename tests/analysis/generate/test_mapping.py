@@ -145,3 +145,16 @@ def test_core_services_coverage(mapper: OperationMapper) -> None:
             assert reason
             if "no IAM action of that name" in reason:  # really not in the catalog under the name
                 assert not catalog.action_exists(f"{service}:{op}"), (service, op)
+
+
+def test_service_reference_is_found_by_sdk_client_name(tmp_path: Path) -> None:
+    (tmp_path / "elasticloadbalancing.json").write_text(json.dumps({"Name": "elasticloadbalancing", "Operations": [
+        {"Name": "CreateTargetGroup", "AuthorizedActions": [
+            {"Name": "CreateTargetGroup", "Service": "elasticloadbalancing"},
+            {"Name": "AddTags", "Service": "elasticloadbalancing"}],
+         "SDK": [{"Name": "elbv2", "Method": "create_target_group", "Package": "Boto3"}]}]}))
+    got = OperationMapper(service_reference=(str(tmp_path),)).map("elasticloadbalancing.amazonaws.com",
+                                                                  "CreateTargetGroup")
+    assert not isinstance(got, Unmapped)
+    assert got.actions == ("elasticloadbalancing:CreateTargetGroup", "elasticloadbalancing:AddTags")
+    assert got.source == "service-reference:elasticloadbalancing.json"
