@@ -39,6 +39,7 @@ from least_privilege_constructs.analysis.generate.errors import GenerateError
 
 CHUNK = 1 << 20
 _ARRAY_START = re.compile(r'\A\s*\{\s*"(Records|Events|QueryResultRows)"\s*:\s*\[')
+_ARRAY_KEY = re.compile(r'"(Records|Events|QueryResultRows)"\s*:\s*\[')
 _WS = " \t\r\n"
 _DECODER = json.JSONDecoder()
 _SUFFIXES = (".json", ".json.gz", ".jsonl", ".jsonl.gz", ".gz", ".ndjson")
@@ -108,9 +109,11 @@ def iter_stream(stream: IO[str], where: str) -> Iterator[dict[str, Any]]:
             pos = len(buf) - len(stripped) + 1
         elif stripped.startswith("{") and '"digestStartTime"' in buf[:4096]:
             return  # a digest file under another name
-        elif stripped.startswith("{"):
+        elif stripped.startswith("{") and _is_json_line(stripped):
             yield from _iter_lines(buf, stream, where)
             return
+        elif stripped.startswith("{") and (later := _ARRAY_KEY.search(buf)) is not None:
+            pos = later.end()  # the array under a key that is not the first one ({"NextToken": ..., "Events": [)
         elif not stripped and eof:
             return
         else:
@@ -144,6 +147,16 @@ def iter_stream(stream: IO[str], where: str) -> Iterator[dict[str, Any]]:
             yield record
 
 
+def _is_json_line(text: str) -> bool:
+    """Whether the first line of ``text`` is a whole JSON value (JSON Lines), not the start of a document."""
+    line = text.split("\n", 1)[0]
+    try:
+        json.loads(line)
+    except json.JSONDecodeError:
+        return False
+    return True
+
+
 def _refill(buf: str, pos: int, offset: int, stream: IO[str]) -> tuple[str, int, int, bool]:
     chunk = stream.read(CHUNK)
     return buf[pos:] + chunk, 0, offset + pos, not chunk
@@ -154,32 +167,32 @@ def _iter_lines(head: str, stream: IO[str], where: str) -> Iterator[dict[str, An
     rest = lines.pop() if lines and not lines[-1].endswith("\n") else ""
     number = 0
 
-    def parse(line: str) -> dict[str, Any] | None:
+    def parse(line: str) -> list[dict[str, Any]]:
         if not line.strip():
-            return None
+            return []
         try:
-            rec = _unwrap(json.loads(line))
+            value = json.loads(line)
         except json.JSONDecodeError as exc:
             raise GenerateError("LPC-GEN-002", f"{where}:{number}", f"invalid JSON Lines record: {exc.msg}") from None
-        return rec if isinstance(rec, dict) else None
+        items = [value]
+        if isinstance(value, dict):  # a whole document on one line ({"NextToken": ..., "Events": [...]})
+            for key in ("Records", "Events", "QueryResultRows"):
+                if isinstance(value.get(key), list):
+                    items = value[key]
+                    break
+        return [r for r in map(_unwrap, items) if isinstance(r, dict)]
 
     for line in lines:
         number += 1
-        rec = parse(line)
-        if rec is not None:
-            yield rec
+        yield from parse(line)
     for line in stream:
         if rest:
             line, rest = rest + line, ""
         number += 1
-        rec = parse(line)
-        if rec is not None:
-            yield rec
+        yield from parse(line)
     if rest:
         number += 1
-        rec = parse(rest)
-        if rec is not None:
-            yield rec
+        yield from parse(rest)
 
 
 @dataclass

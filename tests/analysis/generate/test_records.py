@@ -48,6 +48,10 @@ def test_lookup_events_lake_rows_json_lines_and_arrays() -> None:
     assert names(iter_stream(io.StringIO(lines), "t")) == ["Op0", "Op1", "Op2"]
     assert names(iter_stream(io.StringIO(json.dumps(RECORDS[:2])), "t")) == ["Op0", "Op1"]
     assert names(iter_stream(io.StringIO("\ufeff" + json.dumps({"Records": RECORDS[:1]})), "t")) == ["Op0"]
+    later = json.dumps({"NextToken": "n", "Events": [{"CloudTrailEvent": json.dumps(RECORDS[2])}]}, indent=4)
+    assert names(iter_stream(io.StringIO(later), "t")) == ["Op2"]
+    one_line = json.dumps({"NextToken": "n", "Events": [{"CloudTrailEvent": json.dumps(r)} for r in RECORDS[:2]]})
+    assert names(iter_stream(io.StringIO(one_line), "t")) == ["Op0", "Op1"]
 
 
 @pytest.mark.parametrize("text, message", [
