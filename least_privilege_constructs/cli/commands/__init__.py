@@ -24,6 +24,7 @@ COMMANDS: list[str] = [
     "gate",
     "collect",
     "refine",
+    "generate_policy",
 ]
 
 
