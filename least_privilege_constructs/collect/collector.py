@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from least_privilege_constructs.analysis.iam.arn import Arn
 from least_privilege_constructs.analysis.refine.bundle import merge_bundles, new_bundle
 from least_privilege_constructs.collect.calls import Caller, CollectError, assume_role_session, client_config
 from least_privilege_constructs.collect.credential_report import credential_report
@@ -104,7 +105,7 @@ def collect_account(session: Any, account_id: str, options: CollectOptions, prog
     if options.analyzer_arn:
         # the analyzer lives in the delegated administrator account: read it with that account's session
         aa = caller_factory((analyzer_session or session).client(
-            "accessanalyzer", region_name=options.analyzer_arn.split(":")[3], config=client_config(options.max_attempts)))
+            "accessanalyzer", region_name=Arn.from_string(options.analyzer_arn).region, config=client_config(options.max_attempts)))
         account["unusedAccessFindings"] = unused_access_findings(
             aa, options.analyzer_arn, account_id, recommendations=options.recommendations,
             on_error=lambda exc, fid: _error(account["errors"], exc, account_id, fid))

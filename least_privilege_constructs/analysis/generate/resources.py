@@ -26,6 +26,7 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import re
@@ -345,8 +346,11 @@ def _coarsen(items: list[ResolvedResource], most: int = 5) -> list[ResolvedResou
         return items
     out: dict[str, ResolvedResource] = {}
     for r in items:
-        head = ":".join(r.arn.split(":", 5)[:5])
-        arn = head + ":*"
+        parsed = Arn.parse(r.arn)
+        if parsed is None:
+            out.setdefault(r.arn, r)
+            continue
+        arn = str(dataclasses.replace(parsed, resource="*"))
         if arn not in out:
             out[arn] = ResolvedResource(arn, "*", ("resource type",), None, "format")
     return list(out.values())

@@ -154,6 +154,16 @@ PRINCIPAL_KEYS = (
 )
 """Keys that describe the caller (global-keys page, "Properties of the principal")."""
 
+ABSENT_FOR_SERVICE_PRINCIPAL_KEYS = (
+    *(k for k in PRINCIPAL_KEYS if not k.startswith("aws:principalservice") and k != "aws:principalisawsservice"),
+    "aws:multifactorauthpresent",
+    "aws:multifactorauthage",
+)
+"""Keys of an IAM principal's request that are not in the context when an AWS service principal calls
+(global-keys page: the principal properties describe IAM callers; a service principal call carries
+``aws:PrincipalIsAWSService``/``aws:PrincipalServiceName`` and the ``aws:Source*`` keys instead, and no MFA
+keys). Access Analyzer's ``UNSUPPORTED_CONDITION_KEY_FOR_SERVICE_PRINCIPAL`` reports conditions on them."""
+
 ORG_MEMBER_KEYS = ("aws:principalorgid", "aws:principalorgpaths")
 """Present only when the principal's account is a member of an organization (global-keys page,
 ``aws:PrincipalOrgID``: "This key is included in the request context only if the principal is a member of

@@ -43,6 +43,9 @@ from least_privilege_constructs.analysis.templates.render import (
     render_value,
 )
 from least_privilege_constructs.analysis.templates.version import Version
+from least_privilege_constructs.analysis.validate.registry import (
+    RESOURCE_TYPES as VALIDATE_POLICY_RESOURCE_TYPES,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from aws_cdk import aws_iam
@@ -73,33 +76,9 @@ AUDIENCES = ("application", "developer", "resource-policy", "boundary", "default
 pipeline managing resources; ``resource-policy``: a policy attached to a resource; ``boundary``: a
 permissions-boundary fragment; ``default``: organization-wide default roles (federation, audit)."""
 
-ACCESS_ANALYZER_RESOURCE_TYPES = frozenset(
-    {
-        "AWS::S3::Bucket",
-        "AWS::S3::AccessPoint",
-        "AWS::S3::MultiRegionAccessPoint",
-        "AWS::S3ObjectLambda::AccessPoint",
-        "AWS::S3Express::DirectoryBucket",
-        "AWS::S3Express::AccessPoint",
-        "AWS::S3Tables::TableBucket",
-        "AWS::S3Tables::Table",
-        "AWS::IAM::AssumeRolePolicyDocument",
-        "AWS::DynamoDB::Table",
-        "AWS::DynamoDB::Stream",
-        "AWS::ApiGateway::RestApi",
-        "AWS::CodeArtifact::Domain",
-        "AWS::Backup::BackupVault",
-        "AWS::CloudTrail::Dashboard",
-        "AWS::CloudTrail::EventDataStore",
-        "AWS::Lambda::Function",
-        "AWS::KMS::Key",
-        "AWS::SecretsManager::Secret",
-        "AWS::SQS::Queue",
-        "AWS::SNS::Topic",
-        "AWS::ECR::Repository",
-        "AWS::EFS::FileSystem",
-    }
-)
+ACCESS_ANALYZER_RESOURCE_TYPES = frozenset(VALIDATE_POLICY_RESOURCE_TYPES)
+"""The resource types ValidatePolicy accepts as ``validatePolicyResourceType`` (one list, in
+:mod:`least_privilege_constructs.analysis.validate.registry`)."""
 """The ``validatePolicyResourceType`` values Access Analyzer accepts for resource policies."""
 
 _ID_RE = re.compile(r"[a-z0-9]+(?:[.-][a-z0-9]+)*")

@@ -6,6 +6,7 @@ import re
 
 from least_privilege_constructs.analysis.findings import FindingType, PolicyType
 from least_privilege_constructs.analysis.iam.arn import Arn, is_account_id, partitions
+from least_privilege_constructs.analysis.iam.condition_keys import ABSENT_FOR_SERVICE_PRINCIPAL_KEYS
 from least_privilege_constructs.analysis.validate.registry import Context, check, code
 
 FAMILY = "principals"
@@ -251,17 +252,7 @@ def allow_not_principal(ctx: Context) -> None:
 
 
 _SERVICE_SOURCE_KEYS = {"aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths"}
-_PRINCIPAL_ONLY_KEYS = {
-    "aws:principalarn",
-    "aws:principalaccount",
-    "aws:principalorgid",
-    "aws:principalorgpaths",
-    "aws:principaltype",
-    "aws:userid",
-    "aws:username",
-    "aws:multifactorauthpresent",
-    "aws:multifactorauthage",
-}
+_PRINCIPAL_ONLY_KEYS = frozenset(ABSENT_FOR_SERVICE_PRINCIPAL_KEYS)
 
 
 @check(
