@@ -9,8 +9,13 @@ Example::
 
 ``apply`` does two things:
 
-1. applies CDK's ``PermissionsBoundary.of(scope).apply(boundary)`` aspect, which also reaches the roles CDK
-   creates implicitly (custom-resource providers, log retention, bucket deployments);
+1. applies CDK's ``PermissionsBoundary.of(scope).apply(...)`` aspect, which also reaches the roles CDK
+   creates implicitly (custom-resource providers, log retention, bucket deployments). Every stack gets
+   **its own account's** boundary ARN, ``arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/boundaries/<name>``
+   (the boundary's fixed name and path exist for that): no cross-stack export, no other account's id, the
+   path kept. Only the stack that defines the boundary refers to it (``Ref``), so its roles wait for it;
+   other stacks need the boundary deployed in their account first (the organization's StackSet, or the
+   platform stack deployed before them);
 2. registers a validation plugin that reads the **synthesized** templates (nested stacks included) and
    fails synthesis, naming the construct path of every role or user that has no boundary or another one.
 
@@ -28,11 +33,16 @@ from typing import Any
 import jsii
 from aws_cdk import (
     Acknowledgment,
+    Fn,
     IPolicyValidationContext,
     IPolicyValidationPlugin,
+    IResolveContext,
+    IStringProducer,
+    Lazy,
     PolicyValidationPluginReport,
     PolicyViolatingResource,
     PolicyViolation,
+    Stack,
     Stage,
     Validations,
 )
@@ -124,6 +134,32 @@ class BoundaryVerificationPlugin:
         return PolicyValidationPluginReport(success=not violations, violations=violations)
 
 
+@jsii.implements(IStringProducer)
+class _AccountLocalBoundaryArn:
+    """The boundary's ARN as seen from the stack being synthesized: ``Ref`` in the boundary's own stack,
+    ``Fn::Sub`` of the account-independent ARN (path included) in every other stack."""
+
+    def __init__(self, policy: PermissionsBoundaryPolicy) -> None:
+        self._policy = policy
+        self._stack_path = Stack.of(policy).node.path
+        self._template = policy.boundary_arn_template
+
+    def produce(self, context: IResolveContext) -> str | None:
+        if Stack.of(context.scope).node.path == self._stack_path:
+            return self._policy.managed_policy_arn
+        return Fn.sub(self._template)
+
+
+def account_local_boundary(policy: PermissionsBoundaryPolicy) -> iam.IManagedPolicy:
+    """``policy`` as an ``IManagedPolicy`` whose ARN each stack resolves in its own account (see module doc)."""
+    node_id = "AccountLocalBoundaryArn"
+    existing = policy.node.try_find_child(node_id)
+    if existing is not None:
+        return existing  # type: ignore[return-value]
+    return iam.ManagedPolicy.from_managed_policy_arn(
+        policy, node_id, Lazy.uncached_string(_AccountLocalBoundaryArn(policy)))
+
+
 _PLUGINS: weakref.WeakKeyDictionary[Any, BoundaryVerificationPlugin] = weakref.WeakKeyDictionary()
 
 
@@ -149,6 +185,8 @@ class BoundaryEnforcement:
             b_name, b_path = boundary.boundary_name, boundary.boundary_path
             if isinstance(boundary, BoundaryReference):
                 boundary = boundary.managed_policy
+            else:
+                boundary = account_local_boundary(boundary)
         else:
             from least_privilege_constructs.boundary.permissions_boundary_policy import (
                 DEFAULT_BOUNDARY_NAME,
