@@ -47,20 +47,42 @@ def run_cdk_synth(app_dir: Path, app_source: str, *, context: dict[str, object] 
         pytest.skip("needs the pinned CDK CLI: npx and node_modules (bash scripts/test.sh installs them)")
     app_dir.mkdir(parents=True, exist_ok=True)
     (app_dir / "app.py").write_text(app_source, encoding="utf-8")
-    (app_dir / "cdk.json").write_text(json.dumps({
-        "app": f"{sys.executable} app.py",
-        "context": {"least-privilege": {"mode": "offline", "cacheDir": ".lpc-cache", **(context or {})}},
-    }), encoding="utf-8")
+    config: dict[str, object] = {"app": f"{sys.executable} app.py"}
+    if context is not None:
+        config["context"] = {"least-privilege": context}
+    (app_dir / "cdk.json").write_text(json.dumps(config), encoding="utf-8")
     link = app_dir / "node_modules"
     if not link.exists():
         link.symlink_to(ROOT / "node_modules")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "AWS_EC2_METADATA_DISABLED": "true",
-           "CDK_DISABLE_VERSION_CHECK": "1"}
+           "CDK_DISABLE_VERSION_CHECK": "1", "LEAST_PRIVILEGE_MODE": "offline",
+           "LEAST_PRIVILEGE_CACHE_DIR": str(app_dir / ".lpc-cache")}
     for name in ("PYTEST_CURRENT_TEST", "PYTEST_VERSION", "CDK_APP_MODE", "CDK_OUTDIR", "CDK_CONTEXT_JSON"):
         env.pop(name, None)
     return subprocess.run(["npx", "--no-install", "cdk", "synth", "-q", "--no-notices"], cwd=app_dir, env=env,
                           capture_output=True, text=True, timeout=600)
+
+
+def readme_quick_start() -> str:
+    """The README's quick-start block, verbatim."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Quick start\n", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_readme_quick_start_synthesizes_clean_through_cdk_synth(tmp_path: Path) -> None:
+    # given the README's quick start, verbatim, as app.py next to a cdk.json naming it
+    source = readme_quick_start()
+    assert "LeastPrivilegeValidation(app)" in source and "synth(app)" in source
+    # when the pinned CDK CLI synthesizes it
+    proc = run_cdk_synth(tmp_path / "quick-start", source)
+    out = proc.stdout + proc.stderr
+    # then every guardrail passes: no violation, no finding, exit 0
+    assert proc.returncode == 0, out[-3000:]
+    assert "Acknowledge with" not in out and "Synthesis finished with errors" not in out, out[-3000:]
+    for line in (ln for ln in out.splitlines() if ln.startswith("least-privilege: ") and " checked, " in ln):
+        assert " 0 finding(s), 0 blocking" in line, line
 
 
 def test_cdk_synth_prints_every_violation_and_exits_non_zero(tmp_path: Path) -> None:
