@@ -101,6 +101,9 @@ CHECK_NAMES = (
 # resource types IAM Access Analyzer's CheckNoPublicAccess accepts (one list, shared with the offline checks)
 PUBLIC_ACCESS_RESOURCE_TYPES = frozenset(SUPPORTED_RESOURCE_TYPES)
 
+GATE_PLUGIN_NAME = "LeastPrivilege-PolicyValidation"
+"""The synth plugin's name: findings are acknowledged as ``LeastPrivilege-PolicyValidation::<issue code>``."""
+
 _CHECKS = ("validatePolicy", "noNewAccess", "accessNotGranted", "noPublicAccess", "escalation")
 
 GateOptionsError = SettingsError
@@ -187,15 +190,59 @@ class CheckSummary:
     blocking: int = 0
     not_applicable: int = 0
     enabled: bool = True
+    acknowledged: int = 0
 
     def line(self) -> str:
         if not self.enabled:
             return f"least-privilege: {self.name}: off"
-        extra = f", {self.not_applicable} not applicable" if self.not_applicable else ""
+        extra = f", {self.acknowledged} acknowledged" if self.acknowledged else ""
+        extra += f", {self.not_applicable} not applicable" if self.not_applicable else ""
         return (
             f"least-privilege: {self.name}: {self.checked} checked, {self.findings} finding(s), "
             f"{self.blocking} blocking{extra}"
         )
+
+
+@dataclass(frozen=True)
+class AcknowledgedFinding:
+    """A finding accepted with ``Validations.of(construct).acknowledge(...)`` and a non-blank reason."""
+
+    finding: Finding
+    construct_path: str
+    reason: str
+
+
+BLANK_ACKNOWLEDGMENT = "blankAcknowledgment"
+"""``details`` key of a finding whose acknowledgment gives no reason (construct path of the acknowledgment):
+the acknowledgment is ignored, and the plugin reports the finding as ``LP-ACK[<issue code>]``."""
+
+
+def apply_acknowledgments(findings: Sequence[Finding], cdk_out: str | os.PathLike[str]
+                          ) -> tuple[list[Finding], list[AcknowledgedFinding]]:
+    """Split ``findings`` into (still open, acknowledged with a reason) by the assembly's acknowledgments
+    of ``LeastPrivilege-PolicyValidation::<issue code>`` on each finding's construct or a parent. A blank
+    reason acknowledges nothing: the finding stays open, marked with :data:`BLANK_ACKNOWLEDGMENT`."""
+    from dataclasses import replace
+
+    from least_privilege_constructs.analysis.acknowledgments import Acknowledgments
+    from least_privilege_constructs.analysis.assembly import AssemblyError
+
+    try:
+        acks = Acknowledgments.read(cdk_out)
+    except (AssemblyError, OSError, ValueError):
+        acks = Acknowledgments()
+    still: list[Finding] = []
+    accepted: list[AcknowledgedFinding] = []
+    for finding in findings:
+        path = finding.origin.construct_path if finding.origin else None
+        hit = acks.lookup(path, f"{GATE_PLUGIN_NAME}::{finding.issue_code}")
+        if hit is not None and hit[1]:
+            accepted.append(AcknowledgedFinding(finding, hit[0], hit[1]))
+        elif hit is not None:
+            still.append(replace(finding, details={**(finding.details or {}), BLANK_ACKNOWLEDGMENT: hit[0]}))
+        else:
+            still.append(finding)
+    return still, accepted
 
 
 @dataclass
@@ -207,6 +254,8 @@ class GateReport:
     backend_reason: str
     findings: list[Finding] = field(default_factory=list)
     ignored: list[Finding] = field(default_factory=list)
+    acknowledged: list[AcknowledgedFinding] = field(default_factory=list)
+    """Findings acknowledged with a reason on their construct or a parent: reported, never blocking."""
     summaries: dict[str, CheckSummary] = field(default_factory=dict)
     treat_as_blocking: frozenset[FindingType] = frozenset()
     policies: int = 0
@@ -247,11 +296,14 @@ class GateReport:
                     "findings": s.findings,
                     "blocking": s.blocking,
                     "notApplicable": s.not_applicable,
+                    "acknowledged": s.acknowledged,
                 }
                 for name, s in self.summaries.items()
             },
             "findings": [f.to_dict() for f in self.findings],
             "ignored": [f.to_dict() for f in self.ignored],
+            "acknowledged": [{**a.finding.to_dict(), "acknowledgedAt": a.construct_path, "reason": a.reason}
+                             for a in self.acknowledged],
         }
 
     def write(self, path: str | os.PathLike[str]) -> Path:
@@ -467,6 +519,7 @@ def run_gate(
         (report.ignored if is_ignored(finding, options.ignore_findings) else findings).append(finding)
 
     findings = _drop_public_duplicates(findings)
+    findings, report.acknowledged = apply_acknowledgments(findings, cdk_out)
     report.findings = sort_findings(findings)
     for finding in report.findings:
         summary = report.summaries.get(_summary_of(finding))
@@ -474,6 +527,10 @@ def run_gate(
             summary.findings += 1
             if finding.is_blocking(options.treat_as_blocking):
                 summary.blocking += 1
+    for accepted in report.acknowledged:
+        summary = report.summaries.get(_summary_of(accepted.finding))
+        if summary is not None:
+            summary.acknowledged += 1
     stats = getattr(backend, "stats", None)
     report.api_calls = sum(r.api_calls for r in results)
     report.cache_hits = int(getattr(stats, "hits", 0) or 0)

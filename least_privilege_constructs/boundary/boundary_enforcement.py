@@ -50,6 +50,8 @@ from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
 from least_privilege_constructs import __version__
+from least_privilege_constructs.analysis.acknowledgments import Acknowledgments
+from least_privilege_constructs.analysis.assembly import assembly_root
 from least_privilege_constructs.analysis.boundary_verification import (
     ConstructIndex,
     find_unbounded_principals,
@@ -103,6 +105,7 @@ class BoundaryVerificationPlugin:
                 ],
             )
         index = ConstructIndex.load(os.path.dirname(context.template_paths[0])) if context.template_paths else None
+        acks = _acknowledgments(list(context.template_paths))
         violations: list[PolicyViolation] = []
         for scope_path, path, name in self.rules:
             expected = f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:policy{path}{name}"
@@ -110,10 +113,17 @@ class BoundaryVerificationPlugin:
                 templates, path, name, scope_prefixes=(scope_path,), index=index
             )
             for v in found:
+                blank = acks.lookup(v.construct_path, ACKNOWLEDGMENT_ID)
+                rule_name, description = RULE_ID, v.describe(expected)
+                if blank is not None and not blank[1]:
+                    # CDK would suppress it whatever the reason: a blank acknowledgment acknowledges nothing
+                    rule_name = f"LP-ACK[{RULE_ID}]"
+                    description = (f"the acknowledgment of '{ACKNOWLEDGMENT_ID}' on {blank[0]} gives no reason, "
+                                   f"so it acknowledges nothing; {description}")
                 violations.append(
                     PolicyViolation(
-                        rule_name=RULE_ID,
-                        description=v.describe(expected),
+                        rule_name=rule_name,
+                        description=description,
                         fix=(
                             "Attach the boundary (BoundaryEnforcement.of(scope).apply(boundary) covers "
                             "implicit roles too), or exempt the construct with a reason: "
@@ -158,6 +168,15 @@ def account_local_boundary(policy: PermissionsBoundaryPolicy) -> iam.IManagedPol
         return existing  # type: ignore[return-value]
     return iam.ManagedPolicy.from_managed_policy_arn(
         policy, node_id, Lazy.uncached_string(_AccountLocalBoundaryArn(policy)))
+
+
+def _acknowledgments(template_paths: list[str]) -> Acknowledgments:
+    if not template_paths:
+        return Acknowledgments()
+    try:
+        return Acknowledgments.read(assembly_root(os.path.dirname(template_paths[0])))
+    except Exception:  # an unreadable manifest is reported by the verification itself
+        return Acknowledgments()
 
 
 _PLUGINS: weakref.WeakKeyDictionary[Any, BoundaryVerificationPlugin] = weakref.WeakKeyDictionary()

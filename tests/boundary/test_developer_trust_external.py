@@ -47,8 +47,10 @@ def test_federated_and_identity_center_trusts_synthesize_clean(tmp_path: Path) -
     assert failed == []
     # ... and the gate still found the external access: accepted with the trust's reason, not hidden
     gate = json.load(open(tmp_path / "report.json"))
-    external = [f for f in gate["findings"] if f["issueCode"] == "EXTERNAL_PRINCIPAL"]
-    assert len(external) == 3
+    assert [f for f in gate["findings"] if f["issueCode"] == "EXTERNAL_PRINCIPAL"] == []
+    external = [f for f in gate["acknowledged"] if f["issueCode"] == "EXTERNAL_PRINCIPAL"]
+    assert sorted(f["acknowledgedAt"] for f in external) == ["/Platform/Ci", "/Platform/Saml", "/Platform/Sso"]
+    assert all(f["reason"].startswith("DeveloperTrust.") for f in external)
     template = json.load(open(os.path.join(assembly.directory, "Platform.template.json")))
     sso = next(r for k, r in template["Resources"].items() if k.startswith("Sso") and r["Type"] == "AWS::IAM::Role")
     condition = json.dumps(sso["Properties"]["AssumeRolePolicyDocument"])
