@@ -422,7 +422,7 @@ def run_gate(
                             origin=_principal_origin(policy.origin, principal),
                         )
                     )
-                    kinds.append(("no-new-access:boundary", principal))
+                    kinds.append(("no-new-access:boundary", (principal, policy)))
                 for ref in references:
                     requests.append(
                         AnalysisRequest.no_new_access(
@@ -479,8 +479,10 @@ def run_gate(
         report.summaries[check].checked += 1
         for finding in result.findings:
             if kind == "no-new-access:boundary" and finding.issue_code == "NEW_ACCESS":
-                finding = _beyond_boundary(finding)
+                finding = _beyond_boundary(finding, *payload)
             raw.append(finding)
+    if options.no_new_access:
+        raw.extend(_denied_by_boundary(extraction, raw))
 
     def lookup(document: Any, policy_type: str, resource_type: str | None) -> list[Finding]:
         answer = validate_answers.get(_doc_key(document, str(policy_type), resource_type))
@@ -584,18 +586,113 @@ def _principal_origin(origin: PolicyOrigin, principal: Any) -> PolicyOrigin:
     return origin
 
 
-def _beyond_boundary(finding: Finding) -> Finding:
+def _statement_at(document: Any, location: Sequence[Any]) -> dict[str, Any] | None:
+    node = document
+    for key in location[:2]:
+        if isinstance(node, dict) and isinstance(key, str) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+            node = node[key]
+        else:
+            return None
+    return node if isinstance(node, dict) else None
+
+
+def _strings(value: Any) -> list[str]:
+    return [str(v) for v in (value if isinstance(value, list) else [value]) if v is not None]
+
+
+def _grant_text(statement: dict[str, Any] | None) -> str:
+    """``lambda:UpdateFunctionCode, lambda:GetFunction on arn:...`` of an Allow statement."""
+    if statement is None:
+        return "(statement not found)"
+    actions = _strings(statement.get("Action")) or [f"everything but {', '.join(_strings(statement.get('NotAction')))}"]
+    resources = _strings(statement.get("Resource")) or [
+        f"everything but {', '.join(_strings(statement.get('NotResource')))}"]
+    return f"{', '.join(actions)} on {', '.join(resources)}"
+
+
+def _beyond_boundary(finding: Finding, principal: Any = None, policy: Any = None) -> Finding:
+    """A NEW_ACCESS answer against the boundary's Allow statements, as BEYOND_BOUNDARY naming the
+    principal, the actions and the resources of the statement."""
     from dataclasses import replace
 
+    location = finding.locations[0] if finding.locations else []
+    statement = _statement_at(getattr(policy, "document", None), location)
+    who = getattr(principal, "label", None) or "the principal"
     return replace(
         finding,
         finding_type=FindingType.WARNING,
         issue_code="BEYOND_BOUNDARY",
         message=(
-            f"{finding.message} The principal's permissions boundary does not allow this access, so the "
-            "grant is ineffective; narrow the policy to what the boundary allows."
+            f"{who} is granted {_grant_text(statement)}, but its permissions boundary does not allow all of "
+            "it, so the grant is (partly) ineffective; narrow the policy to what the boundary allows. "
+            f"({finding.message})"
         ),
+        details={**(finding.details or {}), "principal": who,
+                 "actions": _strings((statement or {}).get("Action")),
+                 "resources": _strings((statement or {}).get("Resource"))},
     )
+
+
+def _denied_by_boundary(extraction: Any, reported: Sequence[Finding]) -> list[Finding]:
+    """BEYOND_BOUNDARY for each Allow statement of a bounded principal's identity policies that the
+    boundary's **Deny** statements deny entirely (proven offline: the statement plus the Deny statements
+    grant none of its actions). Such a grant passes the Allow-only comparison yet fails at run time with
+    AccessDenied: an explicit Deny in a permissions boundary overrides any Allow
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html). A
+    statement the solver cannot decide (UNKNOWN) gets no finding: the claim made here is "ineffective"."""
+    from least_privilege_constructs.analysis.reasoning.access_not_granted import check_access_not_granted
+    from least_privilege_constructs.analysis.reasoning.result import Verdict
+
+    def key(origin: PolicyOrigin | None, location: Sequence[Any]) -> tuple[Any, ...]:
+        return (*_origin_key(origin), tuple(location))
+
+    done = {key(f.origin, f.locations[0]) for f in reported if f.issue_code == "BEYOND_BOUNDARY" and f.locations}
+    out: list[Finding] = []
+    for principal in extraction.principals:
+        if principal.kind.value not in ("role", "user") or principal.boundary is None:
+            continue
+        bdoc = principal.boundary.document
+        bstatements = bdoc.get("Statement") if isinstance(bdoc, dict) else None
+        denies = [s for s in (bstatements if isinstance(bstatements, list) else [bstatements])
+                  if isinstance(s, dict) and s.get("Effect") == "Deny"]
+        if not denies:
+            continue
+        for policy in extraction.all_identity_policies(principal):
+            document = policy.document
+            statements = document.get("Statement") if isinstance(document, dict) else None
+            listed = isinstance(statements, list)
+            items: list[Any] = statements if isinstance(statements, list) else [statements]
+            for index, statement in enumerate(items):
+                if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+                    continue
+                actions = _strings(statement.get("Action"))
+                if not actions or "NotAction" in statement:
+                    continue
+                location: list[Any] = ["Statement", index] if listed else ["Statement"]
+                origin = _principal_origin(policy.origin, principal)
+                if key(origin, location) in done:
+                    continue
+                done.add(key(origin, location))
+                query = {"Version": "2012-10-17", "Statement": [statement, *denies]}
+                try:
+                    verdict = check_access_not_granted(query, actions, ()).verdict
+                except Exception:  # undecidable here: no claim
+                    continue
+                if verdict is not Verdict.PASS:
+                    continue
+                out.append(Finding(
+                    FindingType.WARNING, "BEYOND_BOUNDARY",
+                    f"{principal.label} is granted {_grant_text(statement)}, but the Deny statements of its "
+                    "permissions boundary deny every request this statement allows, so the grant is "
+                    "ineffective (AccessDenied at run time); remove it or change it to what the boundary "
+                    "allows.",
+                    locations=[location], origin=origin, check="check-no-new-access",
+                    details={"principal": principal.label, "actions": actions,
+                             "resources": _strings(statement.get("Resource")), "deniedByBoundary": True},
+                ))
+    return out
 
 
 def _boundary_maximum(document: Any) -> dict[str, Any] | None:
