@@ -138,6 +138,10 @@ class GateOptions:
     report_path: str = DEFAULT_REPORT_PATH
     escalation_context: Mapping[str, Any] | None = None
     context: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    enforce_boundary: tuple[str, str] | None = None
+    """``(path, name)`` of the boundary every role and user must carry, checked by the gate itself
+    (``lpc gate``: what ``BoundaryEnforcement``'s plugin verifies inside ``cdk synth``); None inside synth,
+    where that plugin does it (one finding per mistake)."""
 
     @classmethod
     def resolve(
@@ -212,6 +216,70 @@ class AcknowledgedFinding:
     reason: str
 
 
+BOUNDARY_CHECK = "boundary-enforcement"
+BOUNDARY_RULE = "LPC-BOUNDARY-MISSING"
+BOUNDARY_ACKNOWLEDGMENT = f"LeastPrivilege-BoundaryEnforcement::{BOUNDARY_RULE}"
+"""The id ``BoundaryEnforcement.exempt`` acknowledges (the same exemption holds for ``lpc gate``)."""
+
+
+DEFAULT_BOUNDARY_PATH = "/boundaries/"
+"""``PermissionsBoundaryPolicy``'s default path (the settings name the boundary; an ARN gives its path)."""
+
+
+def enforced_boundary(resolved: ResolvedSettings) -> tuple[str, str]:
+    """``(path, name)`` of the approved boundary from the settings (``boundaryArn`` wins over ``boundaryName``)."""
+    from least_privilege_constructs.analysis.iam.arn import Arn
+
+    arn_text = resolved["boundaryArn"]
+    arn = Arn.parse(arn_text) if arn_text else None
+    if arn is not None and arn.name:
+        return arn.path or "/", arn.name
+    return DEFAULT_BOUNDARY_PATH, str(resolved["boundaryName"])
+
+
+def boundary_enforcement_findings(cdk_out: str | os.PathLike[str], path: str, name: str,
+                                  summary: CheckSummary | None = None) -> list[Finding]:
+    """An ERROR ``LPC-BOUNDARY-MISSING`` for every role and user of the assembly (nested stacks and stages
+    included) that does not carry the boundary ``policy<path><name>``: the check ``BoundaryEnforcement``
+    makes inside ``cdk synth``, for ``lpc gate``. Exemptions are its acknowledgments (with a reason)."""
+    from least_privilege_constructs.analysis.assembly import walk_assemblies
+    from least_privilege_constructs.analysis.boundary_verification import (
+        PRINCIPAL_TYPES,
+        ConstructIndex,
+        find_unbounded_principals,
+        with_nested_templates,
+    )
+
+    findings: list[Finding] = []
+    for assembly in walk_assemblies(cdk_out):
+        paths = [str(stack.template_file) for stack in assembly.stacks]
+        if not paths:
+            continue
+        try:
+            templates = dict(with_nested_templates(paths))
+        except ValueError as exc:  # fail closed
+            findings.append(Finding(FindingType.ERROR, BOUNDARY_RULE, f"could not verify boundaries: {exc}",
+                                    check=BOUNDARY_CHECK))
+            continue
+        if summary is not None:
+            summary.checked += sum(1 for t in templates.values()
+                                   for r in (t.get("Resources") or {}).values()
+                                   if isinstance(r, dict) and r.get("Type") in PRINCIPAL_TYPES)
+        index = ConstructIndex.load(str(assembly.directory))
+        expected = f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:policy{path}{name}"
+        for v in find_unbounded_principals(templates, path, name, index=index):
+            findings.append(Finding(
+                FindingType.ERROR, BOUNDARY_RULE, v.describe(expected),
+                locations=[["PermissionsBoundary"]],
+                origin=PolicyOrigin(source=v.template_path, logical_id=v.logical_id,
+                                    construct_path=v.construct_path,
+                                    json_path=f"Resources.{v.logical_id}.Properties"),
+                check=BOUNDARY_CHECK,
+                details={"acknowledgmentId": BOUNDARY_ACKNOWLEDGMENT, "expected": expected,
+                         "actual": v.actual}))
+    return findings
+
+
 BLANK_ACKNOWLEDGMENT = "blankAcknowledgment"
 """``details`` key of a finding whose acknowledgment gives no reason (construct path of the acknowledgment):
 the acknowledgment is ignored, and the plugin reports the finding as ``LP-ACK[<issue code>]``."""
@@ -235,7 +303,8 @@ def apply_acknowledgments(findings: Sequence[Finding], cdk_out: str | os.PathLik
     accepted: list[AcknowledgedFinding] = []
     for finding in findings:
         path = finding.origin.construct_path if finding.origin else None
-        hit = acks.lookup(path, f"{GATE_PLUGIN_NAME}::{finding.issue_code}")
+        ack_id = (finding.details or {}).get("acknowledgmentId") or f"{GATE_PLUGIN_NAME}::{finding.issue_code}"
+        hit = acks.lookup(path, str(ack_id))
         if hit is not None and hit[1]:
             accepted.append(AcknowledgedFinding(finding, hit[0], hit[1]))
         elif hit is not None:
@@ -517,6 +586,10 @@ def run_gate(
     else:
         report.summaries["escalation"].enabled = False
 
+    if options.enforce_boundary is not None:
+        enforcement = report.summaries.setdefault(BOUNDARY_CHECK, CheckSummary(BOUNDARY_CHECK))
+        raw.extend(boundary_enforcement_findings(cdk_out, *options.enforce_boundary, summary=enforcement))
+
     for finding in raw:
         (report.ignored if is_ignored(finding, options.ignore_findings) else findings).append(finding)
 
@@ -572,7 +645,8 @@ def _check_name(kind: str) -> str:
 
 def _summary_of(finding: Finding) -> str:
     check = finding.check
-    if check in ("check-no-new-access", "check-access-not-granted", "check-no-public-access", "escalation"):
+    if check in ("check-no-new-access", "check-access-not-granted", "check-no-public-access", "escalation",
+                 BOUNDARY_CHECK):
         return check
     return "validate-policy"
 

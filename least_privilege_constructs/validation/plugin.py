@@ -31,6 +31,7 @@ One line per check goes to stderr, and the full JSON report to ``reportPath`` (d
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Mapping
@@ -161,6 +162,8 @@ class LeastPrivilegeValidation:
         from least_privilege_constructs.analysis.gate import run_gate
 
         options = self.options
+        with contextlib.suppress(OSError):  # a run that fails leaves no stale report behind
+            os.remove(os.path.abspath(options.report_path))
         backend, reason = self._backend, "given to the plugin"
         if backend is None:
             backend, reason = select_backend(self.settings, cdk_out=cdk_out)
