@@ -311,8 +311,9 @@ SETTINGS: tuple[Setting, ...] = (
          "Findings to ignore: `CODE`, `RESOURCE` or `RESOURCE.CODE` (the flag adds to the list).",
          _strings(), env="LEAST_PRIVILEGE_IGNORE_FINDINGS", flag="--ignore-finding", accumulate=True),
     _row("allowExternalPrincipals", "list of strings", (),
-         "Accounts, ARNs or identity providers resource and trust policies may name.",
-         _strings(), env="LEAST_PRIVILEGE_ALLOW_EXTERNAL_PRINCIPALS"),
+         "Accounts, ARNs or identity providers resource and trust policies may name (the flag adds to the list).",
+         _strings(), env="LEAST_PRIVILEGE_ALLOW_EXTERNAL_PRINCIPALS", flag="--allow-external-principals",
+         accumulate=True),
     _row("sensitiveActions", "list of strings", "(built-in list)",
          "Actions for check-access-not-granted (default: permissions management, organization guardrails, "
          "data-perimeter breakers).", _strings(), env="LEAST_PRIVILEGE_SENSITIVE_ACTIONS"),
