@@ -138,6 +138,8 @@ class GateOptions:
     report_path: str = DEFAULT_REPORT_PATH
     escalation_context: Mapping[str, Any] | None = None
     context: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    exports: tuple[tuple[str, str], ...] = ()
+    """Values of ``Fn::ImportValue`` exports from stacks outside the assembly (the ``exports`` setting)."""
     enforce_boundary: tuple[str, str] | None = None
     """``(path, name)`` of the boundary every role and user must carry, checked by the gate itself
     (``lpc gate``: what ``BoundaryEnforcement``'s plugin verifies inside ``cdk synth``); None inside synth,
@@ -165,7 +167,7 @@ class GateOptions:
         relative to the directory of ``cdk.json``)."""
         values: dict[str, Any] = {f"{_snake(name)}": resolved[f"checks.{name}"] for name in _CHECKS}
         for key in ("treatAsBlocking", "ignoreFindings", "allowExternalPrincipals", "sensitiveActions",
-                    "developerRolePaths", "reportPath", "escalationContext"):
+                    "developerRolePaths", "reportPath", "escalationContext", "exports"):
             values[_snake(key)] = resolved[key]
         base = resolved.base_dir or Path(os.getcwd())
         references: list[Reference] = []
@@ -442,7 +444,9 @@ def run_gate(
     say = progress or (lambda _msg: None)
     say(f"least-privilege: backend {backend.name}: {backend_reason}")
 
-    extraction = extract_policies([cdk_out])
+    from least_privilege_constructs.analysis.extract import ExtractionOptions
+
+    extraction = extract_policies([cdk_out], ExtractionOptions(exports=dict(options.exports)))
     report = GateReport(
         cdk_out=cdk_out,
         backend=backend.name,

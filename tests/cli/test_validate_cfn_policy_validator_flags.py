@@ -50,3 +50,33 @@ def test_settings_come_from_cdk_json(tmp_path: Path) -> None:
         "treatAsBlockin": ["ERROR"]}}}))
     proc = _lpc(tmp_path, "t.json")
     assert proc.returncode == 1 and "LPC-SETTINGS-005" in proc.stderr and "Traceback" not in proc.stderr
+
+
+IMPORTING = {"Resources": {"Reader": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": {
+    "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                                            "Resource": {"Fn::ImportValue": "SharedBucketObjects"}}]}}}}}
+
+
+def test_export_values_resolve_fn_import_value(tmp_path: Path) -> None:
+    (tmp_path / "t.json").write_text(json.dumps(IMPORTING))
+    # without a value the import fails closed
+    proc = _lpc(tmp_path, "t.json", "--format", "json")
+    assert proc.returncode == 2 and "SharedBucketObjects" in proc.stdout, proc.stdout
+    # with it (flag, or cdk.json's exports) the policy is analysed with the value
+    proc = _lpc(tmp_path, "t.json", "--export", "SharedBucketObjects=arn:aws:s3:::shared/*")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (tmp_path / "cdk.json").write_text(json.dumps({"app": "true", "context": {"least-privilege": {
+        "exports": {"SharedBucketObjects": "arn:aws:s3:::shared/*"}}}}))
+    proc = _lpc(tmp_path, "t.json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_exports_setting_is_checked() -> None:
+    import pytest
+
+    from least_privilege_constructs.analysis.settings import SettingsError, resolve
+
+    assert resolve({"exports": {"A": "1"}}, env={})["exports"] == (("A", "1"),)
+    assert resolve({}, env={"LEAST_PRIVILEGE_EXPORTS": "A=1,B=2"})["exports"] == (("A", "1"), ("B", "2"))
+    with pytest.raises(SettingsError, match="LPC-SETTINGS-004"):
+        resolve({"exports": {"A": 1}}, env={})

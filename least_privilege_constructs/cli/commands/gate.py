@@ -43,6 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--ignore-finding", action="append", default=[], metavar="CODE|RESOURCE|RESOURCE.CODE",
                         help="findings to ignore, added to the context's ignoreFindings")
     parser.add_argument("--no-escalation", action="store_true", help="skip the escalation analysis")
+    parser.add_argument("--export", action="append", default=[], metavar="NAME=VALUE",
+                        help="the value of an Fn::ImportValue export no stack of the assembly defines (added to "
+                             "the exports setting)")
     parser.add_argument("--no-boundary-enforcement", action="store_true",
                         help="do not require the approved boundary (boundaryName/boundaryArn) on every role and "
                              "user (inside cdk synth, BoundaryEnforcement's plugin checks it)")
@@ -79,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
         flags["checks.escalation"] = False
     if args.ignore_finding:
         flags["ignoreFindings"] = split_list(args.ignore_finding)
+    if args.export:
+        flags["exports"] = list(args.export)
     try:
         resolved = resolve(cdk_json=cdk_json if cdk_json.is_file() else None, flags=flags, base_dir=base_dir)
         options = GateOptions.from_settings(resolved)

@@ -52,6 +52,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                         help="accepted for cfn-policy-validator compatibility; lpc validate runs offline and makes "
                              "no AWS call, so no profile is used")
     parser.add_argument("--enable-logging", action="store_true", help="debug logging on stderr")
+    parser.add_argument("--export", action="append", default=[], metavar="NAME=VALUE",
+                        help="the value of an Fn::ImportValue export no input defines (added to cdk.json's exports)")
     parser.add_argument("--ignore-finding", action="append", default=[], metavar="CODE|RESOURCE|RESOURCE.CODE",
                         help="findings to ignore: an issue code, a resource (logical id, policy name or construct "
                              "path) or RESOURCE.CODE; comma separated or repeated")
@@ -104,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
         flags["ignoreFindings"] = split_list(args.ignore_finding)
     if args.allow_external_principals:
         flags["allowExternalPrincipals"] = split_list(args.allow_external_principals)
+    if args.export:
+        flags["exports"] = list(args.export)
     try:  # the one settings reader, as lpc gate: flags > environment > cdk.json > defaults
         resolved = resolve(cdk_json=cdk_json if cdk_json.is_file() else None, flags=flags,
                            base_dir=cdk_json.resolve().parent)
@@ -118,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
     )
     check_paths_exist(paths)
     extract_options = extraction_options(args)
+    extract_options.exports = dict(resolved["exports"])
     if args.template_configuration_file:
         for key, value in _configuration_parameters(args.template_configuration_file).items():
             extract_options.parameters.setdefault(key, value)
