@@ -101,6 +101,9 @@ CHECK_NAMES = (
 # resource types IAM Access Analyzer's CheckNoPublicAccess accepts (one list, shared with the offline checks)
 PUBLIC_ACCESS_RESOURCE_TYPES = frozenset(SUPPORTED_RESOURCE_TYPES)
 
+GATE_PLUGIN_NAME = "LeastPrivilege-PolicyValidation"
+"""The synth plugin's name: findings are acknowledged as ``LeastPrivilege-PolicyValidation::<issue code>``."""
+
 _CHECKS = ("validatePolicy", "noNewAccess", "accessNotGranted", "noPublicAccess", "escalation")
 
 GateOptionsError = SettingsError
@@ -135,6 +138,12 @@ class GateOptions:
     report_path: str = DEFAULT_REPORT_PATH
     escalation_context: Mapping[str, Any] | None = None
     context: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    exports: tuple[tuple[str, str], ...] = ()
+    """Values of ``Fn::ImportValue`` exports from stacks outside the assembly (the ``exports`` setting)."""
+    enforce_boundary: tuple[str, str] | None = None
+    """``(path, name)`` of the boundary every role and user must carry, checked by the gate itself
+    (``lpc gate``: what ``BoundaryEnforcement``'s plugin verifies inside ``cdk synth``); None inside synth,
+    where that plugin does it (one finding per mistake)."""
 
     @classmethod
     def resolve(
@@ -158,7 +167,7 @@ class GateOptions:
         relative to the directory of ``cdk.json``)."""
         values: dict[str, Any] = {f"{_snake(name)}": resolved[f"checks.{name}"] for name in _CHECKS}
         for key in ("treatAsBlocking", "ignoreFindings", "allowExternalPrincipals", "sensitiveActions",
-                    "developerRolePaths", "reportPath", "escalationContext"):
+                    "developerRolePaths", "reportPath", "escalationContext", "exports"):
             values[_snake(key)] = resolved[key]
         base = resolved.base_dir or Path(os.getcwd())
         references: list[Reference] = []
@@ -187,15 +196,124 @@ class CheckSummary:
     blocking: int = 0
     not_applicable: int = 0
     enabled: bool = True
+    acknowledged: int = 0
 
     def line(self) -> str:
         if not self.enabled:
             return f"least-privilege: {self.name}: off"
-        extra = f", {self.not_applicable} not applicable" if self.not_applicable else ""
+        extra = f", {self.acknowledged} acknowledged" if self.acknowledged else ""
+        extra += f", {self.not_applicable} not applicable" if self.not_applicable else ""
         return (
             f"least-privilege: {self.name}: {self.checked} checked, {self.findings} finding(s), "
             f"{self.blocking} blocking{extra}"
         )
+
+
+@dataclass(frozen=True)
+class AcknowledgedFinding:
+    """A finding accepted with ``Validations.of(construct).acknowledge(...)`` and a non-blank reason."""
+
+    finding: Finding
+    construct_path: str
+    reason: str
+
+
+BOUNDARY_CHECK = "boundary-enforcement"
+BOUNDARY_RULE = "LPC-BOUNDARY-MISSING"
+BOUNDARY_ACKNOWLEDGMENT = f"LeastPrivilege-BoundaryEnforcement::{BOUNDARY_RULE}"
+"""The id ``BoundaryEnforcement.exempt`` acknowledges (the same exemption holds for ``lpc gate``)."""
+
+
+DEFAULT_BOUNDARY_PATH = "/boundaries/"
+"""``PermissionsBoundaryPolicy``'s default path (the settings name the boundary; an ARN gives its path)."""
+
+
+def enforced_boundary(resolved: ResolvedSettings) -> tuple[str, str]:
+    """``(path, name)`` of the approved boundary from the settings (``boundaryArn`` wins over ``boundaryName``)."""
+    from least_privilege_constructs.analysis.iam.arn import Arn
+
+    arn_text = resolved["boundaryArn"]
+    arn = Arn.parse(arn_text) if arn_text else None
+    if arn is not None and arn.name:
+        return arn.path or "/", arn.name
+    return DEFAULT_BOUNDARY_PATH, str(resolved["boundaryName"])
+
+
+def boundary_enforcement_findings(cdk_out: str | os.PathLike[str], path: str, name: str,
+                                  summary: CheckSummary | None = None) -> list[Finding]:
+    """An ERROR ``LPC-BOUNDARY-MISSING`` for every role and user of the assembly (nested stacks and stages
+    included) that does not carry the boundary ``policy<path><name>``: the check ``BoundaryEnforcement``
+    makes inside ``cdk synth``, for ``lpc gate``. Exemptions are its acknowledgments (with a reason)."""
+    from least_privilege_constructs.analysis.assembly import walk_assemblies
+    from least_privilege_constructs.analysis.boundary_verification import (
+        PRINCIPAL_TYPES,
+        ConstructIndex,
+        find_unbounded_principals,
+        with_nested_templates,
+    )
+
+    findings: list[Finding] = []
+    for assembly in walk_assemblies(cdk_out):
+        paths = [str(stack.template_file) for stack in assembly.stacks]
+        if not paths:
+            continue
+        try:
+            templates = dict(with_nested_templates(paths))
+        except ValueError as exc:  # fail closed
+            findings.append(Finding(FindingType.ERROR, BOUNDARY_RULE, f"could not verify boundaries: {exc}",
+                                    check=BOUNDARY_CHECK))
+            continue
+        if summary is not None:
+            summary.checked += sum(1 for t in templates.values()
+                                   for r in (t.get("Resources") or {}).values()
+                                   if isinstance(r, dict) and r.get("Type") in PRINCIPAL_TYPES)
+        index = ConstructIndex.load(str(assembly.directory))
+        expected = f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:policy{path}{name}"
+        for v in find_unbounded_principals(templates, path, name, index=index):
+            findings.append(Finding(
+                FindingType.ERROR, BOUNDARY_RULE, v.describe(expected),
+                locations=[["PermissionsBoundary"]],
+                origin=PolicyOrigin(source=v.template_path, logical_id=v.logical_id,
+                                    construct_path=v.construct_path,
+                                    json_path=f"Resources.{v.logical_id}.Properties"),
+                check=BOUNDARY_CHECK,
+                details={"acknowledgmentId": BOUNDARY_ACKNOWLEDGMENT, "expected": expected,
+                         "actual": v.actual}))
+    return findings
+
+
+BLANK_ACKNOWLEDGMENT = "blankAcknowledgment"
+"""``details`` key of a finding whose acknowledgment gives no reason (construct path of the acknowledgment):
+the acknowledgment is ignored, and the plugin reports the finding as ``LP-ACK[<issue code>]``."""
+
+
+def apply_acknowledgments(findings: Sequence[Finding], cdk_out: str | os.PathLike[str]
+                          ) -> tuple[list[Finding], list[AcknowledgedFinding]]:
+    """Split ``findings`` into (still open, acknowledged with a reason) by the assembly's acknowledgments
+    of ``LeastPrivilege-PolicyValidation::<issue code>`` on each finding's construct or a parent. A blank
+    reason acknowledges nothing: the finding stays open, marked with :data:`BLANK_ACKNOWLEDGMENT`."""
+    from dataclasses import replace
+
+    from least_privilege_constructs.analysis.acknowledgments import Acknowledgments
+    from least_privilege_constructs.analysis.assembly import AssemblyError
+
+    try:
+        acks = Acknowledgments.read(cdk_out)
+    except (AssemblyError, OSError, ValueError):
+        acks = Acknowledgments()
+    still: list[Finding] = []
+    accepted: list[AcknowledgedFinding] = []
+    for finding in findings:
+        path = finding.origin.construct_path if finding.origin else None
+        ack_id = (finding.details or {}).get("acknowledgmentId") or f"{GATE_PLUGIN_NAME}::{finding.issue_code}"
+        hit = acks.lookup(path, str(ack_id))
+        if hit is not None and hit[1]:
+            accepted.append(AcknowledgedFinding(finding, hit[0], hit[1]))
+        elif hit is not None:
+            still.append(replace(finding, details={**(finding.details or {}), BLANK_ACKNOWLEDGMENT: hit[0]}))
+        else:
+            still.append(finding)
+    return still, accepted
 
 
 @dataclass
@@ -207,6 +325,8 @@ class GateReport:
     backend_reason: str
     findings: list[Finding] = field(default_factory=list)
     ignored: list[Finding] = field(default_factory=list)
+    acknowledged: list[AcknowledgedFinding] = field(default_factory=list)
+    """Findings acknowledged with a reason on their construct or a parent: reported, never blocking."""
     summaries: dict[str, CheckSummary] = field(default_factory=dict)
     treat_as_blocking: frozenset[FindingType] = frozenset()
     policies: int = 0
@@ -247,11 +367,14 @@ class GateReport:
                     "findings": s.findings,
                     "blocking": s.blocking,
                     "notApplicable": s.not_applicable,
+                    "acknowledged": s.acknowledged,
                 }
                 for name, s in self.summaries.items()
             },
             "findings": [f.to_dict() for f in self.findings],
             "ignored": [f.to_dict() for f in self.ignored],
+            "acknowledged": [{**a.finding.to_dict(), "acknowledgedAt": a.construct_path, "reason": a.reason}
+                             for a in self.acknowledged],
         }
 
     def write(self, path: str | os.PathLike[str]) -> Path:
@@ -321,7 +444,9 @@ def run_gate(
     say = progress or (lambda _msg: None)
     say(f"least-privilege: backend {backend.name}: {backend_reason}")
 
-    extraction = extract_policies([cdk_out])
+    from least_privilege_constructs.analysis.extract import ExtractionOptions
+
+    extraction = extract_policies([cdk_out], ExtractionOptions(exports=dict(options.exports)))
     report = GateReport(
         cdk_out=cdk_out,
         backend=backend.name,
@@ -370,7 +495,7 @@ def run_gate(
                             origin=_principal_origin(policy.origin, principal),
                         )
                     )
-                    kinds.append(("no-new-access:boundary", principal))
+                    kinds.append(("no-new-access:boundary", (principal, policy)))
                 for ref in references:
                     requests.append(
                         AnalysisRequest.no_new_access(
@@ -427,8 +552,10 @@ def run_gate(
         report.summaries[check].checked += 1
         for finding in result.findings:
             if kind == "no-new-access:boundary" and finding.issue_code == "NEW_ACCESS":
-                finding = _beyond_boundary(finding)
+                finding = _beyond_boundary(finding, *payload)
             raw.append(finding)
+    if options.no_new_access:
+        raw.extend(_denied_by_boundary(extraction, raw))
 
     def lookup(document: Any, policy_type: str, resource_type: str | None) -> list[Finding]:
         answer = validate_answers.get(_doc_key(document, str(policy_type), resource_type))
@@ -463,10 +590,15 @@ def run_gate(
     else:
         report.summaries["escalation"].enabled = False
 
+    if options.enforce_boundary is not None:
+        enforcement = report.summaries.setdefault(BOUNDARY_CHECK, CheckSummary(BOUNDARY_CHECK))
+        raw.extend(boundary_enforcement_findings(cdk_out, *options.enforce_boundary, summary=enforcement))
+
     for finding in raw:
         (report.ignored if is_ignored(finding, options.ignore_findings) else findings).append(finding)
 
     findings = _drop_public_duplicates(findings)
+    findings, report.acknowledged = apply_acknowledgments(findings, cdk_out)
     report.findings = sort_findings(findings)
     for finding in report.findings:
         summary = report.summaries.get(_summary_of(finding))
@@ -474,6 +606,10 @@ def run_gate(
             summary.findings += 1
             if finding.is_blocking(options.treat_as_blocking):
                 summary.blocking += 1
+    for accepted in report.acknowledged:
+        summary = report.summaries.get(_summary_of(accepted.finding))
+        if summary is not None:
+            summary.acknowledged += 1
     stats = getattr(backend, "stats", None)
     report.api_calls = sum(r.api_calls for r in results)
     report.cache_hits = int(getattr(stats, "hits", 0) or 0)
@@ -513,7 +649,8 @@ def _check_name(kind: str) -> str:
 
 def _summary_of(finding: Finding) -> str:
     check = finding.check
-    if check in ("check-no-new-access", "check-access-not-granted", "check-no-public-access", "escalation"):
+    if check in ("check-no-new-access", "check-access-not-granted", "check-no-public-access", "escalation",
+                 BOUNDARY_CHECK):
         return check
     return "validate-policy"
 
@@ -527,18 +664,113 @@ def _principal_origin(origin: PolicyOrigin, principal: Any) -> PolicyOrigin:
     return origin
 
 
-def _beyond_boundary(finding: Finding) -> Finding:
+def _statement_at(document: Any, location: Sequence[Any]) -> dict[str, Any] | None:
+    node = document
+    for key in location[:2]:
+        if isinstance(node, dict) and isinstance(key, str) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+            node = node[key]
+        else:
+            return None
+    return node if isinstance(node, dict) else None
+
+
+def _strings(value: Any) -> list[str]:
+    return [str(v) for v in (value if isinstance(value, list) else [value]) if v is not None]
+
+
+def _grant_text(statement: dict[str, Any] | None) -> str:
+    """``lambda:UpdateFunctionCode, lambda:GetFunction on arn:...`` of an Allow statement."""
+    if statement is None:
+        return "(statement not found)"
+    actions = _strings(statement.get("Action")) or [f"everything but {', '.join(_strings(statement.get('NotAction')))}"]
+    resources = _strings(statement.get("Resource")) or [
+        f"everything but {', '.join(_strings(statement.get('NotResource')))}"]
+    return f"{', '.join(actions)} on {', '.join(resources)}"
+
+
+def _beyond_boundary(finding: Finding, principal: Any = None, policy: Any = None) -> Finding:
+    """A NEW_ACCESS answer against the boundary's Allow statements, as BEYOND_BOUNDARY naming the
+    principal, the actions and the resources of the statement."""
     from dataclasses import replace
 
+    location = finding.locations[0] if finding.locations else []
+    statement = _statement_at(getattr(policy, "document", None), location)
+    who = getattr(principal, "label", None) or "the principal"
     return replace(
         finding,
         finding_type=FindingType.WARNING,
         issue_code="BEYOND_BOUNDARY",
         message=(
-            f"{finding.message} The principal's permissions boundary does not allow this access, so the "
-            "grant is ineffective; narrow the policy to what the boundary allows."
+            f"{who} is granted {_grant_text(statement)}, but its permissions boundary does not allow all of "
+            "it, so the grant is (partly) ineffective; narrow the policy to what the boundary allows. "
+            f"({finding.message})"
         ),
+        details={**(finding.details or {}), "principal": who,
+                 "actions": _strings((statement or {}).get("Action")),
+                 "resources": _strings((statement or {}).get("Resource"))},
     )
+
+
+def _denied_by_boundary(extraction: Any, reported: Sequence[Finding]) -> list[Finding]:
+    """BEYOND_BOUNDARY for each Allow statement of a bounded principal's identity policies that the
+    boundary's **Deny** statements deny entirely (proven offline: the statement plus the Deny statements
+    grant none of its actions). Such a grant passes the Allow-only comparison yet fails at run time with
+    AccessDenied: an explicit Deny in a permissions boundary overrides any Allow
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html). A
+    statement the solver cannot decide (UNKNOWN) gets no finding: the claim made here is "ineffective"."""
+    from least_privilege_constructs.analysis.reasoning.access_not_granted import check_access_not_granted
+    from least_privilege_constructs.analysis.reasoning.result import Verdict
+
+    def key(origin: PolicyOrigin | None, location: Sequence[Any]) -> tuple[Any, ...]:
+        return (*_origin_key(origin), tuple(location))
+
+    done = {key(f.origin, f.locations[0]) for f in reported if f.issue_code == "BEYOND_BOUNDARY" and f.locations}
+    out: list[Finding] = []
+    for principal in extraction.principals:
+        if principal.kind.value not in ("role", "user") or principal.boundary is None:
+            continue
+        bdoc = principal.boundary.document
+        bstatements = bdoc.get("Statement") if isinstance(bdoc, dict) else None
+        denies = [s for s in (bstatements if isinstance(bstatements, list) else [bstatements])
+                  if isinstance(s, dict) and s.get("Effect") == "Deny"]
+        if not denies:
+            continue
+        for policy in extraction.all_identity_policies(principal):
+            document = policy.document
+            statements = document.get("Statement") if isinstance(document, dict) else None
+            listed = isinstance(statements, list)
+            items: list[Any] = statements if isinstance(statements, list) else [statements]
+            for index, statement in enumerate(items):
+                if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+                    continue
+                actions = _strings(statement.get("Action"))
+                if not actions or "NotAction" in statement:
+                    continue
+                location: list[Any] = ["Statement", index] if listed else ["Statement"]
+                origin = _principal_origin(policy.origin, principal)
+                if key(origin, location) in done:
+                    continue
+                done.add(key(origin, location))
+                query = {"Version": "2012-10-17", "Statement": [statement, *denies]}
+                try:
+                    verdict = check_access_not_granted(query, actions, ()).verdict
+                except Exception:  # undecidable here: no claim
+                    continue
+                if verdict is not Verdict.PASS:
+                    continue
+                out.append(Finding(
+                    FindingType.WARNING, "BEYOND_BOUNDARY",
+                    f"{principal.label} is granted {_grant_text(statement)}, but the Deny statements of its "
+                    "permissions boundary deny every request this statement allows, so the grant is "
+                    "ineffective (AccessDenied at run time); remove it or change it to what the boundary "
+                    "allows.",
+                    locations=[location], origin=origin, check="check-no-new-access",
+                    details={"principal": principal.label, "actions": actions,
+                             "resources": _strings(statement.get("Resource")), "deniedByBoundary": True},
+                ))
+    return out
 
 
 def _boundary_maximum(document: Any) -> dict[str, Any] | None:

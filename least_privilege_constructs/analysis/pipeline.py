@@ -333,8 +333,10 @@ def external_principal_findings(policy: ExtractedPolicy, allowed: Sequence[str] 
         who = "anyone (public access)" if reported == ["*"] else ", ".join(reported)
         out.append(Finding(
             FindingType.SECURITY_WARNING, "EXTERNAL_PRINCIPAL",
-            f"The statement grants access to principals outside account {own or '(unknown)'}: {who}. Allow them "
-            "with --allow-external-principals if intended.",
+            f"The statement grants access to principals outside account {own or '(unknown)'}: {who}. If intended, "
+            "list them in the allowExternalPrincipals setting (cdk.json context least-privilege, "
+            "LEAST_PRIVILEGE_ALLOW_EXTERNAL_PRINCIPALS, lpc --allow-external-principals) or acknowledge the "
+            "finding with a reason.",
             locations=[[*loc, "Principal" if "Principal" in statement else "NotPrincipal"]],
             origin=policy.origin, check="external-access", details={"principals": reported}))
     return out

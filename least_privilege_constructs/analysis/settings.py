@@ -185,6 +185,27 @@ def _references(value: Any) -> tuple[dict[str, str], ...]:
     return tuple(out)
 
 
+def _exports(value: Any) -> tuple[tuple[str, str], ...]:
+    """``{"Name": "value"}``, or ``NAME=VALUE`` strings (a list, or comma-separated: the variable, the flag)."""
+    if isinstance(value, Mapping):
+        items = list(value.items())
+    else:
+        texts = [value] if isinstance(value, str) else value
+        if not isinstance(texts, list | tuple) or not all(isinstance(t, str) for t in texts):
+            raise ValueError('expected an object {"ExportName": "value"} or NAME=VALUE strings')
+        items = []
+        for text in (part.strip() for t in texts for part in t.split(",")):
+            if not text:
+                continue
+            name, eq, val = text.partition("=")
+            if not eq or not name.strip():
+                raise ValueError(f"expected NAME=VALUE, got {text!r}")
+            items.append((name.strip(), val))
+    if not all(isinstance(k, str) and k and isinstance(v, str) for k, v in items):
+        raise ValueError('expected export names mapped to string values: {"ExportName": "value"}')
+    return tuple((str(k), str(v)) for k, v in items)
+
+
 def _iam_path(value: Any) -> str:
     if not isinstance(value, str) or not value.startswith("/") or not value.endswith("/") or "*" in value:
         raise ValueError("expected an IAM path such as '/app/' (starting and ending with '/', no wildcard)")
@@ -311,8 +332,9 @@ SETTINGS: tuple[Setting, ...] = (
          "Findings to ignore: `CODE`, `RESOURCE` or `RESOURCE.CODE` (the flag adds to the list).",
          _strings(), env="LEAST_PRIVILEGE_IGNORE_FINDINGS", flag="--ignore-finding", accumulate=True),
     _row("allowExternalPrincipals", "list of strings", (),
-         "Accounts, ARNs or identity providers resource and trust policies may name.",
-         _strings(), env="LEAST_PRIVILEGE_ALLOW_EXTERNAL_PRINCIPALS"),
+         "Accounts, ARNs or identity providers resource and trust policies may name (the flag adds to the list).",
+         _strings(), env="LEAST_PRIVILEGE_ALLOW_EXTERNAL_PRINCIPALS", flag="--allow-external-principals",
+         accumulate=True),
     _row("sensitiveActions", "list of strings", "(built-in list)",
          "Actions for check-access-not-granted (default: permissions management, organization guardrails, "
          "data-perimeter breakers).", _strings(), env="LEAST_PRIVILEGE_SENSITIVE_ACTIONS"),
@@ -323,6 +345,11 @@ SETTINGS: tuple[Setting, ...] = (
          "relative to cdk.json).", _references),
     _row("escalationContext", "object", None,
          "What templates cannot show: existing unbounded roles, SCPs (docs/escalation.md).", _object),
+    _row("exports", "object", {},
+         "Values of `Fn::ImportValue` exports that no stack of the input defines (stacks deployed elsewhere), "
+         '`{"SharedVpcId": "vpc-0abc"}`; without a value such an import fails closed (the flag adds '
+         "`NAME=VALUE`).",
+         _exports, env="LEAST_PRIVILEGE_EXPORTS", flag="--export", metavar="NAME=VALUE", accumulate=True),
     _row("reportPath", "path", DEFAULT_REPORT_PATH,
          "The full JSON report of the gate (never inside cdk.out).",
          _path, env="LEAST_PRIVILEGE_REPORT_PATH"),

@@ -9,8 +9,13 @@ Example::
 
 ``apply`` does two things:
 
-1. applies CDK's ``PermissionsBoundary.of(scope).apply(boundary)`` aspect, which also reaches the roles CDK
-   creates implicitly (custom-resource providers, log retention, bucket deployments);
+1. applies CDK's ``PermissionsBoundary.of(scope).apply(...)`` aspect, which also reaches the roles CDK
+   creates implicitly (custom-resource providers, log retention, bucket deployments). Every stack gets
+   **its own account's** boundary ARN, ``arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/boundaries/<name>``
+   (the boundary's fixed name and path exist for that): no cross-stack export, no other account's id, the
+   path kept. Only the stack that defines the boundary refers to it (``Ref``), so its roles wait for it;
+   other stacks need the boundary deployed in their account first (the organization's StackSet, or the
+   platform stack deployed before them);
 2. registers a validation plugin that reads the **synthesized** templates (nested stacks included) and
    fails synthesis, naming the construct path of every role or user that has no boundary or another one.
 
@@ -28,11 +33,16 @@ from typing import Any
 import jsii
 from aws_cdk import (
     Acknowledgment,
+    Fn,
     IPolicyValidationContext,
     IPolicyValidationPlugin,
+    IResolveContext,
+    IStringProducer,
+    Lazy,
     PolicyValidationPluginReport,
     PolicyViolatingResource,
     PolicyViolation,
+    Stack,
     Stage,
     Validations,
 )
@@ -40,6 +50,8 @@ from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
 from least_privilege_constructs import __version__
+from least_privilege_constructs.analysis.acknowledgments import Acknowledgments
+from least_privilege_constructs.analysis.assembly import assembly_root
 from least_privilege_constructs.analysis.boundary_verification import (
     ConstructIndex,
     find_unbounded_principals,
@@ -93,6 +105,7 @@ class BoundaryVerificationPlugin:
                 ],
             )
         index = ConstructIndex.load(os.path.dirname(context.template_paths[0])) if context.template_paths else None
+        acks = _acknowledgments(list(context.template_paths))
         violations: list[PolicyViolation] = []
         for scope_path, path, name in self.rules:
             expected = f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:policy{path}{name}"
@@ -100,10 +113,17 @@ class BoundaryVerificationPlugin:
                 templates, path, name, scope_prefixes=(scope_path,), index=index
             )
             for v in found:
+                blank = acks.lookup(v.construct_path, ACKNOWLEDGMENT_ID)
+                rule_name, description = RULE_ID, v.describe(expected)
+                if blank is not None and not blank[1]:
+                    # CDK would suppress it whatever the reason: a blank acknowledgment acknowledges nothing
+                    rule_name = f"LP-ACK[{RULE_ID}]"
+                    description = (f"the acknowledgment of '{ACKNOWLEDGMENT_ID}' on {blank[0]} gives no reason, "
+                                   f"so it acknowledges nothing; {description}")
                 violations.append(
                     PolicyViolation(
-                        rule_name=RULE_ID,
-                        description=v.describe(expected),
+                        rule_name=rule_name,
+                        description=description,
                         fix=(
                             "Attach the boundary (BoundaryEnforcement.of(scope).apply(boundary) covers "
                             "implicit roles too), or exempt the construct with a reason: "
@@ -122,6 +142,41 @@ class BoundaryVerificationPlugin:
                     )
                 )
         return PolicyValidationPluginReport(success=not violations, violations=violations)
+
+
+@jsii.implements(IStringProducer)
+class _AccountLocalBoundaryArn:
+    """The boundary's ARN as seen from the stack being synthesized: ``Ref`` in the boundary's own stack,
+    ``Fn::Sub`` of the account-independent ARN (path included) in every other stack."""
+
+    def __init__(self, policy: PermissionsBoundaryPolicy) -> None:
+        self._policy = policy
+        self._stack_path = Stack.of(policy).node.path
+        self._template = policy.boundary_arn_template
+
+    def produce(self, context: IResolveContext) -> str | None:
+        if Stack.of(context.scope).node.path == self._stack_path:
+            return self._policy.managed_policy_arn
+        return Fn.sub(self._template)
+
+
+def account_local_boundary(policy: PermissionsBoundaryPolicy) -> iam.IManagedPolicy:
+    """``policy`` as an ``IManagedPolicy`` whose ARN each stack resolves in its own account (see module doc)."""
+    node_id = "AccountLocalBoundaryArn"
+    existing = policy.node.try_find_child(node_id)
+    if existing is not None:
+        return existing  # type: ignore[return-value]
+    return iam.ManagedPolicy.from_managed_policy_arn(
+        policy, node_id, Lazy.uncached_string(_AccountLocalBoundaryArn(policy)))
+
+
+def _acknowledgments(template_paths: list[str]) -> Acknowledgments:
+    if not template_paths:
+        return Acknowledgments()
+    try:
+        return Acknowledgments.read(assembly_root(os.path.dirname(template_paths[0])))
+    except Exception:  # an unreadable manifest is reported by the verification itself
+        return Acknowledgments()
 
 
 _PLUGINS: weakref.WeakKeyDictionary[Any, BoundaryVerificationPlugin] = weakref.WeakKeyDictionary()
@@ -149,6 +204,8 @@ class BoundaryEnforcement:
             b_name, b_path = boundary.boundary_name, boundary.boundary_path
             if isinstance(boundary, BoundaryReference):
                 boundary = boundary.managed_policy
+            else:
+                boundary = account_local_boundary(boundary)
         else:
             from least_privilege_constructs.boundary.permissions_boundary_policy import (
                 DEFAULT_BOUNDARY_NAME,

@@ -21,11 +21,12 @@ credentials, AssumeRole outside the path, service-linked roles) is denied to it 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_cdk import Duration
+from aws_cdk import Acknowledgment, Duration, Validations
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -58,6 +59,8 @@ ROLE_READ_ACTIONS = (
     "iam:ListInstanceProfilesForRole",
 )
 POLICY_READ_ACTIONS = ("iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions", "iam:ListPolicyTags")
+EXTERNAL_TRUST_ACKNOWLEDGMENT = "LeastPrivilege-PolicyValidation::EXTERNAL_PRINCIPAL"
+"""What a federated or Identity Center developer trust acknowledges (the gate's EXTERNAL_PRINCIPAL)."""
 ACCOUNT_READ_ACTIONS = ("iam:ListRoles", "iam:ListPolicies", "iam:GetAccountSummary")
 
 
@@ -72,6 +75,9 @@ class DeveloperTrust:
     principal_factory: Any = field(repr=False)
     conditions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     assume_action: str = "sts:AssumeRole"
+    external_reason: str | None = None
+    """Why the trust is intended external access (federated and Identity Center trusts): the developer role
+    acknowledges its EXTERNAL_PRINCIPAL finding with this reason, so the report still lists it, accepted."""
 
     def principal(self) -> iam.IPrincipal:
         base = self.principal_factory()
@@ -113,6 +119,8 @@ class DeveloperTrust:
             lambda: iam.FederatedPrincipal(provider_arn, conditions, "sts:AssumeRoleWithSAML"),
             {},
             "sts:AssumeRoleWithSAML",
+            f"DeveloperTrust.saml: federated sign-in through {provider_arn}, SAML:aud pinned to the AWS "
+            "sign-in endpoint",
         )
 
     @classmethod
@@ -136,18 +144,38 @@ class DeveloperTrust:
             lambda: iam.WebIdentityPrincipal(provider_arn, conditions),
             {},
             "sts:AssumeRoleWithWebIdentity",
+            f"DeveloperTrust.oidc: web identities of {host} with audience {audience!r} and subjects "
+            f"{', '.join(subjects)} only",
         )
 
     @classmethod
-    def identity_center(cls, account_id: str, permission_set_role_prefix: str = "AWSReservedSSO_") -> DeveloperTrust:
-        """Roles of IAM Identity Center permission sets in ``account_id`` (by role ARN pattern)."""
+    def identity_center(cls, account_id: str, permission_set_name: str | None = None, *,
+                        permission_set_role_prefix: str = "AWSReservedSSO_") -> DeveloperTrust:
+        """The roles IAM Identity Center creates in ``account_id`` for one permission set.
+
+        Identity Center names them ``AWSReservedSSO_<permission set name>_<suffix>`` under the path
+        ``/aws-reserved/sso.amazonaws.com/`` (https://docs.aws.amazon.com/singlesignon/latest/userguide/
+        referencingpermissionsets.html); the trust is pinned to ``permission_set_name`` through
+        ``aws:PrincipalArn``, never to every permission set of the account.
+        """
+        where = "DeveloperTrust.identity_center"
+        if not (isinstance(account_id, str) and len(account_id) == 12 and account_id.isdigit()):
+            raise LeastPrivilegeError("LPC-DEVROLE-010", where, f"invalid account id {account_id!r}")
+        if not isinstance(permission_set_name, str) or not re.fullmatch(r"[\w+=,.@-]{1,32}", permission_set_name):
+            raise LeastPrivilegeError(
+                "LPC-DEVROLE-013", where,
+                f"name the permission set whose roles may assume the developer role (1-32 characters of "
+                f"letters, digits and +=,.@_-, no wildcard), got {permission_set_name!r}: trusting every "
+                f"{permission_set_role_prefix}* role would let any permission set of the account in")
         conditions = {
             "ArnLike": {
                 "aws:PrincipalArn": f"arn:aws:iam::{account_id}:role/aws-reserved/sso.amazonaws.com/*"
-                f"{permission_set_role_prefix}*"
+                f"{permission_set_role_prefix}{permission_set_name}_*"
             }
         }
-        return cls("identity-center", lambda: iam.AccountPrincipal(account_id), conditions)
+        return cls("identity-center", lambda: iam.AccountPrincipal(account_id), conditions,
+                   external_reason=f"DeveloperTrust.identity_center: only the roles of permission set "
+                   f"{permission_set_name!r} in account {account_id}")
 
 
 class DeveloperRole(iam.Role):
@@ -259,6 +287,10 @@ class DeveloperRole(iam.Role):
         )
         self.boundary = boundary
         self.application_path = app_path
+        if trust.external_reason:
+            # intended external access, by construction: accepted with its reason (still in the report)
+            Validations.of(self).acknowledge(Acknowledgment(id=EXTERNAL_TRUST_ACKNOWLEDGMENT,
+                                                            reason=trust.external_reason))
         passable = list(passable_to_services if passable_to_services is not None else boundary.spec.passable_to_services)
         document = developer_policy_document(
             boundary_arn=boundary.boundary_arn_template,

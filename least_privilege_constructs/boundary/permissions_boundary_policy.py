@@ -102,6 +102,11 @@ class PermissionsBoundaryPolicy(iam.ManagedPolicy):
         StackSets) are denied outright.
     :param allow_interactive_access: allow SSM sessions/commands, ECS exec, EC2 instance connect, Glue dev
         endpoint keys and notebook URLs (B9); denied by default since the target may run with any role.
+    :param allow_developer_iam: IAM on roles and policies under ``application_path`` and the IAM inventory
+        reads join the maximum, so that a ``DeveloperRole`` carrying this boundary can do what its own IAM
+        statements grant (without copying them into ``allowed_actions``); the Deny statements still pin the
+        boundary, the paths and the passed-to services. Default ``True``; ``False`` for a boundary that no
+        developer role carries.
     :param templates: ``(template id, parameters)`` pairs from the policy template catalog whose statements
         join the maximum permissions.
     """
@@ -127,6 +132,7 @@ class PermissionsBoundaryPolicy(iam.ManagedPolicy):
         allow_interactive_access: bool = False,
         templates: Sequence[tuple[str, Mapping[str, Any]]] = (),
         description: str | None = None,
+        allow_developer_iam: bool = True,
     ) -> None:
         where = construct_path(scope, construct_id)
         spec, document = _build(
@@ -147,6 +153,7 @@ class PermissionsBoundaryPolicy(iam.ManagedPolicy):
             application_resource_prefix=application_resource_prefix,
             allow_interactive_access=allow_interactive_access,
             templates=templates,
+            allow_developer_iam=allow_developer_iam,
         )
         super().__init__(
             scope,
@@ -223,6 +230,7 @@ class PermissionsBoundaryPolicy(iam.ManagedPolicy):
             "application_resource_prefix": "app-",
             "allow_interactive_access": False,
             "templates": (),
+            "allow_developer_iam": True,
         }
         unknown = sorted(set(kwargs) - set(defaults))
         if unknown:
@@ -262,9 +270,12 @@ def _build(scope: Construct, where: str, *, templates: Sequence[tuple[str, Mappi
            allowed_actions: Sequence[str], allowed_regions: Sequence[str], passable_to_services: Sequence[str],
            service_linked_role_services: Sequence[str], assumable_role_arns: Sequence[str],
            protected_policy_arns: Sequence[str], application_resource_prefix: str,
-           allow_interactive_access: bool) -> tuple[BoundarySpec, dict[str, Any]]:
+           allow_interactive_access: bool, allow_developer_iam: bool = True
+           ) -> tuple[BoundarySpec, dict[str, Any]]:
     """The validated spec and document of a boundary (errors name the construct ``where``)."""
     template_statements = render_templates(templates, where, scope)
+    developer_iam = developer_iam_statements(
+        application_path, already_allowed=[*allowed_actions, *(f"{s}:*" for s in allowed_services)]) if allow_developer_iam else []
     spec = BoundarySpec(
         name=managed_policy_name,
         path=path,
@@ -272,7 +283,7 @@ def _build(scope: Construct, where: str, *, templates: Sequence[tuple[str, Mappi
         allowed_services=list(allowed_services),
         allowed_actions=list(allowed_actions),
         statements=[*(statement_to_json(s, scope) for s in statements), *template_statements],
-        additional_statements=[statement_to_json(s, scope) for s in additional_statements],
+        additional_statements=[*developer_iam, *(statement_to_json(s, scope) for s in additional_statements)],
         allowed_regions=list(allowed_regions),
         passable_to_services=list(passable_to_services),
         service_linked_role_services=list(service_linked_role_services),
@@ -297,6 +308,30 @@ def _build(scope: Construct, where: str, *, templates: Sequence[tuple[str, Mappi
             "its takeover protection), or move statements into SCPs",
         )
     return spec, document
+
+
+def developer_iam_statements(application_path: str, already_allowed: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Allow statements of the maximum that cover the ``DeveloperRole``'s own IAM statements.
+
+    IAM on roles and policies under the application path, and the IAM inventory reads. Compact on purpose
+    (IAM's 6,144-character limit on the boundary): the boundary's Deny statements, not these allowances,
+    pin the boundary on created roles (B1/B2), the paths (B5/B6), the passed-to services (B8) and the
+    guardrail policies (B4). A statement whose actions ``already_allowed`` covers is left out.
+    """
+    from least_privilege_constructs.analysis.iam.wildcards import action_matches
+    from least_privilege_constructs.boundary.developer_role import ACCOUNT_READ_ACTIONS
+
+    statements: list[dict[str, Any]] = [
+        {"Sid": "DeveloperIam", "Effect": "Allow", "Action": ["iam:*"],
+         "Resource": [iam_arn("role", application_path), iam_arn("policy", application_path)]},
+        {"Sid": "DeveloperIamList", "Effect": "Allow", "Action": list(ACCOUNT_READ_ACTIONS), "Resource": "*"},
+    ]
+    out = []
+    for statement in statements:
+        missing = [a for a in statement["Action"] if not any(action_matches(p, a) for p in already_allowed)]
+        if missing:
+            out.append({**statement, "Action": missing})
+    return out
 
 
 class BoundaryReference:

@@ -71,8 +71,11 @@ def _read(path: Path, option: str) -> str:
 def write_output(text: str, output: str | None) -> None:
     """Write a report to ``output`` (a file; ``-`` or ``None`` is stdout)."""
     if output in (None, "-"):
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:  # lpc gate cdk.out | head: the exit code still tells the gate's result
+            silence_stdout()
         return
     path = Path(str(output))
     try:
@@ -83,6 +86,16 @@ def write_output(text: str, output: str | None) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         raise CliError(f"--output: cannot write {path}: {exc.strerror or exc}") from None
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null after the reader of a pipe went away, so that Python's final flush does
+    not fail again (https://docs.python.org/3/library/signal.html#note-on-sigpipe)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (tests capture stdout)
+        pass
 
 
 def use_color(stream: Any) -> bool:

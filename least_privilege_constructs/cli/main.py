@@ -84,8 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("lpc: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return EXIT_ERROR
+    except BrokenPipeError:  # lpc ... | head: the reader has what it wanted; end quietly
+        from least_privilege_constructs.cli.files import silence_stdout
+
+        silence_stdout()
+        return 0
     except Exception as exc:
         if os.environ.get("LPC_DEBUG"):
             traceback.print_exc()

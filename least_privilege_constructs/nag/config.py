@@ -56,6 +56,8 @@ class NagConfig:
     application_path: str = DEFAULT_APPLICATION_PATH
     kms_administrators: tuple[str, ...] = ()
     quotas: PolicyQuotas = field(default_factory=PolicyQuotas)
+    developer_role_paths: tuple[str, ...] = ("/developers/",)
+    """IAM paths of developer roles (``developerRolePaths``, the setting check-access-not-granted reads)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.boundary, str) or not self.boundary.strip():
@@ -68,6 +70,8 @@ class NagConfig:
             )
         if isinstance(self.kms_administrators, str):
             object.__setattr__(self, "kms_administrators", (self.kms_administrators,))
+        if isinstance(self.developer_role_paths, str):
+            object.__setattr__(self, "developer_role_paths", (self.developer_role_paths,))
 
     @property
     def boundary_name(self) -> str:
@@ -95,6 +99,7 @@ class NagConfig:
             "boundary": resolved["boundaryArn"] or resolved["boundaryName"],
             "application_path": resolved["applicationPath"],
             "kms_administrators": tuple(resolved["kmsAdministrators"]),
+            "developer_role_paths": tuple(resolved["developerRolePaths"]),
             "quotas": PolicyQuotas(**{f.name: resolved[f"quotas.{_camel(f.name)}"] for f in fields(PolicyQuotas)}),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})

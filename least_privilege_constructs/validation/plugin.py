@@ -31,6 +31,7 @@ One line per check goes to stderr, and the full JSON report to ``reportPath`` (d
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Mapping
@@ -50,7 +51,7 @@ from least_privilege_constructs import __version__
 from least_privilege_constructs.analysis.assembly import assembly_root
 from least_privilege_constructs.analysis.findings import Finding, format_path
 
-PLUGIN_NAME = "LeastPrivilege-PolicyValidation"
+PLUGIN_NAME = "LeastPrivilege-PolicyValidation"  # = analysis.gate.GATE_PLUGIN_NAME (the gate is imported lazily)
 CONTEXT_KEY = "least-privilege"
 
 
@@ -142,7 +143,9 @@ class LeastPrivilegeValidation:
                     )
                 ],
             )
+        # open findings, then the acknowledged ones (CDK records them as suppressed in its report)
         violations = [_violation(f, report.treat_as_blocking, cdk_out) for f in report.findings]
+        violations += [_violation(a.finding, report.treat_as_blocking, cdk_out) for a in report.acknowledged]
         return PolicyValidationPluginReport(
             success=not report.blocking,
             violations=violations,
@@ -159,6 +162,8 @@ class LeastPrivilegeValidation:
         from least_privilege_constructs.analysis.gate import run_gate
 
         options = self.options
+        with contextlib.suppress(OSError):  # a run that fails leaves no stale report behind
+            os.remove(os.path.abspath(options.report_path))
         backend, reason = self._backend, "given to the plugin"
         if backend is None:
             backend, reason = select_backend(self.settings, cdk_out=cdk_out)
@@ -187,8 +192,17 @@ def _violation(finding: Finding, blocking: Any, cdk_out: str) -> PolicyViolation
             resource_kwargs["construct_path"] = origin.construct_path
     label = origin.label() if origin else "<policy>"
     description = f"{finding.issue_code} at {label} [{', '.join(where)}]: {finding.message}"
+    from least_privilege_constructs.analysis.gate import BLANK_ACKNOWLEDGMENT
+
+    rule_name = finding.issue_code
+    blank_at = (finding.details or {}).get(BLANK_ACKNOWLEDGMENT)
+    if blank_at:
+        # CDK suppresses an acknowledged violation whatever its reason: report it under another rule name
+        rule_name = f"LP-ACK[{finding.issue_code}]"
+        description = (f"the acknowledgment of '{PLUGIN_NAME}::{finding.issue_code}' on {blank_at} gives no "
+                       f"reason, so it acknowledges nothing; {description}")
     return PolicyViolation(
-        rule_name=finding.issue_code,
+        rule_name=rule_name,
         description=description,
         severity="error" if finding.is_blocking(blocking) else "warning",
         fix=_fix_for(finding),

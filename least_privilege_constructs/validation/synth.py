@@ -1,17 +1,29 @@
-"""Synthesize an app so that failed validations make the process exit non-zero.
+"""Synthesize an app so that every failed validation is printed and makes the run exit non-zero.
 
-A Python CDK app run by the CDK CLI exits 0 even when a validation plugin fails (aws-cdk #26844: the
-failure only sets the exit code of the jsii Node process). Call :func:`synth` instead of ``app.synth()``
-at the end of ``app.py``::
+Call :func:`synth` instead of ``app.synth()`` at the end of ``app.py``::
 
     from least_privilege_constructs.validation.synth import synth
 
     app = App()
     ...
-    synth(app)          # exits 1, with the report's summary on stderr, when any plugin failed
+    synth(app)          # blocking violations: each printed with its construct path, exit non-zero
 
-The plugins' own output (CDK's validation report) is printed by CDK; this function adds one summary line
-and the exit code. No traceback is printed for a validation failure.
+How the violations reach the user depends on who runs the app, and ``synth`` does what each needs:
+
+- **the CDK CLI** (``cdk synth``; the pinned ``aws-cdk`` 2.1148 and every CLI that sets the context key
+  ``@aws-cdk/core:failSynthOnValidationErrors`` to ``false``): the framework only writes
+  ``cdk.out/validation-report.json``, and the CLI reads it, prints every violation with its construct
+  path and acknowledgment id, and exits 1 (``Synthesis finished with errors``). ``synth`` returns
+  normally so that the CLI gets to read the report: exiting here would leave the user with
+  ``Subprocess exited with error 1`` and nothing else.
+- **an older CLI** ("process" app mode): the framework prints the report but only sets the exit code
+  of the jsii Node process, so the Python app would exit 0 (aws-cdk #26844,
+  https://github.com/aws/aws-cdk/issues/26844); ``synth`` exits 1.
+- **``python app.py``** (or a test): the framework prints the report and raises ``ValidationFailed``;
+  ``synth`` turns it into one summary line and exit code 1, without a traceback.
+
+When nobody else prints the report (the context key is ``false`` but no CLI runs the app), ``synth``
+prints every violation itself.
 """
 
 from __future__ import annotations
@@ -19,41 +31,88 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 REPORT_FILE = "validation-report.json"
+CLI_HANDLES_REPORT_CONTEXT = "@aws-cdk/core:failSynthOnValidationErrors"
+"""Context key (cx-api) a CDK CLI sets to ``false`` when it reads and prints the validation report itself."""
 
 
-def failed_plugin_reports(outdir: str) -> list[dict[str, Any]]:
-    """Plugin reports of a synthesized assembly whose conclusion is ``failure``."""
+def read_plugin_reports(outdir: str) -> list[dict[str, Any]]:
+    """The plugin reports of a synthesized assembly's ``validation-report.json`` (empty when absent)."""
     path = os.path.join(outdir, REPORT_FILE)
     if not os.path.exists(path):
         return []
     with open(path, encoding="utf-8") as fh:
         report = json.load(fh)
-    return [r for r in report.get("pluginReports", []) if r.get("conclusion") == "failure"]
+    reports = report.get("pluginReports", []) if isinstance(report, dict) else []
+    return [r for r in reports if isinstance(r, dict)]
 
 
-def synth(app: Any, *, exit_on_failure: bool = True) -> Any:
-    """``app.synth()``, then exit 1 if any validation plugin failed (or return the assembly)."""
+def failed_plugin_reports(outdir: str) -> list[dict[str, Any]]:
+    """Plugin reports of a synthesized assembly whose conclusion is ``failure``."""
+    return [r for r in read_plugin_reports(outdir) if r.get("conclusion") == "failure"]
+
+
+def format_violations(reports: list[dict[str, Any]]) -> list[str]:
+    """One block of lines per violation: severity, description, construct path(s), acknowledgment id.
+
+    >>> format_violations([{"pluginName": "P", "violations": [{"ruleName": "R", "description": "bad",
+    ...     "severity": "error", "violatingConstructs": [{"constructPath": "App/Role/Resource"}]}]}])
+    ["ERROR bad (P)\\n   App/Role/Resource\\n   Acknowledge with 'P::R'"]
+    """
+    blocks = []
+    for report in reports:
+        plugin = str(report.get("pluginName", "?"))
+        for violation in report.get("violations", []) or []:
+            lines = [f"{str(violation.get('severity', 'error')).upper()} {violation.get('description', '')} "
+                     f"({plugin})"]
+            for construct in violation.get("violatingConstructs", []) or []:
+                lines.append(f"   {construct.get('constructPath', '?')}")
+            lines.append(f"   Acknowledge with '{plugin}::{violation.get('ruleName', '?')}'")
+            blocks.append("\n".join(lines))
+    return blocks
+
+
+def _cli_reads_report(app: Any) -> bool:
+    """True when the CDK CLI runs the app and reads the validation report itself."""
+    try:
+        value = app.node.try_get_context(CLI_HANDLES_REPORT_CONTEXT)
+    except Exception:  # not a construct: be conservative, print ourselves
+        return False
+    return value is False or value == "false"
+
+
+def synth(app: Any, *, exit_on_failure: bool = True, printer: Callable[[str], None] | None = None) -> Any:
+    """``app.synth()``; when a validation plugin failed, make sure every violation is printed, and exit 1.
+
+    Returns the assembly (also on failure when ``exit_on_failure=False``, or when the CDK CLI reads the
+    report and fails the run itself).
+    """
+    emit = printer or (lambda line: print(line, file=sys.stderr))
     try:
         assembly = app.synth()
-    except Exception as exc:  # jsii surfaces CDK's ValidationFailed as a RuntimeError
+    except Exception as exc:  # jsii surfaces CDK's ValidationFailed (report already printed) as RuntimeError
         message = str(exc).strip()
         if "ValidationFailed" in message or "Validation failed" in message:
-            print(f"least-privilege: synthesis blocked: {message.splitlines()[-1]}", file=sys.stderr)
+            emit(f"least-privilege: synthesis blocked: {message.splitlines()[-1]}")
             if exit_on_failure:
                 raise SystemExit(1) from None
         raise
     failures = failed_plugin_reports(assembly.directory)
-    if failures:
-        count = sum(len(r.get("violations", [])) for r in failures)
-        names = ", ".join(r.get("pluginName", "?") for r in failures)
-        print(
-            f"least-privilege: synthesis blocked: {count} violation(s) from {names}; "
-            f"report: {os.path.join(assembly.directory, REPORT_FILE)}",
-            file=sys.stderr,
-        )
-        if exit_on_failure:
-            raise SystemExit(1)
+    if not failures:
+        return assembly
+    cli_reads = _cli_reads_report(app)
+    if cli_reads and os.environ.get("CDK_CLI_VERSION"):
+        return assembly  # the CLI prints every violation from the report and exits 1
+    if cli_reads:  # nobody printed the report: print it here
+        for block in format_violations(failures):
+            emit(block)
+    count = sum(len(r.get("violations", [])) for r in failures)
+    names = ", ".join(str(r.get("pluginName", "?")) for r in failures)
+    emit(f"least-privilege: synthesis blocked: {count} violation(s) from {names}; "
+         f"report: {os.path.join(assembly.directory, REPORT_FILE)}")
+    if exit_on_failure:
+        raise SystemExit(1)
     return assembly

@@ -50,6 +50,7 @@ SAMPLES: dict[str, tuple[Any, str, Any]] = {
     "treatAsBlocking": (["ERROR"], "ERROR", frozenset({FindingType.ERROR})),
     "ignoreFindings": (["A", "B.C"], "A,B.C", ("A", "B.C")),
     "allowExternalPrincipals": (["222222222222"], "222222222222", ("222222222222",)),
+    "exports": ({"SharedVpcId": "vpc-0abc"}, "SharedVpcId=vpc-0abc", (("SharedVpcId", "vpc-0abc"),)),
     "sensitiveActions": (["iam:PassRole"], "iam:PassRole", ("iam:PassRole",)),
     "developerRolePaths": (["/dev/"], "/dev/", ("/dev/",)),
     "references": ([{"scope": "App", "policy": "ref.json"}], "", ({"scope": "App", "policy": "ref.json"},)),

@@ -125,3 +125,38 @@ def test_scope_limits_the_verification(tmp_path: object) -> None:
     assert verify_cdk_out(str(tmp_path), "/boundaries/", "lpc-developer-boundary") == [
         "Free/R/Resource: role has no permissions boundary (expected policy/boundaries/lpc-developer-boundary)"
     ]
+
+
+def _boundaries(template: dict) -> dict[str, object]:
+    return {k: v["Properties"].get("PermissionsBoundary") for k, v in template["Resources"].items()
+            if v["Type"] in ("AWS::IAM::Role", "AWS::IAM::User")}
+
+
+def test_each_stack_names_the_boundary_of_its_own_account(tmp_path: object) -> None:
+    # given the boundary in a platform stack of account 1 and application stacks in account 1 and account 2
+    from aws_cdk import Environment
+
+    app = _app(tmp_path)
+    platform = Stack(app, "Platform", env=Environment(account="111111111111", region="eu-west-1"))
+    same = Stack(app, "SameAccount", env=Environment(account="111111111111", region="eu-west-1"))
+    other = Stack(app, "OtherAccount", env=Environment(account="222222222222", region="eu-west-1"))
+    agnostic = Stack(app, "Agnostic")
+    boundary = PermissionsBoundaryPolicy(platform, "B", allowed_services=["s3"])
+    for stack in (platform, same, other, agnostic):
+        iam.Role(stack, "R", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    # when enforcement is applied and the app synthesized
+    BoundaryEnforcement.of(app).apply(boundary)
+    assembly = app.synth()
+    templates = {name: json.load(open(os.path.join(assembly.directory, f"{name}.template.json")))
+                 for name in ("Platform", "SameAccount", "OtherAccount", "Agnostic")}
+    # then the boundary's own stack refers to the policy (its roles wait for it) ...
+    (own,) = _boundaries(templates["Platform"]).values()
+    assert own == {"Ref": next(k for k, v in templates["Platform"]["Resources"].items()
+                               if v["Type"] == "AWS::IAM::ManagedPolicy")}
+    # ... and every other stack writes its own account's ARN with the path: no export, no account 1 in account 2
+    expected = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/boundaries/lpc-developer-boundary"}
+    for name in ("SameAccount", "OtherAccount", "Agnostic"):
+        assert list(_boundaries(templates[name]).values()) == [expected], name
+        assert "Outputs" not in templates["Platform"]
+        assert "Fn::ImportValue" not in json.dumps(templates[name])
+    assert verify_cdk_out(assembly.directory, "/boundaries/", "lpc-developer-boundary") == []

@@ -38,7 +38,7 @@ def test_list_text_and_filters() -> None:
     assert lines[0].split()[:4] == ["ID", "VERSION", "AUDIENCE", "SERVICES"]
     assert {line.split()[0] for line in lines[1:]} == {
         "dev.s3-bucket-admin", "dev.dynamodb-table-admin", "dev.lambda-deploy", "dev.ecr-push",
-        "dev.cloudformation-deploy", "dev.logs-log-group-admin"}
+        "dev.cloudformation-deploy", "dev.logs-log-group-admin", "dev.sqs-queue-admin", "dev.sns-topic-admin"}
 
 
 def test_list_json_with_repository_and_override(tmp_path: Path) -> None:

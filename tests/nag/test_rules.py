@@ -321,3 +321,24 @@ def test_import_value_follows_assembly_exports() -> None:
     inp = view.rule_input("R")
     assert inp is not None
     assert RULE["LP-IAM1"](inp) == []
+
+
+def test_iam3_does_not_apply_to_bounded_developer_roles_only() -> None:
+    """A developer role (under developerRolePaths, with the approved boundary) manages its services'
+    resources: LP-IAM3 leaves it to the boundary and the escalation analysis; any other recipient keeps it."""
+    rule = RULE["LP-IAM3"]
+    bounded = "arn:aws:iam::123456789012:policy/boundaries/lpc-developer-boundary"
+    work = doc(allow(["lambda:*", "sqs:*"]))
+    developer = role(Path="/developers/", PermissionsBoundary=bounded)
+    assert run(rule, {"R": developer, "P": policy(work)}, "P") == "n/a"
+    assert run(rule, {"R": role(Path="/developers/", PermissionsBoundary=bounded, Policies=[
+        {"PolicyName": "w", "PolicyDocument": work}])}, "R") == "n/a"
+    expected = {"Action::lambda:*", "Action::sqs:*"}
+    # an application role, a developer-path role without the boundary, or a second recipient: still flagged
+    assert run(rule, {"R": role(Path="/app/", PermissionsBoundary=bounded), "P": policy(work)}, "P") == expected
+    assert run(rule, {"R": role(Path="/developers/"), "P": policy(work)}, "P") == expected
+    assert run(rule, {"R": developer, "A": role(Path="/app/", PermissionsBoundary=bounded),
+                      "P": policy(work, roles=("R", "A"))}, "P") == expected
+    # the path is the configured one
+    other_paths = NagConfig(developer_role_paths=("/engineers/",))
+    assert run(rule, {"R": developer, "P": policy(work)}, "P", other_paths) == expected

@@ -32,6 +32,9 @@ def test_lpc_gate_and_the_plugin_write_the_same_report(sample_cdk_out: Path, tmp
     assert plugin_report["findings"], "the sample app is expected to have findings (escalation, warnings)"
     assert cli_report["findings"] == plugin_report["findings"]
     assert cli_report["ignored"] == plugin_report["ignored"]
+    # lpc gate also checks what BoundaryEnforcement's own plugin verifies inside synth: nothing unbounded
+    enforcement = cli_report["checks"].pop("boundary-enforcement")
+    assert enforcement["checked"] > 0 and enforcement["findings"] == 0
     assert cli_report["checks"] == plugin_report["checks"]
     for key in ("cdkOut", "backend", "treatAsBlocking", "policies", "principals", "templates"):
         assert cli_report[key] == plugin_report[key], key

@@ -94,7 +94,8 @@ def test_lpc_gate_gives_the_same_findings_from_a_pipeline(planted: dict[str, Any
                "references": [{"scope": "Planted/Sender", "policy": str(base / "sender-reference.json")}]}
     (base / "cdk.json").write_text(json.dumps({"app": "true", "context": {"least-privilege": context}}))
     # when lpc gate runs over it (no CDK, no jsii)
-    proc = _lpc("gate", str(planted["outdir"]), "--format", "json", cwd=base)
+    # (the planted app has no BoundaryEnforcement, so the CLI's boundary check is off as in its synth)
+    proc = _lpc("gate", str(planted["outdir"]), "--format", "json", "--no-boundary-enforcement", cwd=base)
     # then it exits 2 with the four planted findings as blocking ones
     assert proc.returncode == 2, proc.stderr
     report = json.loads(proc.stdout)
@@ -107,3 +108,42 @@ def test_lpc_gate_on_a_directory_that_is_not_an_assembly_is_a_usage_error(tmp_pa
     proc = _lpc("gate", str(tmp_path), cwd=tmp_path)
     assert proc.returncode == 1
     assert "not a cloud assembly" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_lpc_gate_enforces_the_boundary_like_synth(tmp_path: Path) -> None:
+    """``lpc gate`` runs BoundaryEnforcement's check too: an unbounded role is one finding naming its
+    construct; a reasoned exemption (BoundaryEnforcement.exempt) is honoured; the report is rewritten."""
+    from aws_cdk import App, Stack
+    from aws_cdk import aws_iam as iam
+
+    from least_privilege_constructs import BoundaryEnforcement, PermissionsBoundaryPolicy
+
+    def build(exempt: bool) -> Path:
+        out = tmp_path / f"cdk.out-{exempt}"
+        app = App(outdir=str(out))
+        stack = Stack(app, "S")
+        boundary = PermissionsBoundaryPolicy(stack, "B", allowed_services=["s3"])
+        role = iam.Role(stack, "Escapee", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        iam.PermissionsBoundary.of(role).clear()  # the boundary's aspect is not applied: no synth plugin
+        del boundary
+        if exempt:
+            BoundaryEnforcement.of(app).exempt(role, reason="break-glass role, reviewed by SecOps")
+        app.synth()
+        return out
+
+    report = tmp_path / "report.json"
+    report.write_text("stale")
+    (tmp_path / "cdk.json").write_text(json.dumps({"app": "true", "context": {"least-privilege": {
+        "mode": "offline", "cache": False, "reportPath": str(report), "checks": {"escalation": False}}}}))
+    proc = _lpc("gate", str(build(False)), "--format", "json", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    blocking = [(f["issueCode"], f["origin"]["construct_path"]) for f in json.loads(proc.stdout)["BlockingFindings"]]
+    assert blocking == [("LPC-BOUNDARY-MISSING", "S/Escapee/Resource")]
+    assert json.loads(report.read_text())["checks"]["boundary-enforcement"]["findings"] == 1
+    proc = _lpc("gate", str(build(True)), "--format", "json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    written = json.loads(report.read_text())
+    assert [(a["issueCode"], a["reason"]) for a in written["acknowledged"]] == [
+        ("LPC-BOUNDARY-MISSING", "break-glass role, reviewed by SecOps")]
+    proc = _lpc("gate", str(build(False)), "--no-boundary-enforcement", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr

@@ -98,6 +98,8 @@ class ExtractionOptions:
     document_policy_type: PolicyType | str | None = None
     document_resource_type: str | None = None
     max_file_bytes: int = DEFAULT_MAX_BYTES
+    exports: dict[str, str] = field(default_factory=dict)
+    """Values of ``Fn::ImportValue`` exports no stack of the input defines (the ``exports`` setting)."""
 
 
 @dataclass
@@ -139,7 +141,7 @@ class Extractor:
     def __init__(self, options: ExtractionOptions | None = None) -> None:
         self.options = options or ExtractionOptions()
         self.result = Extraction()
-        self.assembly = AssemblyContext()
+        self.assembly = AssemblyContext(self.options.exports)
         self.units: list[_Unit] = []
         self._seen: set[str] = set()
         self._by_lid: dict[tuple[int, str], Principal] = {}

@@ -23,7 +23,7 @@ import base64
 import ipaddress
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,14 +60,19 @@ class ExportEntry:
 class AssemblyContext:
     """What the stacks of one extraction share: the exports index (name -> stack and output)."""
 
-    def __init__(self) -> None:
+    def __init__(self, given: Mapping[str, str] | None = None) -> None:
         self.exports: dict[str, ExportEntry] = {}
+        self.given: dict[str, str] = dict(given or {})
+        """Export values supplied by the caller (the ``exports`` setting) for stacks outside the input."""
         self._active: set[str] = set()
 
     def import_value(self, name: str) -> Any:
         entry = self.exports.get(name)
+        if entry is None and name in self.given:
+            return self.given[name]
         if entry is None:
-            raise Unresolvable(f"Fn::ImportValue {name!r}: no stack of the input exports it")
+            raise Unresolvable(f"Fn::ImportValue {name!r}: no stack of the input exports it (give its value "
+                               "with the exports setting or --export NAME=VALUE)")
         if name in self._active:
             raise Unresolvable(f"Fn::ImportValue {name!r}: cycle between exports")
         self._active.add(name)

@@ -147,6 +147,7 @@ Configuration (the `least-privilege` key of `cdk.json` context, like the rest of
 
 ## Using templates in a CDK app
 
+<!-- example-setup: cdk-app -->
 ```python
 from least_privilege_constructs import TemplateCatalog
 

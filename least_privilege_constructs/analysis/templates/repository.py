@@ -136,6 +136,31 @@ class TemplateRepository:
             out.append(template)
         return out
 
+    def load_collecting(self) -> tuple[list[PolicyTemplate], list[TemplateError]]:
+        """Like :meth:`load`, but a bad file (or a duplicate) is an error in the list and loading goes
+        on with the next file: ``lpc templates lint`` reports every bad file, not the first."""
+        seen: dict[tuple[str, Any], PolicyTemplate] = {}
+        out: list[PolicyTemplate] = []
+        errors: list[TemplateError] = []
+        try:
+            for prov, text in self._files():
+                try:
+                    template = parse_template_text(text, prov)
+                except TemplateError as exc:
+                    errors.append(exc)
+                    continue
+                key = (template.id, template.version)
+                if key in seen:
+                    errors.append(TemplateError(
+                        f"duplicate template {template.ref}: also defined in {seen[key].provenance.path}",
+                        template=template.ref, source=prov.label()))
+                    continue
+                seen[key] = template
+                out.append(template)
+        except TemplateError as exc:  # the repository itself cannot be read further
+            errors.append(exc)
+        return out, errors
+
     def _files(self) -> Iterator[tuple[Provenance, str]]:
         assert self.location is not None
         if self.kind == "git":

@@ -1,8 +1,9 @@
 """``lpc gate``: the synth-time gate over a ``cdk.out``, from a pipeline, without CDK or jsii.
 
-Runs exactly what ``LeastPrivilegeValidation`` runs inside ``cdk synth`` — validate-policy, the custom
+Runs what ``LeastPrivilegeValidation`` runs inside ``cdk synth`` — validate-policy, the custom
 checks (no new access vs boundaries and references, access not granted, no public access) and the
-escalation analysis — with the settings of ``cdk.json``'s ``least-privilege`` context, the environment
+escalation analysis — plus what ``BoundaryEnforcement`` verifies there (every role and user carries the
+approved boundary, ``boundaryName``/``boundaryArn``; its exemptions are honoured), with the settings of ``cdk.json``'s ``least-privilege`` context, the environment
 and these flags::
 
     lpc gate cdk.out                               # settings from ./cdk.json
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--ignore-finding", action="append", default=[], metavar="CODE|RESOURCE|RESOURCE.CODE",
                         help="findings to ignore, added to the context's ignoreFindings")
     parser.add_argument("--no-escalation", action="store_true", help="skip the escalation analysis")
+    parser.add_argument("--export", action="append", default=[], metavar="NAME=VALUE",
+                        help="the value of an Fn::ImportValue export no stack of the assembly defines (added to "
+                             "the exports setting)")
+    parser.add_argument("--no-boundary-enforcement", action="store_true",
+                        help="do not require the approved boundary (boundaryName/boundaryArn) on every role and "
+                             "user (inside cdk synth, BoundaryEnforcement's plugin checks it)")
     parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default text)")
     parser.add_argument("--output", "-o", default=None, metavar="FILE", help="write the report here (default stdout)")
     add_arguments(parser)
@@ -51,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     from least_privilege_constructs.access_analyzer import select_backend
     from least_privilege_constructs.access_analyzer.settings import flags_from_args, from_resolved
     from least_privilege_constructs.analysis.assembly import AssemblyError, read_assembly
-    from least_privilege_constructs.analysis.gate import GateOptions, run_gate
+    from least_privilege_constructs.analysis.gate import GateOptions, enforced_boundary, run_gate
     from least_privilege_constructs.analysis.pipeline import split_list
     from least_privilege_constructs.analysis.report import render
     from least_privilege_constructs.analysis.settings import SettingsError, resolve
@@ -74,19 +82,24 @@ def run(args: argparse.Namespace) -> int:
         flags["checks.escalation"] = False
     if args.ignore_finding:
         flags["ignoreFindings"] = split_list(args.ignore_finding)
+    if args.export:
+        flags["exports"] = list(args.export)
     try:
         resolved = resolve(cdk_json=cdk_json if cdk_json.is_file() else None, flags=flags, base_dir=base_dir)
         options = GateOptions.from_settings(resolved)
+        if not args.no_boundary_enforcement:  # what BoundaryEnforcement's plugin checks inside cdk synth
+            options = replace(options, enforce_boundary=enforced_boundary(resolved))
         settings = from_resolved(resolved)
     except SettingsError as exc:
         raise CliError(str(exc)) from None
+    report_path = Path(options.report_path)
+    report_path = report_path if report_path.is_absolute() else base_dir / report_path
+    report_path.unlink(missing_ok=True)  # a failed run leaves no stale report behind
     backend, reason = select_backend(settings, cdk_out=str(cdk_out))
     report = run_gate(str(cdk_out), options, backend=backend, backend_reason=reason,
                       progress=lambda line: print(line, file=sys.stderr))
     # the same JSON report as the synth plugin, at the same place (reportPath, relative to cdk.json)
-    report_path = Path(options.report_path)
-    report.publish(report_path if report_path.is_absolute() else base_dir / report_path,
-                   lambda line: print(line, file=sys.stderr))
+    report.publish(report_path, lambda line: print(line, file=sys.stderr))
     to_stdout = args.output in (None, "-")
     text = render(report.findings, args.format, blocking=options.treat_as_blocking,
                   color=args.format == "text" and to_stdout and use_color(sys.stdout))

@@ -118,6 +118,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     out = out or sys.stdout
     err = err or sys.stderr
     try:
+        if args.templates_command == "lint" and not args.templates:
+            return _lint_every_file(args, out)
         catalog = build_catalog(args)
         handler = {
             "list": _list,
@@ -130,6 +132,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     except TemplateError as exc:
         print(f"lpc templates: error: {exc}", file=err)
         return EXIT_ERROR
+    except BrokenPipeError:  # the reader went away (lpc templates list | head): lpc main ends quietly
+        raise
     except (OSError, ValueError) as exc:
         print(f"lpc templates: error: {exc}", file=err)
         return EXIT_ERROR
@@ -260,6 +264,52 @@ def _lint(catalog: TemplateCatalog, args: argparse.Namespace, out: TextIO) -> in
                           f"{f.message}\n")
         out.write(f"{len(results)} template(s) linted, {len(failed)} failed\n")
     return EXIT_BLOCKING if failed else EXIT_OK
+
+
+def _lint_every_file(args: argparse.Namespace, out: TextIO) -> int:
+    """``lpc templates lint`` of every template: a file that does not load is a failure of its own and
+    the others are still linted (loading a catalog stops at the first bad file)."""
+    from least_privilege_constructs.analysis.settings import resolve
+    from least_privilege_constructs.analysis.templates.catalog import TemplateCatalog, parse_repository_spec
+    from least_privilege_constructs.analysis.templates.errors import TemplateError
+    from least_privilege_constructs.analysis.templates.lint import lint_templates
+    from least_privilege_constructs.analysis.templates.repository import TemplateRepository
+
+    cdk_json = Path("cdk.json")
+    resolved = resolve(cdk_json=cdk_json if cdk_json.is_file() else None,
+                       flags={"templateRepositories": list(args.repository) or None})
+    templates = list(TemplateCatalog.builtin()) if not args.no_builtin else []
+    errors: list[TemplateError] = []
+    for spec in resolved["templateRepositories"]:
+        path, ref = parse_repository_spec(spec)
+        try:
+            repo = TemplateRepository.git(path, ref=ref) if ref is not None else TemplateRepository.directory(path)
+        except TemplateError as exc:
+            errors.append(exc)
+            continue
+        loaded, failed = repo.load_collecting()
+        templates.extend(loaded)
+        errors.extend(failed)
+    results = lint_templates(templates)
+    failed_results = [r for r in results if not r.ok]
+    if args.format == "json":
+        json.dump({"results": [r.to_dict() for r in results],
+                   "errors": [{"source": e.source, "template": e.template, "message": str(e)} for e in errors],
+                   "failed": len(failed_results) + len(errors)}, out, indent=2)
+        out.write("\n")
+    else:
+        for e in errors:
+            out.write(f"FAIL  {e.source or '?'}\n      ERROR {e}\n")
+        for r in results:
+            shown = [f for f in r.findings if args.show_suggestions or f.finding_type.value != "SUGGESTION"]
+            out.write(f"{'ok  ' if r.ok else 'FAIL'}  {r.template.ref}  ({r.template.provenance.label()})\n")
+            for f in shown:
+                where = ", ".join(f.location_strings())
+                out.write(f"      {f.finding_type.value} {f.issue_code}{' at ' + where if where else ''}: "
+                          f"{f.message}\n")
+        out.write(f"{len(results) + len(errors)} template(s) linted, "
+                  f"{len(failed_results) + len(errors)} failed\n")
+    return EXIT_BLOCKING if failed_results or errors else EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:

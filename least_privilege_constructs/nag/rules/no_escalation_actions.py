@@ -92,6 +92,45 @@ def _iam_under_application_path(resources: list[str], application_path: str) -> 
     return True
 
 
+def granted_only_to_bounded_developer_roles(resource: RuleInput) -> bool:
+    """Every principal that receives this identity policy is a role under one of ``developerRolePaths``
+    carrying the approved boundary (LP-IAM1's test). False when any recipient is unknown, a user or a group.
+
+    Such a role's job is to manage its services' resources (resource policies included); what it can
+    reach through them is capped by the boundary's Deny statements and checked by the escalation analysis
+    of the role's effective permissions (identity ∩ boundary), not by this per-action rule, which is about
+    application roles.
+    """
+    from least_privilege_constructs.nag.rules.permissions_boundary import approved_boundary
+
+    stack = resource.stack
+    paths = resource.config.developer_role_paths
+    if stack is None or not paths:
+        return False
+    if resource.resource_type == "AWS::IAM::Role":
+        roles = [resource.logical_id]
+    else:
+        raw = stack.resources.get(resource.logical_id)
+        props = raw.get("Properties") if isinstance(raw, dict) else None
+        if not isinstance(props, dict) or props.get("Users") or props.get("Groups"):
+            return False
+        refs = props.get("Roles")
+        refs = refs if isinstance(refs, list) else []
+        roles = [r["Ref"] for r in refs if isinstance(r, dict) and isinstance(r.get("Ref"), str)]
+        if not roles or len(roles) != len(refs):
+            return False
+    for logical_id in roles:
+        role = stack.rule_input(logical_id)
+        if role is None or role.resource_type != "AWS::IAM::Role" or role.problems:
+            return False
+        path = role.properties.get("Path", "/")
+        if not isinstance(path, str) or not any(path.startswith(p) for p in paths):
+            return False
+        if approved_boundary(role) != []:
+            return False
+    return True
+
+
 def _exempt(action: str, pinned: bool, app_scoped: bool) -> bool:
     lower = action.lower()
     if not lower.startswith("iam:") or not app_scoped:
@@ -107,7 +146,10 @@ def _exempt(action: str, pinned: bool, app_scoped: bool) -> bool:
     "methods: `iam:CreateAccessKey`, `lambda:UpdateFunctionCode` on `*`, `sts:AssumeRole` on `*`, ...). "
     "Allowed: actions that support `iam:PermissionsBoundary` when the statement pins it to the approved boundary; "
     "other IAM role/policy writes when every resource is under the application path (`role/app/*`, "
-    "`policy/app/*`: the boundary and guardrail policies live elsewhere). `iam:PassRole` is LP-IAM4's.",
+    "`policy/app/*`: the boundary and guardrail policies live elsewhere). `iam:PassRole` is LP-IAM4's. "
+    "Not applicable to policies granted only to developer roles (under `developerRolePaths`, carrying the "
+    "approved boundary): managing their services' resources is their job, capped by the boundary's Deny "
+    "statements and checked by the escalation analysis.",
     why="Application roles that can write IAM, resource policies or other principals' code can grant themselves "
     "(or a role they control) more than their boundary intends (`../shared/reference/escalation-paths.md`).",
     fix="Remove the action, scope it to the application's own resources, or (role/user creation) condition it "
@@ -117,6 +159,8 @@ def _exempt(action: str, pinned: bool, app_scoped: bool) -> bool:
 )
 def no_escalation_actions(resource: RuleInput) -> RuleResult:
     if resource.resource_type not in IDENTITY_POLICY_TYPES:
+        return NOT_APPLICABLE
+    if granted_only_to_bounded_developer_roles(resource):
         return NOT_APPLICABLE
     findings: dict[str, NagFinding] = {}
     for doc in grant_documents(resource):

@@ -1,0 +1,63 @@
+"""Federated and Identity Center developer trusts pass the gate's EXTERNAL_PRINCIPAL by default (accepted
+with a reason by construction, still listed in the report), and Identity Center trust names one permission set."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from aws_cdk import App, Environment, Stack, Validations
+
+from least_privilege_constructs import (
+    BoundaryEnforcement,
+    DeveloperRole,
+    DeveloperTrust,
+    LeastPrivilegeChecks,
+    LeastPrivilegeValidation,
+    PermissionsBoundaryPolicy,
+)
+from least_privilege_constructs.errors import LeastPrivilegeError
+
+ACCOUNT = "111122223333"
+
+
+def test_federated_and_identity_center_trusts_synthesize_clean(tmp_path: Path) -> None:
+    # given developer roles trusted through OIDC, SAML and Identity Center, every guardrail on
+    app = App(outdir=str(tmp_path / "cdk.out"), context={"least-privilege": {
+        "mode": "offline", "reportPath": str(tmp_path / "report.json"), "cacheDir": str(tmp_path / "cache")}})
+    stack = Stack(app, "Platform", env=Environment(account=ACCOUNT, region="eu-west-1"))
+    boundary = PermissionsBoundaryPolicy(stack, "Boundary", allowed_services=["lambda", "logs"])
+    provider = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+    trusts = {
+        "Ci": DeveloperTrust.oidc(provider, issuer="https://token.actions.githubusercontent.com",
+                                  audience="sts.amazonaws.com", subjects=["repo:corp/payments:ref:refs/heads/main"]),
+        "Saml": DeveloperTrust.saml(f"arn:aws:iam::{ACCOUNT}:saml-provider/corp-idp"),
+        "Sso": DeveloperTrust.identity_center("444455556666", "PaymentsDevelopers"),
+    }
+    for name, trust in trusts.items():
+        DeveloperRole(stack, name, boundary=boundary, trust=trust, developer_services=["lambda"])
+    BoundaryEnforcement.of(app).apply(boundary)
+    Validations.of(app).add_plugins(LeastPrivilegeChecks(app), LeastPrivilegeValidation(app, quiet=True))
+    # when synthesized, then nothing blocks ...
+    assembly = app.synth()
+    report = json.load(open(os.path.join(assembly.directory, "validation-report.json")))
+    failed = [r["pluginName"] for r in report["pluginReports"] if r["conclusion"] == "failure"]
+    assert failed == []
+    # ... and the gate still found the external access: accepted with the trust's reason, not hidden
+    gate = json.load(open(tmp_path / "report.json"))
+    assert [f for f in gate["findings"] if f["issueCode"] == "EXTERNAL_PRINCIPAL"] == []
+    external = [f for f in gate["acknowledged"] if f["issueCode"] == "EXTERNAL_PRINCIPAL"]
+    assert sorted(f["acknowledgedAt"] for f in external) == ["/Platform/Ci", "/Platform/Saml", "/Platform/Sso"]
+    assert all(f["reason"].startswith("DeveloperTrust.") for f in external)
+    template = json.load(open(os.path.join(assembly.directory, "Platform.template.json")))
+    sso = next(r for k, r in template["Resources"].items() if k.startswith("Sso") and r["Type"] == "AWS::IAM::Role")
+    condition = json.dumps(sso["Properties"]["AssumeRolePolicyDocument"])
+    assert "AWSReservedSSO_PaymentsDevelopers_*" in condition
+
+
+@pytest.mark.parametrize("name", [None, "", "*", "Dev*", "x" * 33])
+def test_identity_center_trust_names_one_permission_set(name: object) -> None:
+    with pytest.raises(LeastPrivilegeError, match="LPC-DEVROLE-013"):
+        DeveloperTrust.identity_center(ACCOUNT, name)  # type: ignore[arg-type]

@@ -1,0 +1,39 @@
+"""``lpc templates lint`` reports every bad file (not only the first), and ``lpc ... | head`` ends quietly."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _lpc(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "least_privilege_constructs.cli.main", *args], cwd=cwd,
+                          capture_output=True, text=True)
+
+
+def test_lint_reports_every_bad_file(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "a.yaml").write_text("id: [unclosed\n")
+    (repo / "b.yaml").write_text("{not: yaml: at all\n")
+    proc = _lpc(tmp_path, "templates", "lint", "--no-builtin", "--repository", str(repo), "--format", "json")
+    assert proc.returncode == 2, proc.stderr
+    report = json.loads(proc.stdout)
+    assert sorted(e["source"] for e in report["errors"]) == ["repo:a.yaml", "repo:b.yaml"]
+    assert report["failed"] == 2
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    # `lpc templates list | true`: the reader is gone before lpc writes
+    proc = subprocess.run(f"{sys.executable} -m least_privilege_constructs.cli.main templates list | true",
+                          shell=True, cwd=ROOT, capture_output=True, text=True, executable="/bin/bash")
+    assert proc.returncode == 0
+    assert "Broken pipe" not in proc.stderr and "Traceback" not in proc.stderr and "Exception" not in proc.stderr
+    piped = subprocess.run(
+        f"set -o pipefail; {sys.executable} -m least_privilege_constructs.cli.main templates list | true",
+        shell=True, cwd=ROOT, capture_output=True, text=True, executable="/bin/bash")
+    assert piped.returncode == 0 and piped.stderr == ""
