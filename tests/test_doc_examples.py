@@ -105,7 +105,9 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cwd = os.getcwd()
     os.chdir(work)
     try:
-        source_code = quick.replace("app = App()", "app = App(outdir='cdk.out')").replace("synth(app)", "app.synth()")
+        # an absolute outdir: the jsii kernel (Node) keeps the working directory it started in
+        source_code = quick.replace("app = App()", f"app = App(outdir={str(work / 'cdk.out')!r})")
+        source_code = source_code.replace("synth(app)", "app.synth()")
         with redirect_stdout(io.StringIO()):
             exec(compile(source_code, "README quick start", "exec"), namespace)
     finally:

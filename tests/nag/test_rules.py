@@ -342,3 +342,11 @@ def test_iam3_does_not_apply_to_bounded_developer_roles_only() -> None:
     # the path is the configured one
     other_paths = NagConfig(developer_role_paths=("/engineers/",))
     assert run(rule, {"R": developer, "P": policy(work)}, "P", other_paths) == expected
+
+
+def test_iam3_message_names_the_resources_when_the_action_is_the_finding() -> None:
+    view = StackView({"Resources": {"R": role(), "P": policy(doc(allow("iam:CreateUser", "arn:aws:iam::1:user/x")))}})
+    inp = view.rule_input("P")
+    assert inp is not None
+    (finding,) = RULE["LP-IAM3"](inp)
+    assert finding.detail == "iam:CreateUser on arn:aws:iam::1:user/x"

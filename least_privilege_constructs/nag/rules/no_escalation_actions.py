@@ -177,7 +177,11 @@ def no_escalation_actions(resource: RuleInput) -> RuleResult:
                         if not (pinned and a.lower() in PERMISSIONS_BOUNDARY_CONDITION_ACTIONS)
                         and not _exempt(a, pinned, app_scoped)]
                 if hits and f"Action::{pattern}" not in findings:
+                    # "iam:CreateRole grants iam:CreateRole" says nothing: name the resources instead
+                    same = [h.lower() for h in hits] == [pattern.lower()]
+                    where = ", ".join(resources) if resources else "NotResource"
                     findings[f"Action::{pattern}"] = NagFinding(
-                        f"Action::{pattern}", f"{pattern} grants {first(hits)}"
+                        f"Action::{pattern}",
+                        f"{pattern} on {where}" if same else f"{pattern} grants {first(hits)}",
                     )
     return list(findings.values())
