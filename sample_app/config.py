@@ -39,14 +39,9 @@ ALLOWED_SERVICES = [
 # (DefaultPolicies) and referenced, with the same inputs, by the workload accounts' platform stacks
 BOUNDARY_OPTIONS: dict[str, object] = {
     "allowed_services": ALLOWED_SERVICES,
-    "allowed_actions": [
-        "iam:Get*", "iam:List*", "iam:PassRole", "iam:CreateRole", "iam:DeleteRole", "iam:AttachRolePolicy",
-        "iam:DetachRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary",
-        "iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRoleDescription", "iam:TagRole",
-        "iam:UntagRole", "iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicy",
-        "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy",
-        "sts:AssumeRole",
-    ],
+    # IAM on /app/ roles and policies and the IAM inventory reads come with allow_developer_iam (the default):
+    # the developer roles' own IAM statements stay inside the boundary without being listed here
+    "allowed_actions": ["sts:AssumeRole"],
     # the payments stacks deploy through the bounded execution role cfn-exec-payments (under /app/deployers/),
     # which the payments developers pass to CloudFormation: without it here the boundary's
     # DenyPassRoleToUnlistedServices denies that PassRole (a dead grant the escalation analysis reports)

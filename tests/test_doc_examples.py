@@ -56,6 +56,8 @@ bucket = s3.Bucket(stack, "Bucket")
 topic = sns.Topic(stack, "Topic")
 producer_role = iam.Role(stack, "Producer", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
 boundary = PermissionsBoundaryPolicy(stack, "Boundary", allowed_services=["s3"])
+scp_document = {"Version": "2012-10-17", "Statement": [{"Sid": "DenyUnusedServices", "Effect": "Deny",
+                "Action": ["gamelift:*", "braket:*"], "Resource": "*"}]}  # as written by lpc refine
 """
 
 POLICIES = """
