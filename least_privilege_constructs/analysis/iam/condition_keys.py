@@ -273,6 +273,14 @@ _fmt(
     VARIABLES_PAGE + "#principaltable",
 )
 
+_fmt(
+    ("token.actions.githubusercontent.com:sub",),
+    # the default subject template starts with "repo:" (a customized template need not: "*" keeps those)
+    ("repo:*", "*"),
+    "repo:<owner>/<repository>:<context> (default subject template), or a customized template",
+    "https://docs.github.com/en/actions/reference/security/oidc#example-subject-claims",
+)
+
 ARN_IDENTITY_KEYS = ("aws:principalarn", "aws:sourcearn", "aws:sourcevpcarn", "s3:dataaccesspointarn")
 """ARN-valued keys naming a principal or a source in an account: the account segment is the identifying
 part (an ARN pattern with a wildcard account names every account)."""
@@ -343,6 +351,16 @@ Amazon Cognito) or the app ID (for other providers)". These ids are opaque (a Co
 ``<region>:<GUID>``), so a pattern such as ``us-east-1:*`` admits other customers' pools and apps.
 ``<provider>:sub`` of a non-Cognito provider keeps the literal-prefix rule (structured subjects such as
 GitHub's ``repo:<org>/<repo>:*`` are documented with StringLike)."""
+
+
+SHARED_AUDIENCE_VALUES = ("sts.amazonaws.com",)
+"""Audience values every customer of a provider shares, so even as fixed values they single out no
+application: GitHub Actions tokens carry ``aud`` ``sts.amazonaws.com`` for everyone using the official
+action (GitHub Docs, *Configuring OpenID Connect in Amazon Web Services*: "For the "Audience": Use
+sts.amazonaws.com if you are using the official action"; "you must define at least one condition, so that
+untrusted repositories can't request access tokens for your cloud resources",
+https://docs.github.com/en/actions/how-tos/secure-your-work/security-harden-deployments/oidc-in-aws).
+A trust restricted only by such an audience is public; restrict ``sub`` as well."""
 
 
 def web_identity_fixed_only(key: str) -> bool:

@@ -52,6 +52,7 @@ from least_privilege_constructs.analysis.iam.condition_keys import (
     S3_FIXED_VALUE_KEYS,
     S3_PUBLIC_RULE_RESOURCE_TYPES,
     SAML_PROVIDER_MARK,
+    SHARED_AUDIENCE_VALUES,
     SOURCE_IP_KEYS,
     SOURCE_IP_PUBLIC_PREFIX,
     WEB_IDENTITY_AUDIENCE_SUFFIXES,
@@ -260,7 +261,8 @@ def _fresh_value(
     s3_fixed = key in S3_FIXED_VALUE_KEYS and resource_type in S3_PUBLIC_RULE_RESOURCE_TYPES
     if web_identity_fixed_only(key) or s3_fixed:
         # only an exact value names the application / key; any pattern restricts nothing
-        fixed = [z3.Not(t.atom(var, g)) for g in _fixed_values(values)]
+        shared = SHARED_AUDIENCE_VALUES if web_identity_fixed_only(key) else ()
+        fixed = [z3.Not(t.atom(var, g)) for g in _fixed_values(values) if g.text().lower() not in shared]
         return z3.And(*fixed) if fixed else None
     if key in ARN_IDENTITY_KEYS:
         in_account = z3.And(

@@ -213,3 +213,28 @@ def test_identity_policy_beside_an_scp_still_grants() -> None:
     assert check_access_not_granted(ps, ["s3:GetObject"]).verdict is Verdict.FAIL
     # a lone document is the policy the check asks about, whatever its type
     assert check_access_not_granted(FULL, ["s3:GetObject"]).verdict is Verdict.FAIL
+
+
+# -- an audience every customer shares restricts nothing ------------------------------------------------
+# GitHub Docs, "Configuring OpenID Connect in Amazon Web Services": the audience is sts.amazonaws.com for
+# everyone using the official action, and "you must define at least one condition, so that untrusted
+# repositories can't request access tokens for your cloud resources".
+GITHUB = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+GH = "token.actions.githubusercontent.com"
+
+
+def test_github_trust_with_only_the_shared_audience_is_public() -> None:
+    assert verdict(trust(GITHUB, {"StringEquals": {f"{GH}:aud": "sts.amazonaws.com"}}), TRUST) is Verdict.FAIL
+
+
+@pytest.mark.parametrize("sub", ["repo:octo-org/octo-repo:*", "repo:octo-org/octo-repo:ref:refs/heads/main"])
+def test_github_trust_with_a_repository_subject_is_not_public(sub: str) -> None:
+    cond = {"StringEquals": {f"{GH}:aud": "sts.amazonaws.com"}, "StringLike": {f"{GH}:sub": sub}}
+    assert verdict(trust(GITHUB, cond), TRUST) is Verdict.PASS
+
+
+@pytest.mark.parametrize("sub", ["*", "repo:*", "rep*"])
+def test_github_trust_with_any_repository_subject_is_public(sub: str) -> None:
+    # every subject of the default template starts with "repo:" (GitHub Docs, "Example subject claims")
+    cond = {"StringEquals": {f"{GH}:aud": "sts.amazonaws.com"}, "StringLike": {f"{GH}:sub": sub}}
+    assert verdict(trust(GITHUB, cond), TRUST) is Verdict.FAIL
