@@ -19,13 +19,21 @@ The solver chooses every value, constrained only by what the IAM User Guide docu
   ``aws:PrincipalType``, web-identity ``aud``/``sub``): any value of the documented format that starts
   with none of the literal prefixes the policy compares the key with — except prefixes every value of
   the format has (``o-*``, ``vpce-*``, ``AROA*``, ``o-*/*`` restrict nothing);
-* ``aws:SourceIp``/``aws:VpcSourceIp`` lie outside every IPv4 CIDR of at least /8 (IPv6: /16) in the
-  policy; broader ranges do not make a policy private, as for S3's "The meaning of public";
-* the caller is not an AWS service (``aws:PrincipalIsAWSService`` is false or absent).
+* web-identity audience / app-id keys and every ``cognito-identity.amazonaws.com:`` key: any value but
+  the *fixed* values of the policy (a pattern such as ``us-east-1:*`` names other customers' pools), and
+  an audience every customer shares (``sts.amazonaws.com``) is no restriction;
+* S3's own rules, for S3 bucket and access point policies only (S3 User Guide, "The meaning of public";
+  elsewhere the documentation is silent, so these conditions restrict nothing): ``aws:SourceIp``/
+  ``aws:VpcSourceIp`` lie outside every CIDR of at least /8 (IPv4) or /32 (IPv6) in the policy, broader
+  ranges are public; a fixed ``s3:x-amz-server-side-encryption-aws-kms-key-id`` restricts; in an access
+  point policy ``s3:DataAccessPointArn`` restricts nothing;
+* ``aws:PrincipalIsAWSService`` is true exactly when the caller is a service principal.
 
 A web-identity trust (``Federated``: ``cognito-identity.amazonaws.com``, ``accounts.google.com``, an
 OIDC provider) without an audience/subject condition is public: anyone with a token of that provider
-(*Available keys for AWS OIDC federation*). SAML providers and service principals are not public.
+(*Available keys for AWS OIDC federation*). SAML providers and service principals the policy names are
+not public; an AWS service no statement names, acting for any customer (no ``aws:SourceAccount``/
+``aws:SourceArn``), is (*The confused deputy problem*).
 
 Example::
 

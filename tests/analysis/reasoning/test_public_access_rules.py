@@ -238,3 +238,20 @@ def test_github_trust_with_any_repository_subject_is_public(sub: str) -> None:
     # every subject of the default template starts with "repo:" (GitHub Docs, "Example subject claims")
     cond = {"StringEquals": {f"{GH}:aud": "sts.amazonaws.com"}, "StringLike": {f"{GH}:sub": sub}}
     assert verdict(trust(GITHUB, cond), TRUST) is Verdict.FAIL
+
+
+# -- aws:SourceArn of a resource without an account (the prefix glob built from the core's ARN steps) ----
+# S3_PUBLIC: a fixed aws:SourceArn makes a bucket policy non-public; a pattern naming no resource does not.
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("arn:aws:s3:::amzn-s3-demo-logs", Verdict.PASS),
+        ("arn:aws:s3:::amzn-s3-demo-logs/*", Verdict.PASS),
+        ("arn:*:s3:::amzn-s3-demo-logs", Verdict.PASS),
+        ("arn:aws:s3:::*", Verdict.FAIL),
+        ("arn:aws:s3:*", Verdict.FAIL),
+        ("*", Verdict.FAIL),
+    ],
+)
+def test_source_arn_without_account(value: str, expected: Verdict) -> None:
+    assert verdict(public_read({"ArnLike": {"aws:SourceArn": value}})) is expected
