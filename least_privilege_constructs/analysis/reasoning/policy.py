@@ -248,10 +248,10 @@ def parse_statement(
     ``Version`` enables policy variables, see :func:`variables_enabled`). ``raw`` is the statement's JSON
     value or the policy model's statement view, whose accessors read it."""
     where = f"{path}[{index}]"
-    view = raw if isinstance(raw, ModelStatement) else ModelStatement(raw, index, list(json_path or ("Statement", index)))
-    plain = _plain(view.raw)
-    if plain is not view.raw:  # the model's accessors read dicts: any other mapping is copied first
-        view = ModelStatement(plain, view.index, view.path)
+    if isinstance(raw, ModelStatement):  # from the model's parse: JSON values, every mapping a dict
+        view = raw
+    else:  # the model's accessors read dicts: any other mapping is copied first
+        view = ModelStatement(_plain(raw), index, list(json_path or ("Statement", index)))
     raw = view.raw
     if not isinstance(raw, Mapping):
         raise PolicyError(f"{where}: a statement must be an object")
