@@ -283,6 +283,14 @@ _fmt(
     VARIABLES_PAGE + "#principaltable",
 )
 
+_fmt(
+    ("token.actions.githubusercontent.com:sub",),
+    # the default subject template starts with "repo:" (a customized template need not: "*" keeps those)
+    ("repo:*", "*"),
+    "repo:<owner>/<repository>:<context> (default subject template), or a customized template",
+    "https://docs.github.com/en/actions/reference/security/oidc#example-subject-claims",
+)
+
 ARN_IDENTITY_KEYS = ("aws:principalarn", "aws:sourcearn", "aws:sourcevpcarn", "s3:dataaccesspointarn")
 """ARN-valued keys naming a principal or a source in an account: the account segment is the identifying
 part (an ARN pattern with a wildcard account names every account)."""
@@ -311,3 +319,72 @@ SAML_PROVIDER_MARK = ":saml-provider/"
 SOURCE_IP_KEYS = ("aws:sourceip", "aws:vpcsourceip")
 """The caller's network address (global-keys page, "Properties of the network"): ``aws:SourceIp`` for
 requests from the internet, ``aws:VpcSourceIp`` through a VPC endpoint."""
+
+S3_BLOCK_PUBLIC_ACCESS_PAGE = (
+    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html"
+)
+
+S3_PUBLIC_RULE_RESOURCE_TYPES = ("AWS::S3::Bucket", "AWS::S3::AccessPoint")
+"""The resource types S3's "The meaning of public" governs (bucket and access point policies). Its rules
+that only S3 states — a fixed ``aws:SourceIp`` range, or a fixed
+``s3:x-amz-server-side-encryption-aws-kms-key-id``, makes a policy non-public — hold for these types only;
+for any other type the documentation is silent, so such a condition restricts nothing (FAIL, never PASS)."""
+
+S3_ACCESS_POINT_RESOURCE_TYPES = (
+    "AWS::S3::AccessPoint",
+    "AWS::S3Express::AccessPoint",
+    "AWS::S3Outposts::AccessPoint",
+)
+"""Access point policies: "An access point policy that grants access to a set of access points using
+s3:DataAccessPointArn is considered public. Note that this behavior is different than for bucket policies"
+(S3 User Guide, "The meaning of public"): there ``s3:DataAccessPointArn`` restricts nothing."""
+
+S3_FIXED_VALUE_KEYS = ("s3:x-amz-server-side-encryption-aws-kms-key-id",)
+"""Keys with no identifier format that S3 lists among those whose *fixed* value ("values that don't contain
+a wildcard or an AWS Identity and Access Management Policy Variable") makes a bucket policy non-public (S3
+User Guide, "The meaning of public"). Only an exact value restricts; any pattern restricts nothing."""
+
+SOURCE_IP_PUBLIC_PREFIX = {4: 8, 6: 32}
+"""The narrowest prefix length of an ``aws:SourceIp`` range S3 still counts as public, per IP version:
+"Bucket policies that grant access conditioned on the aws:SourceIp condition key with very broad IP ranges
+(for example, 0.0.0.0/1) are evaluated as "public." This includes values broader than /8 for IPv4 and /32
+for IPv6" (S3 User Guide, "The meaning of public"). A range restricts only at this length or narrower."""
+
+COGNITO_IDENTITY_PREFIX = "cognito-identity.amazonaws.com:"
+WEB_IDENTITY_FIXED_ONLY_SUFFIXES = (":aud", ":oaud", ":azp", ":app_id", ":user_id", ":id")
+"""Web-identity keys naming the *application* (audience, client or app id) or a provider-assigned user
+id: only a fixed value ties the trust to your application. The STS API reference
+(AssumeRoleWithWebIdentity): the trust policy "must contain the cognito-identity.amazonaws.com:aud
+condition key to restrict role assumption to users from your intended identity pools"; the IAM User Guide
+(*Create a role for OIDC federation*): "use a StringEquals condition ... Test the identity pool ID (for
+Amazon Cognito) or the app ID (for other providers)". These ids are opaque (a Cognito pool id is
+``<region>:<GUID>``), so a pattern such as ``us-east-1:*`` admits other customers' pools and apps.
+``<provider>:sub`` of a non-Cognito provider keeps the literal-prefix rule (structured subjects such as
+GitHub's ``repo:<org>/<repo>:*`` are documented with StringLike)."""
+
+
+SHARED_AUDIENCE_VALUES = ("sts.amazonaws.com",)
+"""Audience values every customer of a provider shares, so even as fixed values they single out no
+application: GitHub Actions tokens carry ``aud`` ``sts.amazonaws.com`` for everyone using the official
+action (GitHub Docs, *Configuring OpenID Connect in Amazon Web Services*: "For the "Audience": Use
+sts.amazonaws.com if you are using the official action"; "you must define at least one condition, so that
+untrusted repositories can't request access tokens for your cloud resources",
+https://docs.github.com/en/actions/how-tos/secure-your-work/security-harden-deployments/oidc-in-aws).
+A trust restricted only by such an audience is public; restrict ``sub`` as well."""
+
+
+def web_identity_fixed_only(key: str) -> bool:
+    """Whether only an exact value of the web-identity key ``key`` restricts who may assume a role
+    (see :data:`WEB_IDENTITY_FIXED_ONLY_SUFFIXES`; every ``cognito-identity.amazonaws.com:`` key).
+
+        >>> web_identity_fixed_only("cognito-identity.amazonaws.com:aud")
+        True
+        >>> web_identity_fixed_only("accounts.google.com:sub")
+        False
+    """
+    k = key.lower()
+    if k.startswith("aws:"):
+        return False
+    return (k.startswith(COGNITO_IDENTITY_PREFIX) and not k.endswith(":amr")) or k.endswith(
+        WEB_IDENTITY_FIXED_ONLY_SUFFIXES
+    )

@@ -90,6 +90,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 
 from least_privilege_constructs.analysis.iam.variables import Lit, Token, Var, Wild, resolve, tokenize
@@ -277,6 +278,75 @@ def arn_segments(pattern: str, *, variables: bool = True) -> Segments:
             if piece:
                 segments[-1].append(Lit(piece))
     return tuple(tuple(s) for s in segments)
+
+
+@dataclass(frozen=True)
+class SegmentWild:
+    """A ``*`` or ``?`` inside one of the first five ARN segments: it never matches a ``:``."""
+
+    char: str
+
+    def __repr__(self) -> str:
+        return f"SegmentWild({self.char!r})"
+
+
+@dataclass(frozen=True)
+class SegmentVar:
+    """A policy variable inside one of the first five ARN segments: a value holding ``:`` matches nothing."""
+
+    var: Var
+
+    def __repr__(self) -> str:
+        return f"SegmentVar({self.var!r})"
+
+
+ArnToken = Lit | Wild | Var | SegmentWild | SegmentVar
+
+
+@lru_cache(maxsize=65536)
+def arn_pattern_tokens(pattern: str, *, variables: bool = True) -> tuple[ArnToken, ...]:
+    """The ARN rule of :func:`arn_matches` as ONE whole-string pattern, for encodings that cannot ask for
+    the value's segment count first (the SMT side builds its glob automata from these tokens).
+
+    The cut is :func:`arn_segments`; in the first five segments a wildcard becomes a :class:`SegmentWild`
+    and a variable a :class:`SegmentVar`; the resource part (sixth segment) keeps its tokens. Padding (rule
+    3: a short pattern whose last segment ends with ``*`` matches values of any larger segment count, its
+    missing segments ``*``) is exactly the final ``*`` matching anything, ``:`` included: over all segment
+    counts of the value, ``[^:]*``, ``[^:]*:[^:]*``, ... ``[^:]*:...:.*`` together are every string. Any
+    other short pattern keeps segment-bounded wildcards only, so it matches values of its own segment
+    count, as rule 4 says. ``tests/analysis/reasoning/test_arn_rule_equivalence.py`` proves the two
+    agree on generated patterns and values.
+
+        >>> arn_pattern_tokens("arn:aws:iam::1*:role/*")
+        (Lit('arn:aws:iam::1'), SegmentWild('*'), Lit(':role/'), Wild('*'))
+        >>> arn_pattern_tokens("arn:aws:s3:*")
+        (Lit('arn:aws:s3:'), Wild('*'))
+        >>> arn_pattern_tokens("arn:${aws:partition}:s3")
+        (Lit('arn:'), SegmentVar(Var('aws:partition', None)), Lit(':s3'))
+    """
+    if pattern == "*":
+        return (Wild("*"),)
+    segments = arn_segments(pattern, variables=variables)
+    count = len(segments)
+    padded = count < 6 and bool(segments[-1]) and segments[-1][-1] == Wild("*")
+    out: list[ArnToken] = []
+    for i, seg in enumerate(segments):
+        if i:
+            out.append(Lit(":"))
+        for j, t in enumerate(seg):
+            if i == 5 or isinstance(t, Lit) or (padded and i == count - 1 and j == len(seg) - 1):
+                out.append(t)
+            elif isinstance(t, Wild):
+                out.append(SegmentWild(t.char))
+            else:
+                out.append(SegmentVar(t))
+    merged: list[ArnToken] = []
+    for tok in out:
+        if merged and isinstance(tok, Lit) and isinstance(merged[-1], Lit):
+            merged[-1] = Lit(merged[-1].text + tok.text)
+        else:
+            merged.append(tok)
+    return tuple(merged)
 
 
 def _value_segment_count(value: str) -> int:

@@ -1,8 +1,10 @@
 """Normalized policies for reasoning: statements with every element as a tuple, conditions parsed.
 
 The reasoning reads the project's one policy model (:func:`least_privilege_constructs.analysis.model.
-parse_policy`, statement views with exact JSON paths) and derives from it the normalized view its
-evaluator and SMT encoding need: :func:`parse_policy` turns a document into a :class:`Policy` whose
+parse_policy`, statement views with exact JSON paths; principals and condition entries through the view's
+``principals()`` and ``conditions()``) and derives from it the normalized view its evaluator and SMT
+encoding need (hashable tuples, parsed condition operators, a canonical form for the fast paths, which the
+model's lazy, mutable views do not offer): :func:`parse_policy` turns a document into a :class:`Policy` whose
 statements keep the model's ``path`` (``["Statement", 2]``); bad input raises :class:`PolicyError`
 naming the JSON path (``Statement[2].Condition``).
 
@@ -20,6 +22,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from least_privilege_constructs.analysis.model.policy import Statement as ModelStatement
 
 SET_OPERATORS = ("ForAllValues", "ForAnyValue")
 
@@ -128,6 +132,19 @@ class Policy:
         return tuple(s for s in self.statements if not s.is_allow)
 
 
+def _plain(value: Any) -> Any:
+    """``value`` with every mapping a ``dict`` (the same object when it already is one throughout)."""
+    if isinstance(value, Mapping):
+        items = {k: _plain(v) for k, v in value.items()}
+        if isinstance(value, dict) and all(items[k] is v for k, v in value.items()):
+            return value
+        return items
+    if isinstance(value, list):
+        converted = [_plain(v) for v in value]
+        return value if all(a is b for a, b in zip(converted, value, strict=True)) else converted
+    return value
+
+
 def _as_str_tuple(value: Any, path: str) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
@@ -146,18 +163,23 @@ def _condition_value(v: Any, path: str) -> str:
     raise PolicyError(f"{path}: a condition value must be a string, number or boolean")
 
 
-def _principals(value: Any, path: str) -> tuple[PrincipalEntry, ...]:
-    if value == "*":
-        return (PrincipalEntry("*", "*"),)
-    if isinstance(value, Mapping):
-        out: list[PrincipalEntry] = []
-        for kind, vals in value.items():
-            if kind not in ("AWS", "Service", "Federated", "CanonicalUser"):
-                raise PolicyError(f"{path}.{kind}: unknown principal type")
-            for v in _as_str_tuple(vals, f"{path}.{kind}"):
-                out.append(PrincipalEntry(kind, v))
-        return tuple(out)
-    raise PolicyError(f'{path}: expected "*" or an object of principal types')
+def _principals(view: ModelStatement, element: str, path: str) -> tuple[PrincipalEntry, ...]:
+    """The entries of ``Principal``/``NotPrincipal``, read through the policy model's
+    :meth:`~least_privilege_constructs.analysis.model.policy.Statement.principals`."""
+    out: list[PrincipalEntry] = []
+    for kind, located in view.principals(element):
+        if kind is None:
+            if located.value == "*":
+                return (PrincipalEntry("*", "*"),)
+            raise PolicyError(f'{path}: expected "*" or an object of principal types')
+        if kind not in ("AWS", "Service", "Federated", "CanonicalUser"):
+            raise PolicyError(f"{path}.{kind}: unknown principal type")
+        if not isinstance(located.value, str):
+            raise PolicyError(f"{path}.{kind}: expected a string or a list of strings, got {json.dumps(located.value)[:80]}")
+        out.append(PrincipalEntry(kind, located.value))
+    if not out and not isinstance(view.get(element), Mapping):  # pragma: no cover - handled above
+        raise PolicyError(f'{path}: expected "*" or an object of principal types')
+    return tuple(out)
 
 
 def parse_operator(operator: str, path: str = "Condition") -> tuple[str | None, str, bool]:
@@ -193,18 +215,24 @@ def variables_enabled(version: Any) -> bool:
     return version == "2012-10-17"
 
 
-def _conditions(value: Any, path: str, variables: bool = True) -> tuple[Condition, ...]:
+def _conditions(view: ModelStatement, path: str, variables: bool = True) -> tuple[Condition, ...]:
+    """The Condition block, read through the policy model's
+    :meth:`~least_privilege_constructs.analysis.model.policy.Statement.conditions` (which skips malformed
+    blocks: those are rejected here first, failing closed)."""
+    value = view.get("Condition")
     if not isinstance(value, Mapping):
         raise PolicyError(f"{path}: expected an object of condition operators")
-    out: list[Condition] = []
+    parsed: dict[str, tuple[str | None, str, bool]] = {}
     for operator, block in value.items():
-        set_op, base, if_exists = parse_operator(str(operator), path)
+        parsed[operator] = parse_operator(str(operator), path)
         if not isinstance(block, Mapping):
             raise PolicyError(f"{path}.{operator}: expected an object of condition keys")
-        for key, vals in block.items():
-            raw_vals = vals if isinstance(vals, list) else [vals]
-            values = tuple(_condition_value(v, f"{path}.{operator}.{key}") for v in raw_vals)
-            out.append(Condition(str(operator), base, set_op, if_exists, str(key), values, variables))
+    out: list[Condition] = []
+    for entry in view.conditions():
+        set_op, base, if_exists = parsed[entry.operator]
+        where = f"{path}.{entry.operator}.{entry.key}"
+        values = tuple(_condition_value(v.value, where) for v in entry.values)
+        out.append(Condition(str(entry.operator), base, set_op, if_exists, str(entry.key), values, variables))
     return tuple(out)
 
 
@@ -217,8 +245,14 @@ def parse_statement(
     json_path: tuple[str | int, ...] = (),
 ) -> Statement:
     """Normalize one statement (``path`` is used in error messages; ``variables``: whether the policy's
-    ``Version`` enables policy variables, see :func:`variables_enabled`)."""
+    ``Version`` enables policy variables, see :func:`variables_enabled`). ``raw`` is the statement's JSON
+    value or the policy model's statement view, whose accessors read it."""
     where = f"{path}[{index}]"
+    if isinstance(raw, ModelStatement):  # from the model's parse: JSON values, every mapping a dict
+        view = raw
+    else:  # the model's accessors read dicts: any other mapping is copied first
+        view = ModelStatement(_plain(raw), index, list(json_path or ("Statement", index)))
+    raw = view.raw
     if not isinstance(raw, Mapping):
         raise PolicyError(f"{where}: a statement must be an object")
     effect = raw.get("Effect")
@@ -246,13 +280,11 @@ def parse_statement(
         not_resources=(
             _as_str_tuple(raw["NotResource"], f"{where}.NotResource") if "NotResource" in raw else None
         ),
-        principals=_principals(raw["Principal"], f"{where}.Principal") if "Principal" in raw else None,
+        principals=_principals(view, "Principal", f"{where}.Principal") if "Principal" in raw else None,
         not_principals=(
-            _principals(raw["NotPrincipal"], f"{where}.NotPrincipal") if "NotPrincipal" in raw else None
+            _principals(view, "NotPrincipal", f"{where}.NotPrincipal") if "NotPrincipal" in raw else None
         ),
-        conditions=(
-            _conditions(raw["Condition"], f"{where}.Condition", variables) if "Condition" in raw else ()
-        ),
+        conditions=_conditions(view, f"{where}.Condition", variables) if "Condition" in raw else (),
         raw=raw,
         variables=variables,
         path=json_path or ("Statement", index),
@@ -287,7 +319,7 @@ def parse_policy(document: Any, name: str = "") -> Policy:
     return Policy(
         tuple(
             parse_statement(
-                view.raw, i, prefix, variables=variables, json_path=tuple(p for p in view.path if p is not None)
+                view, i, prefix, variables=variables, json_path=tuple(p for p in view.path if p is not None)
             )
             for i, view in enumerate(model.statements)
         ),

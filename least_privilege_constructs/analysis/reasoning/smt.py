@@ -44,8 +44,8 @@ from least_privilege_constructs.analysis.catalog import get_catalog
 from least_privilege_constructs.analysis.iam.arn import Arn
 from least_privilege_constructs.analysis.iam.condition_keys import is_multivalued
 from least_privilege_constructs.analysis.iam.variables import Lit, Var, Wild, tokenize
-from least_privilege_constructs.analysis.iam.wildcards import action_matches
-from least_privilege_constructs.analysis.reasoning.arns import arn_tokens
+from least_privilege_constructs.analysis.iam.wildcards import SegmentVar, action_matches
+from least_privilege_constructs.analysis.reasoning.arns import arn_steps
 from least_privilege_constructs.analysis.reasoning.conditions import (
     OPERATORS,
     parse_date,
@@ -192,6 +192,9 @@ def extra_literal_actions(statements: Iterable[Statement]) -> frozenset[str]:
 # ---------------------------------------------------------------------------------------------------
 # strings: glob atoms decided lazily (strings.py), z3 regular expressions only for policy variables
 # ---------------------------------------------------------------------------------------------------
+UNNAMED_SERVICE = "Service:unnamed-service.amazonaws.com"
+"""The representative of every service principal no policy names (see :meth:`Encoding.domain`)."""
+
 _RE_SORT = z3.ReSort(z3.StringSort())
 SEG: tuple[str, str] = ("s", "")
 """A glob step matching an ARN segment (any string without ``:``)."""
@@ -493,7 +496,7 @@ class Encoding:
                 z3.Not(t.atom(p, Glob.parse("*:oidc-provider/*"))),
             ),
             t.atom(p, Glob.literal("Anonymous:")),
-            t.atom(p, Glob.literal("Service:unnamed-service.amazonaws.com")),
+            t.atom(p, Glob.literal(UNNAMED_SERVICE)),
             t.atom(p, Glob.literal("Federated:unnamed-idp.example.com")),
         ]
         kinds += [t.atom(p, Glob.literal(c)) for c in sorted(self.principal_constants)]
@@ -554,21 +557,24 @@ class Encoding:
         ``${...}`` is literal text (policy ``Version``)."""
         if wildcards and pattern == "*":
             return z3.BoolVal(True), z3.BoolVal(True)
-        raw = tokenize(pattern, wildcards=wildcards, variables=variables_ok)
-        tokens: tuple[Any, ...] = raw
-        if arn:
-            steps = arn_tokens(raw)
-            if steps is None:  # a short ARN pattern matches no ARN
-                return z3.BoolVal(True), z3.BoolVal(False)
-            tokens = steps
-        if not any(isinstance(t, Var) for t in tokens):
-            return z3.BoolVal(True), self.theory.atom(var, Glob.from_tokens(tokens, ignore_case))
+        tokens: tuple[Any, ...]
+        if arn:  # the core's ARN rule (analysis.iam.wildcards.arn_pattern_tokens) as glob steps
+            tokens = arn_steps(pattern, variables=variables_ok)
+        else:
+            tokens = tokenize(pattern, wildcards=wildcards, variables=variables_ok)
+        if not any(isinstance(t, (Var, SegmentVar)) for t in tokens):
+            steps: tuple[Any, ...] = tokens  # literals, wildcards and glob steps only
+            return z3.BoolVal(True), self.theory.atom(var, Glob.from_tokens(steps, ignore_case))
         if ignore_case:
             raise Unsupported("policy variable in a case-insensitive comparison")
         guards: list[z3.BoolRef] = []
         parts: list[z3.ReRef] = []
         for t in tokens:
-            if isinstance(t, Var):
+            if isinstance(t, SegmentVar):  # inside an ARN segment: a value holding ":" matches nothing
+                ok, term = self.var_term(t.var)
+                guards += [ok, z3.Not(z3.Contains(term, z3.StringVal(":")))]
+                parts.append(z3.Re(term))
+            elif isinstance(t, Var):
                 ok, term = self.var_term(t)
                 guards.append(ok)
                 parts.append(z3.Re(term))

@@ -43,7 +43,12 @@ class Target:
         single = not isinstance(policy, PolicySet) and not hasattr(policy, "identity_policies")
         ps = as_policy_set(policy, policy_type)
         groups: list[tuple[Member, ...]] = []
-        if ps.identity or ps.resource is not None:
+        # A policy set whose only policies are SCPs, RCPs or a boundary grants nothing: "No permissions are
+        # granted by an SCP" (Organizations User Guide, SCPs,
+        # https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html; the
+        # same for RCPs and, IAM User Guide, permissions boundaries). Its first grant group is then empty.
+        # A lone document is the policy the check asks about: its own Allows are the candidates.
+        if ps.identity or ps.resource is not None or not single:
             first: list[Member] = [("identity", p, s) for p in ps.identity for s in p.allows]
             if ps.resource is not None:
                 first += [("resource", ps.resource, s) for s in ps.resource.allows]

@@ -133,9 +133,9 @@ def variables_without_version(case: dict[str, Any]) -> bool:
 
 
 def _short_arn(pattern: str) -> bool:
-    from least_privilege_constructs.analysis.reasoning.arns import split_segments
+    from least_privilege_constructs.analysis.iam.wildcards import arn_segments
 
-    return pattern != "*" and len(split_segments(tokenize(pattern))) < 6
+    return pattern != "*" and len(arn_segments(pattern)) < 6
 
 
 def short_arn_not_resource_or_rcp(case: dict[str, Any]) -> bool:
