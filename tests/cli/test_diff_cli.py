@@ -1,0 +1,56 @@
+"""``lpc diff``: exit 0 no broadening, 2 broadening, 1 usage error; every format (given / when / then)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from least_privilege_constructs.cli.main import main
+
+TRUST = {"Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Action": "sts:AssumeRole"}]}
+
+
+def write(path: Path, actions: list[str], boundary: bool = True) -> str:
+    role: dict[str, Any] = {"AssumeRolePolicyDocument": TRUST, "Policies": [{"PolicyName": "p", "PolicyDocument": {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}}]}
+    if boundary:
+        role["PermissionsBoundary"] = "arn:aws:iam::111122223333:policy/boundary"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"Resources": {"Role": {"Type": "AWS::IAM::Role", "Properties": role}}}))
+    return str(path)
+
+
+def test_given_the_same_access_when_diffed_then_exit_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old = write(tmp_path / "old" / "App.json", ["s3:GetObject", "s3:PutObject"])
+    new = write(tmp_path / "new" / "App.json", ["s3:PutObject", "s3:GetObject"])
+    assert main(["diff", old, new]) == 0
+    assert "Policy diff: no broadening. Compared: 1 principals." in capsys.readouterr().out
+
+
+def test_given_a_removed_boundary_when_diffed_then_exit_2_in_every_format(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old = write(tmp_path / "old" / "App.json", ["s3:GetObject"])
+    new = write(tmp_path / "new" / "App.json", ["s3:GetObject"], boundary=False)
+    assert main(["diff", old, new, "--format", "json"]) == 2
+    assert json.loads(capsys.readouterr().out)["BlockingFindings"][0]["issueCode"] == "BOUNDARY_REMOVED"
+    out = tmp_path / "diff.sarif"
+    assert main(["diff", old, new, "--format", "sarif", "-o", str(out)]) == 2
+    assert json.loads(out.read_text())["runs"][0]["results"][0]["ruleId"] == "BOUNDARY_REMOVED"
+    assert main(["diff", old, new, "--format", "markdown"]) == 2
+    assert "`BOUNDARY_REMOVED`" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["diff", "only-one"], "expected two paths"),
+    (["diff", "--deployed", "a", "b"], "--deployed takes one path"),
+    (["diff", "missing-old", "missing-new"], "no such file or directory"),
+])
+def test_given_bad_arguments_when_run_then_exit_1_without_traceback(
+        argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
