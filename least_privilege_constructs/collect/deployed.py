@@ -35,21 +35,40 @@ def get_template(cfn: Caller, stack: DeployedStack) -> Any | None:
     return parse_template_body(response.get("TemplateBody"), stack.source)
 
 
-def deployed_templates(stacks: list[DeployedStack], client_for: Callable[[str | None], Caller] | None = None,
-                       ) -> list[tuple[DeployedStack, Any | None]]:
-    """The deployed template of each stack; ``client_for(region)`` gives a CloudFormation caller (default: a
-    boto3 client of the environment's credentials in that region)."""
+def deployed_templates(stacks: list[DeployedStack], client_for: Callable[[DeployedStack], Caller] | None = None,
+                       *, role_arn_template: str | None = None) -> list[tuple[DeployedStack, Any | None]]:
+    """The deployed template of each stack; ``client_for(stack)`` gives a CloudFormation caller (default: a
+    boto3 client in the stack's region, with the environment's credentials or, with ``role_arn_template``
+    (``{account}`` and ``{region}`` filled in), the role assumed in the stack's account: cross-account
+    pipelines read through CDK's bootstrap lookup role)."""
     if client_for is None:
-        from least_privilege_constructs.collect.calls import new_session
+        client_for = _default_clients(role_arn_template)
+    return [(stack, get_template(client_for(stack), stack)) for stack in stacks]
 
-        session = new_session()
-        clients: dict[str | None, Caller] = {}
 
-        def default(region: str | None) -> Caller:
-            if region not in clients:
-                clients[region] = Caller(session.client("cloudformation", region_name=region,
-                                                        config=client_config()))
-            return clients[region]
+def _default_clients(role_arn_template: str | None) -> Callable[[DeployedStack], Caller]:
+    from least_privilege_constructs.collect.calls import new_session
 
-        client_for = default
-    return [(stack, get_template(client_for(stack.region), stack)) for stack in stacks]
+    session = new_session()
+    clients: dict[tuple[str | None, str | None], Caller] = {}
+
+    def client(stack: DeployedStack) -> Caller:
+        key = (stack.account, stack.region)
+        if key not in clients:
+            base = session
+            if role_arn_template:
+                base = _assume(session, role_arn_template.format(account=stack.account or "",
+                                                                 region=stack.region or ""))
+            clients[key] = Caller(base.client("cloudformation", region_name=stack.region, config=client_config()))
+        return clients[key]
+
+    return client
+
+
+def _assume(session: Any, role_arn: str) -> Any:
+    import boto3
+
+    sts = Caller(session.client("sts", config=client_config()))
+    creds = sts("assume_role", RoleArn=role_arn, RoleSessionName="lpc-diff")["Credentials"]
+    return boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                         aws_session_token=creds["SessionToken"], region_name=session.region_name)

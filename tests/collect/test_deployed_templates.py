@@ -54,7 +54,7 @@ def test_given_a_deployed_stack_when_the_assembly_adds_an_action_then_the_diff_r
     caller, stub = cfn
     stub.add_response("get_template", {"TemplateBody": json.dumps(role_template(["s3:GetObject"]))},
                       {"StackName": "App", "TemplateStage": "Original"})
-    old = extract_deployed(deployed_templates([STACK], lambda region: caller))
+    old = extract_deployed(deployed_templates([STACK], lambda stack: caller))
     new = extract_policies([str(assembly(tmp_path, role_template(["s3:GetObject", "s3:PutObject"])))])
     result = diff_extractions(old, new)
     assert [f.issue_code for f in result.broadening] == ["NEW_ACCESS"]
@@ -69,7 +69,7 @@ def test_given_a_yaml_body_and_the_same_policy_when_diffed_then_nothing(tmp_path
                  "          PolicyDocument:\n            Version: '2012-10-17'\n            Statement:\n"
                  "              - {Effect: Allow, Action: [s3:GetObject], Resource: !Sub '*'}\n")
     stub.add_response("get_template", {"TemplateBody": yaml_body}, {"StackName": "App", "TemplateStage": "Original"})
-    old = extract_deployed(deployed_templates([STACK], lambda region: caller))
+    old = extract_deployed(deployed_templates([STACK], lambda stack: caller))
     new = extract_policies([str(assembly(tmp_path, role_template(["s3:GetObject"])))])
     assert diff_extractions(old, new).findings == []
 
@@ -78,7 +78,7 @@ def test_given_a_stack_not_yet_deployed_when_diffed_then_its_roles_are_new(tmp_p
     caller, stub = cfn
     stub.add_client_error("get_template", "ValidationError", "Stack with id App does not exist",
                           expected_params={"StackName": "App", "TemplateStage": "Original"})
-    pairs = deployed_templates([STACK], lambda region: caller)
+    pairs = deployed_templates([STACK], lambda stack: caller)
     assert pairs == [(STACK, None)]
     new = extract_policies([str(assembly(tmp_path, role_template(["s3:GetObject"])))])
     assert [f.issue_code for f in diff_extractions(extract_deployed(pairs), new).broadening] == ["NEW_PRINCIPAL"]
@@ -88,4 +88,4 @@ def test_given_access_denied_when_fetching_then_a_collect_error(cfn: Any) -> Non
     caller, stub = cfn
     stub.add_client_error("get_template", "AccessDenied", "not authorized to perform cloudformation:GetTemplate")
     with pytest.raises(CollectError, match="AccessDenied"):
-        deployed_templates([STACK], lambda region: caller)
+        deployed_templates([STACK], lambda stack: caller)

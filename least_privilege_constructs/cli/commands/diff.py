@@ -39,6 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--deployed", action="store_true",
                         help="OLD is what is deployed: each stack of NEW's assembly read with "
                              "cloudformation:GetTemplate (credentials from the environment)")
+    parser.add_argument("--role-arn-template", default=None, metavar="ARN",
+                        help="with --deployed: a role to assume in each stack's account to read its template, "
+                             "e.g. 'arn:aws:iam::{account}:role/cdk-hnb659fds-lookup-role-{account}-{region}'")
     parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default text)")
     parser.add_argument("--output", "-o", default=None, metavar="FILE", help="write the report here (default stdout)")
     parser.add_argument("--timeout-ms", type=int, default=10_000, metavar="MS",
@@ -65,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(f"{path}: no such file or directory")
     options = DiffOptions(timeout_ms=args.timeout_ms, public_access=not args.no_public_access)
     new = extract_policies([args.paths[-1]])
-    old = _deployed(args.paths[0]) if args.deployed else extract_policies([args.paths[0]])
+    if args.role_arn_template and not args.deployed:
+        raise CliError("--role-arn-template needs --deployed")
+    old = _deployed(args.paths[0], args.role_arn_template) if args.deployed else extract_policies([args.paths[0]])
     result = diff_extractions(old, new, options)
     to_stdout = args.output in (None, "-")
     text = render_diff(result, args.format, color=args.format == "text" and to_stdout and use_color(sys.stdout))
@@ -73,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
-def _deployed(cdk_out: str) -> Extraction:
+def _deployed(cdk_out: str, role_arn_template: str | None = None) -> Extraction:
     from least_privilege_constructs.analysis.assembly import AssemblyError
     from least_privilege_constructs.analysis.diff.deployed import assembly_stacks, extract_deployed
     from least_privilege_constructs.collect.calls import CollectError
@@ -84,7 +89,7 @@ def _deployed(cdk_out: str) -> Extraction:
     except AssemblyError as exc:
         raise CliError(f"{cdk_out}: --deployed needs a cloud assembly ({exc.message})") from None
     try:
-        pairs = deployed_templates(stacks)
+        pairs = deployed_templates(stacks, role_arn_template=role_arn_template)
     except CollectError as exc:
         raise CliError(f"cannot read the deployed templates: {exc}") from None
     for stack, template in pairs:
