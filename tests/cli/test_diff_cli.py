@@ -54,3 +54,17 @@ def test_given_bad_arguments_when_run_then_exit_1_without_traceback(
     assert main(argv) == 1
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_given_two_policy_files_when_diffed_then_they_are_compared_whatever_their_names(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old, new = tmp_path / "before.json", tmp_path / "after.json"
+    old.write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}))
+    new.write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "*"}]}))
+    assert main(["diff", str(old), str(new), "--format", "json"]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert [f["issueCode"] for f in report["BlockingFindings"]] == ["NEW_ACCESS"]
+    assert report["diff"]["compared"] == {"policies": 1}
+    assert main(["diff", str(old), str(old)]) == 0

@@ -58,7 +58,7 @@ UNDETERMINED = FindingType.ERROR
 NOTE = FindingType.SUGGESTION
 
 CODES: dict[str, str] = {
-    "NEW_ACCESS": "an identity (role, user, group) is allowed requests it was not allowed before",
+    "NEW_ACCESS": "an identity (role, user, group), or an identity policy file, allows requests it did not before",
     "NEW_PRINCIPAL": "a role, user or group that did not exist, with the access its policies grant",
     "MANAGED_POLICY_ATTACHED": "a managed policy attached by ARN whose document the input does not hold",
     "BOUNDARY_REMOVED": "a permissions boundary was removed",
@@ -419,8 +419,10 @@ class _Differ:
                 if answer.verdict == "UNKNOWN":
                     self._answer(answer, "RESOURCE_POLICY_WIDENED", "", lambda i, p=p: (p, i), p.origin)  # type: ignore[misc]
             else:
-                self._answer(answer, "RESOURCE_POLICY_WIDENED", f"The {label} allows requests it did not allow "
-                             "before", lambda i, p=p: (p, i), p.origin)  # type: ignore[misc]
+                identity = p.kind is PolicyKind.DOCUMENT and p.policy_type.value == "IDENTITY_POLICY"
+                self._answer(answer, "NEW_ACCESS" if identity else "RESOURCE_POLICY_WIDENED",
+                             f"The {label} allows requests it did not allow before",
+                             lambda i, p=p: (p, i), p.origin)  # type: ignore[misc]
             if self.options.public_access and p.kind is PolicyKind.RESOURCE and answer.verdict != "PASS":
                 rtype = p.governed_resource_type
                 was = is_public(before.document, rtype, self.options) if before is not None else "PASS"
