@@ -68,3 +68,22 @@ def test_given_two_policy_files_when_diffed_then_they_are_compared_whatever_thei
     assert [f["issueCode"] for f in report["BlockingFindings"]] == ["NEW_ACCESS"]
     assert report["diff"]["compared"] == {"policies": 1}
     assert main(["diff", str(old), str(old)]) == 0
+
+
+def test_given_no_credentials_when_diffing_against_deployed_then_exit_1_without_traceback(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                 "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    out = tmp_path / "cdk.out"
+    out.mkdir()
+    write(out / "App.template.json", ["s3:GetObject"])
+    (out / "manifest.json").write_text(json.dumps({"version": "36.0.0", "artifacts": {"App": {
+        "type": "aws:cloudformation:stack", "environment": "aws://111122223333/eu-west-1",
+        "properties": {"templateFile": "App.template.json", "stackName": "App"}}}}))
+    assert main(["diff", "--deployed", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "cannot read the deployed templates" in err and "Traceback" not in err
