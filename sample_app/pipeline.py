@@ -48,7 +48,8 @@ class PipelineStack(Stack):
         workload = WorkloadStage(self, "Workload",
                                  env=Environment(account=config.WORKLOAD_ACCOUNT, region=config.REGIONS[0]))
         validation = PolicyValidationStage("PolicyValidation", input=synth, stage=workload,
-                                           pipeline_name=PIPELINE_NAME, cross_account=True)
+                                           pipeline_name=PIPELINE_NAME, cross_account=True,
+                                           tool_source=source)  # this repository: the library at the commit
         pipeline.add_stage(workload, pre=validation.steps)
 
 

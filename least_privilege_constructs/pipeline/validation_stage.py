@@ -48,6 +48,7 @@ PYTHON_VERSION = "3.11"
 https://docs.aws.amazon.com/codebuild/latest/userguide/available-runtimes.html)."""
 BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0
 REPORTS = "lpc-reports"
+TOOL_SOURCE_DIR = "lpc-src"
 LOOKUP_ROLE_NAME = "cdk-hnb659fds-lookup-role-{account}-{region}"
 """CDK's bootstrap lookup role (ReadOnlyAccess, so ``cloudformation:GetTemplate``), in each target account."""
 
@@ -76,6 +77,8 @@ class PolicyValidationStage:
     :param approval: add the manual approval for broadening (default True).
     :param cross_account: the stacks live in other accounts than the pipeline: read their templates through
         CDK's bootstrap lookup role there (``sts:AssumeRole`` on exactly those roles), not GetTemplate here.
+    :param tool_source: install the library from this input (a source checkout of it, placed at
+        ``lpc-src``) at its commit instead of from the package index.
     :param install_commands: replaces :func:`default_install_commands` (e.g. install from the source tree).
     """
 
@@ -83,7 +86,8 @@ class PolicyValidationStage:
                  stacks: Sequence[Stack] | None = None, pipeline_name: str | None = None,
                  diff_deployed: bool = True, access_analyzer: bool = False, approval: bool = True,
                  install_commands: Sequence[str] | None = None, tool_version: str | None = None,
-                 extra_gate_args: Sequence[str] = (), cross_account: bool = False) -> None:
+                 extra_gate_args: Sequence[str] = (), cross_account: bool = False,
+                 tool_source: pipelines.IFileSetProducer | None = None) -> None:
         if stage is None and not stacks:
             raise LeastPrivilegeError("LPC-PIPELINE-001", id, "give the stage (or the stacks) to validate")
         if diff_deployed and approval and not pipeline_name:
@@ -102,13 +106,19 @@ class PolicyValidationStage:
         self.diff_deployed = diff_deployed
         self.access_analyzer = access_analyzer
         self.cross_account = cross_account
-        install = list(install_commands) if install_commands is not None else default_install_commands(tool_version)
+        if install_commands is not None:
+            install = list(install_commands)
+        elif tool_source is not None:
+            install = [f"pip install --no-cache-dir ./{TOOL_SOURCE_DIR}"]
+        else:
+            install = default_install_commands(tool_version)
         self.validate = pipelines.CodeBuildStep(
             id, input=input, install_commands=install, commands=self._commands(extra_gate_args),
             build_environment=codebuild.BuildEnvironment(build_image=BUILD_IMAGE),
             partial_build_spec=codebuild.BuildSpec.from_object(self._partial_spec()),
             role_policy_statements=self._statements(), primary_output_directory=REPORTS,
             env={"LPC_ASSEMBLY": self.assembly_dir, "AWS_EC2_METADATA_DISABLED": "true"},
+            additional_inputs={TOOL_SOURCE_DIR: tool_source} if tool_source is not None else None,
         )
         self.approval: pipelines.ManualApprovalStep | None = None
         self.auto_approve: pipelines.CodeBuildStep | None = None

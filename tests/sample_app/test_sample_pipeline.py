@@ -24,5 +24,9 @@ def test_given_the_sample_pipeline_then_the_workload_stage_is_validated_before_i
     assert {n for n in order if n.endswith(".Deploy")} == {"platform-guardrails.Deploy", "app-payments.Deploy"}
     text = json.dumps(template)
     assert f"cdk-hnb659fds-lookup-role-{config.WORKLOAD_ACCOUNT}-{config.REGIONS[0]}" in text
+    validation = next(json.loads(r["Properties"]["Source"]["BuildSpec"]) for k, r in template["Resources"].items()
+                      if r["Type"] == "AWS::CodeBuild::Project" and "PolicyValidation" in k and "AutoApprove" not in k)
+    install = validation["phases"]["install"]["commands"]
+    assert install[-1] == "pip install --no-cache-dir ./lpc-src"
     stage_dir = tmp_path / "cdk.out" / "assembly-DeliveryPipeline-Workload"
     assert len(list(stage_dir.glob("*.template.json"))) == 2
