@@ -25,6 +25,7 @@ COMMANDS: list[str] = [
     "collect",
     "refine",
     "generate_policy",
+    "diff",
 ]
 
 

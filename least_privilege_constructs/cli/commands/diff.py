@@ -1,0 +1,98 @@
+"""``lpc diff``: what access NEW grants that OLD does not, by meaning (not by text).
+
+    lpc diff old/cdk.out cdk.out                      # two cloud assemblies
+    lpc diff old.template.json new.template.json      # two templates (or policy files)
+    lpc diff --deployed cdk.out                       # against the deployed stacks (cloudformation:GetTemplate)
+    lpc diff old/cdk.out cdk.out --format markdown -o diff.md
+
+Reports, per role, user, group and resource policy: new access (Access Analyzer's check-no-new-access,
+decided offline by z3), a permissions boundary removed, replaced or widened, a trust policy widened or
+naming new principals, new principals and new public access. Statements split, merged or reordered and a
+wildcard against its expansion are not changes.
+
+Exit codes: 0 no broadening, 2 broadening (or an answer that could not be decided: fail closed), 1 usage
+or input error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from least_privilege_constructs.cli.errors import CliError
+
+if TYPE_CHECKING:
+    from least_privilege_constructs.analysis.extract.model import Extraction
+
+FORMATS = ("text", "json", "sarif", "markdown")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "diff", help="semantic policy diff between two assemblies/templates (or the deployed stacks)",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("paths", nargs="+", metavar="OLD NEW",
+                        help="OLD and NEW: cloud assembly directories, templates or policy files "
+                             "(only NEW with --deployed)")
+    parser.add_argument("--deployed", action="store_true",
+                        help="OLD is what is deployed: each stack of NEW's assembly read with "
+                             "cloudformation:GetTemplate (credentials from the environment)")
+    parser.add_argument("--role-arn-template", default=None, metavar="ARN",
+                        help="with --deployed: a role to assume in each stack's account to read its template, "
+                             "e.g. 'arn:aws:iam::{account}:role/cdk-hnb659fds-lookup-role-{account}-{region}'")
+    parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default text)")
+    parser.add_argument("--output", "-o", default=None, metavar="FILE", help="write the report here (default stdout)")
+    parser.add_argument("--timeout-ms", type=int, default=10_000, metavar="MS",
+                        help="solver budget per comparison (default 10000); beyond it the answer is UNKNOWN "
+                             "and fails closed")
+    parser.add_argument("--no-public-access", action="store_true",
+                        help="skip the no-public-access check on changed trust and resource policies")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from least_privilege_constructs.analysis.diff import DiffOptions, diff_extractions, render_diff
+    from least_privilege_constructs.analysis.extract import extract_policies
+    from least_privilege_constructs.cli.files import use_color, write_output
+
+    if args.deployed and len(args.paths) != 1:
+        raise CliError("--deployed takes one path (NEW, a cloud assembly)")
+    if not args.deployed and len(args.paths) != 2:
+        raise CliError("expected two paths: OLD NEW (or --deployed NEW)")
+    if args.timeout_ms <= 0:
+        raise CliError("--timeout-ms must be positive")
+    for path in args.paths:
+        if not Path(path).exists():
+            raise CliError(f"{path}: no such file or directory")
+    options = DiffOptions(timeout_ms=args.timeout_ms, public_access=not args.no_public_access)
+    new = extract_policies([args.paths[-1]])
+    if args.role_arn_template and not args.deployed:
+        raise CliError("--role-arn-template needs --deployed")
+    old = _deployed(args.paths[0], args.role_arn_template) if args.deployed else extract_policies([args.paths[0]])
+    result = diff_extractions(old, new, options)
+    to_stdout = args.output in (None, "-")
+    text = render_diff(result, args.format, color=args.format == "text" and to_stdout and use_color(sys.stdout))
+    write_output(text, args.output)
+    return result.exit_code
+
+
+def _deployed(cdk_out: str, role_arn_template: str | None = None) -> Extraction:
+    from least_privilege_constructs.analysis.assembly import AssemblyError
+    from least_privilege_constructs.analysis.diff.deployed import assembly_stacks, extract_deployed
+    from least_privilege_constructs.collect.calls import CollectError
+    from least_privilege_constructs.collect.deployed import deployed_templates
+
+    try:
+        stacks = assembly_stacks(cdk_out)
+    except AssemblyError as exc:
+        raise CliError(f"{cdk_out}: --deployed needs a cloud assembly ({exc.message})") from None
+    try:
+        pairs = deployed_templates(stacks, role_arn_template=role_arn_template)
+    except CollectError as exc:
+        raise CliError(f"cannot read the deployed templates: {exc}") from None
+    for stack, template in pairs:
+        if template is None:
+            print(f"lpc diff: stack {stack.stack_name} is not deployed; all of its policies are new", file=sys.stderr)
+    return extract_deployed(pairs)

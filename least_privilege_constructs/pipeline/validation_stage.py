@@ -1,0 +1,229 @@
+"""``PolicyValidationStage``: the validation step of a CDK Pipelines (``pipelines.CodePipeline``) pipeline.
+
+commit -> synth -> **validation** -> deploy. Use its :attr:`~PolicyValidationStage.steps` as ``pre`` of any
+stage or wave (StackSet deployments included)::
+
+    validation = PolicyValidationStage("Validate", input=pipeline.synth, stage=prod,
+                                       pipeline_name="payments")
+    pipeline.add_stage(prod, pre=validation.steps)
+
+What runs (one CodeBuild project, tools pinned to this library's version and a fixed Python):
+
+1. ``lpc gate`` on the stage's synthesized assembly (offline by default; Access Analyzer with
+   ``access_analyzer=True``): a blocking finding fails the build and stops the pipeline. SARIF and JUnit go
+   to the step's output and the JUnit into a CodeBuild test report.
+2. ``lpc diff --deployed`` against what CloudFormation holds (``cloudformation:GetTemplate``): broadening
+   (exit 2) is exported as ``BROADENING=true`` with a one-line summary ``DIFF``; exit 1 fails the build.
+3. A manual approval whose text carries the diff (``#{ns.DIFF}``, resolved by CodePipeline), and, beside it,
+   a small CodeBuild step that approves it at once when nothing broadened
+   (``codepipeline:PutApprovalResult``, as CDK's ``ConfirmPermissionsBroadening`` does with a Lambda).
+
+The role is least privilege: the Access Analyzer check/validate actions only when enabled,
+``cloudformation:GetTemplate`` on the named stacks, ``sts:AssumeRole`` of CDK's lookup role in other
+accounts, and on the named pipeline only ``GetPipelineState`` / ``PutApprovalResult``.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+from typing import Any
+
+from aws_cdk import Aws, Stack, Stage, Token, pipelines
+from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_iam as iam
+
+from least_privilege_constructs.errors import LeastPrivilegeError
+
+ACCESS_ANALYZER_ACTIONS = (
+    "access-analyzer:ValidatePolicy",
+    "access-analyzer:CheckNoNewAccess",
+    "access-analyzer:CheckAccessNotGranted",
+    "access-analyzer:CheckNoPublicAccess",
+)
+"""The only Access Analyzer actions the step may call (they take no resource: ``*``,
+https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsiamaccessanalyzer.html)."""
+PYTHON_VERSION = "3.11"
+"""The pinned Python runtime (``runtime-versions``; CodeBuild's available runtimes:
+https://docs.aws.amazon.com/codebuild/latest/userguide/available-runtimes.html)."""
+BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0
+REPORTS = "lpc-reports"
+TOOL_SOURCE_DIR = "lpc-src"
+LOOKUP_ROLE_NAME = "cdk-hnb659fds-lookup-role-{account}-{region}"
+"""CDK's bootstrap lookup role (ReadOnlyAccess, so ``cloudformation:GetTemplate``), in each target account."""
+
+
+def _tool_version() -> str:
+    from least_privilege_constructs import __version__
+
+    return __version__
+
+
+def default_install_commands(version: str | None = None) -> list[str]:
+    """Pinned installs: this library at exactly ``version`` (its dependencies by its own pins)."""
+    return [f"pip install --no-cache-dir 'least-privilege-constructs=={version or _tool_version()}'"]
+
+
+class PolicyValidationStage:
+    """The validation steps of one pipeline stage or wave (not a construct: CDK Pipelines steps are plain
+    objects that the pipeline turns into actions when it is built).
+
+    :param id: the step id (the CodeBuild action's name).
+    :param input: the synthesized assembly (``pipeline.synth`` or the synth step).
+    :param stage: the stage whose stacks are validated and diffed; or ``stacks`` (explicit stacks).
+    :param pipeline_name: the pipeline's name, to scope the approval permissions; required with ``approval``.
+    :param diff_deployed: run ``lpc diff --deployed`` and ask for approval on broadening (default True).
+    :param access_analyzer: ``lpc gate --mode online`` and the Access Analyzer actions on the role.
+    :param approval: add the manual approval for broadening (default True).
+    :param cross_account: the stacks live in other accounts than the pipeline: read their templates through
+        CDK's bootstrap lookup role there (``sts:AssumeRole`` on exactly those roles), not GetTemplate here.
+    :param tool_source: install the library from this input (a source checkout of it, placed at
+        ``lpc-src``) at its commit instead of from the package index.
+    :param install_commands: replaces :func:`default_install_commands` (e.g. install from the source tree).
+    """
+
+    def __init__(self, id: str, *, input: pipelines.IFileSetProducer, stage: Stage | None = None,
+                 stacks: Sequence[Stack] | None = None, pipeline_name: str | None = None,
+                 diff_deployed: bool = True, access_analyzer: bool = False, approval: bool = True,
+                 install_commands: Sequence[str] | None = None, tool_version: str | None = None,
+                 extra_gate_args: Sequence[str] = (), cross_account: bool = False,
+                 tool_source: pipelines.IFileSetProducer | None = None) -> None:
+        if stage is None and not stacks:
+            raise LeastPrivilegeError("LPC-PIPELINE-001", id, "give the stage (or the stacks) to validate")
+        if diff_deployed and approval and not pipeline_name:
+            raise LeastPrivilegeError("LPC-PIPELINE-002", id,
+                                      "pipeline_name is required to scope the approval permissions")
+        self.id = id
+        self.stacks: list[Stack] = list(stacks or [])
+        if stage is not None:
+            self.stacks += [c for c in stage.node.find_all() if isinstance(c, Stack) and c not in self.stacks]
+        self.assembly_dir = f"assembly-{stage.artifact_id}" if stage is not None else "."
+        for stack in self.stacks:
+            if Token.is_unresolved(stack.stack_name):
+                raise LeastPrivilegeError("LPC-PIPELINE-003", stack.node.path,
+                                          "the stack name must be known at synth time to scope GetTemplate")
+        self.pipeline_name = pipeline_name
+        self.diff_deployed = diff_deployed
+        self.access_analyzer = access_analyzer
+        self.cross_account = cross_account
+        if install_commands is not None:
+            install = list(install_commands)
+        elif tool_source is not None:
+            install = [f"pip install --no-cache-dir ./{TOOL_SOURCE_DIR}"]
+        else:
+            install = default_install_commands(tool_version)
+        self.validate = pipelines.CodeBuildStep(
+            id, input=input, install_commands=install, commands=self._commands(extra_gate_args),
+            build_environment=codebuild.BuildEnvironment(build_image=BUILD_IMAGE),
+            partial_build_spec=codebuild.BuildSpec.from_object(self._partial_spec()),
+            role_policy_statements=self._statements(), primary_output_directory=REPORTS,
+            env={"LPC_ASSEMBLY": self.assembly_dir, "AWS_EC2_METADATA_DISABLED": "true"},
+            additional_inputs={TOOL_SOURCE_DIR: tool_source} if tool_source is not None else None,
+        )
+        self.approval: pipelines.ManualApprovalStep | None = None
+        self.auto_approve: pipelines.CodeBuildStep | None = None
+        if diff_deployed and approval:
+            self.approval = pipelines.ManualApprovalStep(
+                f"{id}Approval",
+                comment=f"Permissions broadening: {self.validate.exported_variable('DIFF')} "
+                        "(the full diff is in the validation step's output, lpc-reports/diff.md).")
+            self.approval.add_step_dependency(self.validate)
+            assert pipeline_name is not None
+            self.auto_approve = pipelines.CodeBuildStep(
+                f"{id}AutoApprove", install_commands=[], commands=self._auto_approve_commands(f"{id}Approval"),
+                build_environment=codebuild.BuildEnvironment(build_image=BUILD_IMAGE),
+                env={"BROADENING": self.validate.exported_variable("BROADENING"), "PIPELINE_NAME": pipeline_name},
+                role_policy_statements=self._approval_statements(pipeline_name),
+            )
+            self.auto_approve.add_step_dependency(self.validate)
+
+    @property
+    def steps(self) -> list[pipelines.Step]:
+        """The steps to pass as ``pre`` of a stage or wave."""
+        out: list[pipelines.Step] = [self.validate]
+        if self.approval is not None and self.auto_approve is not None:
+            out += [self.approval, self.auto_approve]
+        return out
+
+    # -- the build ------------------------------------------------------------------------------------
+    def _commands(self, extra_gate_args: Sequence[str]) -> list[str]:
+        mode = "online" if self.access_analyzer else "offline"
+        extra = " ".join(shlex.quote(a) for a in extra_gate_args)
+        gate = f'lpc gate "$LPC_ASSEMBLY" --mode {mode} {extra}'.rstrip()
+        commands = [
+            f"mkdir -p {REPORTS}",
+            f"{gate} --format sarif -o {REPORTS}/gate.sarif || GATE=$?",
+            f"{gate} --format junit -o {REPORTS}/gate.xml || true",
+            f"{gate} --format text || true",
+            'if [ -n "$GATE" ]; then echo "lpc gate: blocking findings (exit $GATE)"; exit "$GATE"; fi',
+        ]
+        if self.diff_deployed:
+            template = ""
+            if self.cross_account:
+                template = f' --role-arn-template "arn:$PARTITION:iam::{{account}}:role/{LOOKUP_ROLE_NAME}"'
+                commands.append("export PARTITION=$(echo $CODEBUILD_BUILD_ARN | cut -d: -f2)")
+            diff = f'lpc diff --deployed "$LPC_ASSEMBLY"{template}'
+            commands += [
+                f"{diff} --format markdown -o {REPORTS}/diff.md || DIFF_EXIT=$?",
+                f"{diff} --format sarif -o {REPORTS}/diff.sarif || true",
+                f"cat {REPORTS}/diff.md",
+                'if [ "${DIFF_EXIT:-0}" = "1" ]; then echo "lpc diff failed"; exit 1; fi',
+                'if [ "${DIFF_EXIT:-0}" = "2" ]; then export BROADENING=true; else export BROADENING=false; fi',
+                f"export DIFF=\"$(grep '^| :warning:' {REPORTS}/diff.md | grep -o '`[A-Z_]*`' | sort | uniq -c | tr -d '`' | "
+                "tr -s ' \\n' ' ' | cut -c1-900)\"",
+                'if [ -z "$DIFF" ]; then export DIFF="no broadening"; fi',
+            ]
+        return commands
+
+    def _partial_spec(self) -> dict[str, Any]:
+        spec: dict[str, Any] = {
+            "phases": {"install": {"runtime-versions": {"python": PYTHON_VERSION}}},
+            "reports": {"lpc-gate": {"files": ["gate.xml"], "base-directory": REPORTS, "file-format": "JUNITXML"}},
+        }
+        return spec  # the exported variables (BROADENING, DIFF) are declared by exported_variable()
+
+    def _statements(self) -> list[iam.PolicyStatement]:
+        out: list[iam.PolicyStatement] = []
+        if self.access_analyzer:
+            out.append(iam.PolicyStatement(sid="AccessAnalyzerChecks", actions=list(ACCESS_ANALYZER_ACTIONS),
+                                           resources=["*"]))
+        if self.diff_deployed and self.cross_account:
+            roles = sorted({f"arn:{Aws.PARTITION}:iam::{s.account}:role/"
+                            + LOOKUP_ROLE_NAME.format(account=s.account, region=s.region) for s in self.stacks})
+            out.append(iam.PolicyStatement(sid="AssumeLookupRoles", actions=["sts:AssumeRole"], resources=roles))
+        elif self.diff_deployed and self.stacks:
+            arns = sorted({
+                Stack.of(s).format_arn(service="cloudformation", resource="stack",
+                                       resource_name=f"{s.stack_name}/*", account=s.account, region=s.region)
+                for s in self.stacks})
+            out.append(iam.PolicyStatement(sid="ReadDeployedTemplates", actions=["cloudformation:GetTemplate"],
+                                           resources=arns))
+        return out
+
+    def _approval_statements(self, pipeline_name: str) -> list[iam.PolicyStatement]:
+        stack = Stack.of(self.stacks[0]) if self.stacks else None
+        pipeline_arn = (stack.format_arn(service="codepipeline", resource=pipeline_name)
+                        if stack is not None else f"arn:aws:codepipeline:*:*:{pipeline_name}")
+        return [
+            iam.PolicyStatement(sid="ReadPipelineState", actions=["codepipeline:GetPipelineState"],
+                                resources=[pipeline_arn]),
+            iam.PolicyStatement(sid="ApproveWhenNothingBroadens", actions=["codepipeline:PutApprovalResult"],
+                                resources=[f"{pipeline_arn}/*"]),
+        ]
+
+    @staticmethod
+    def _auto_approve_commands(action_name: str) -> list[str]:
+        """Wait for the approval's token (it runs beside this step), then approve it when nothing broadened."""
+        return [
+            'if [ "$BROADENING" != "false" ]; then echo "Broadening: waiting for a manual approval."; exit 0; fi',
+            f'ACTION="{action_name}"',
+            "for i in $(seq 1 60); do "
+            "TOKEN=$(aws codepipeline get-pipeline-state --name \"$PIPELINE_NAME\" --query "
+            "\"stageStates[].actionStates[?actionName=='$ACTION'].latestExecution.token | [] | [0]\" --output text); "
+            "STAGE=$(aws codepipeline get-pipeline-state --name \"$PIPELINE_NAME\" --query "
+            "\"stageStates[?actionStates[?actionName=='$ACTION']].stageName | [0]\" --output text); "
+            'if [ -n "$TOKEN" ] && [ "$TOKEN" != "None" ]; then break; fi; sleep 5; done',
+            'aws codepipeline put-approval-result --pipeline-name "$PIPELINE_NAME" --stage-name "$STAGE" '
+            '--action-name "$ACTION" --token "$TOKEN" '
+            "--result 'summary=No permissions broadening (lpc diff).,status=Approved'",
+        ]

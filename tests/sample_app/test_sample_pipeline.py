@@ -1,0 +1,32 @@
+"""The sample organization's delivery pipeline: the workload stage deploys only after the policy validation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.synth
+
+
+def test_given_the_sample_pipeline_then_the_workload_stage_is_validated_before_it_deploys(tmp_path: Path) -> None:
+    from sample_app import config
+    from sample_app.pipeline import build_pipeline_app
+
+    build_pipeline_app(str(tmp_path / "cdk.out")).synth()
+    template = json.loads((tmp_path / "cdk.out" / "DeliveryPipeline.template.json").read_text())
+    pipeline = next(r for r in template["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline")
+    workload = next(s for s in pipeline["Properties"]["Stages"] if s["Name"] == "Workload")
+    order = {a["Name"]: a["RunOrder"] for a in workload["Actions"]}
+    assert order["PolicyValidation"] < order["PolicyValidationApproval"] == order["PolicyValidationAutoApprove"]
+    assert all(order[n] > order["PolicyValidationApproval"] for n in order if n.endswith((".Prepare", ".Deploy")))
+    assert {n for n in order if n.endswith(".Deploy")} == {"platform-guardrails.Deploy", "app-payments.Deploy"}
+    text = json.dumps(template)
+    assert f"cdk-hnb659fds-lookup-role-{config.WORKLOAD_ACCOUNT}-{config.REGIONS[0]}" in text
+    validation = next(json.loads(r["Properties"]["Source"]["BuildSpec"]) for k, r in template["Resources"].items()
+                      if r["Type"] == "AWS::CodeBuild::Project" and "PolicyValidation" in k and "AutoApprove" not in k)
+    install = validation["phases"]["install"]["commands"]
+    assert install[-1] == "pip install --no-cache-dir ./lpc-src"
+    stage_dir = tmp_path / "cdk.out" / "assembly-DeliveryPipeline-Workload"
+    assert len(list(stage_dir.glob("*.template.json"))) == 2
