@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from least_privilege_constructs.analysis.iam.arn import Arn
+from least_privilege_constructs.analysis.managed_policies import aws_managed_document, is_admin_like
 from least_privilege_constructs.nag.rules._policy import (
     IDENTITY_POLICY_TYPES,
     PRINCIPAL_TYPES,
@@ -26,7 +27,8 @@ ADMIN_MANAGED_POLICIES = frozenset({"AdministratorAccess"})
 @rule(
     title="No administrator access",
     checks="No Allow statement grants `*` (or `*:*`) on `*` in an identity policy, and no role, user or group "
-    "attaches the AWS managed `AdministratorAccess` policy.",
+    "attaches an AWS managed policy that grants `*` on `*` (`AdministratorAccess`, or any whose document in the "
+    "packaged managed policy snapshot does), reported by name.",
     why="Full admin makes every other guardrail moot: it includes IAM, Organizations and the boundary itself.",
     fix="Grant the service actions the workload uses (`grant_*` methods, policy templates) on its own resources.",
     resource_types=IDENTITY_POLICY_TYPES,
@@ -48,6 +50,7 @@ def no_admin_access(resource: RuleInput) -> RuleResult:
         for arn in strings(resource.properties.get("ManagedPolicyArns")):
             parsed = Arn.parse(arn)
             name = parsed.name if parsed else ""
-            if parsed and parsed.account == "aws" and name in ADMIN_MANAGED_POLICIES:
+            if parsed and parsed.account == "aws" and (
+                    name in ADMIN_MANAGED_POLICIES or is_admin_like(aws_managed_document(arn))):
                 findings.append(NagFinding(f"ManagedPolicy::{name}", f"attaches the AWS managed policy {name}"))
     return findings
