@@ -172,8 +172,8 @@ class ManagedPolicySnapshot:
         p = self.provenance
         return (f"the AWS managed policy snapshot is {age} days old (taken {p.snapshot_date.isoformat()} from "
                 f"{p.source} {p.source_version}); AWS may have changed the policies since: upgrade "
-                "least-privilege-constructs, or supply current documents (managedPolicies.documents) or "
-                "enable the online lookup (managedPolicies.online)")
+                "least-privilege-constructs, supply current documents (the managedPolicies.documents setting), "
+                "or resolve online (least_privilege_constructs.collect.managed_policies)")
 
 
 @functools.lru_cache(maxsize=1)

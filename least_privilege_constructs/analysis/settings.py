@@ -323,6 +323,10 @@ SETTINGS: tuple[Setting, ...] = (
          "relative to cdk.json).", _references),
     _row("escalationContext", "object", None,
          "What templates cannot show: existing unbounded roles, SCPs (docs/escalation.md).", _object),
+    _row("managedPolicies.documents", "path", None,
+         "Managed policy documents to use instead of (or beyond) the packaged AWS managed policy snapshot: "
+         'a JSON object `{"arn": document}` or JSON lines `{"arn" or "name", "document"}` (relative to '
+         "cdk.json).", _path, env="LEAST_PRIVILEGE_MANAGED_POLICIES"),
     _row("reportPath", "path", DEFAULT_REPORT_PATH,
          "The full JSON report of the gate (never inside cdk.out).",
          _path, env="LEAST_PRIVILEGE_REPORT_PATH"),
