@@ -21,6 +21,7 @@ credentials, AssumeRole outside the path, service-linked roles) is denied to it 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -139,8 +140,22 @@ class DeveloperTrust:
         )
 
     @classmethod
-    def identity_center(cls, account_id: str, permission_set_role_prefix: str = "AWSReservedSSO_") -> DeveloperTrust:
-        """Roles of IAM Identity Center permission sets in ``account_id`` (by role ARN pattern)."""
+    def identity_center(cls, account_id: str, permission_set_role_prefix: str = "AWSReservedSSO_", *,
+                        permission_set: Any = None) -> DeveloperTrust:
+        """Roles of IAM Identity Center permission sets in ``account_id`` (by role ARN pattern).
+
+        ``permission_set`` (a :class:`~least_privilege_constructs.DeveloperPermissionSet` or its name) narrows
+        the trust to the role Identity Center provisions for that permission set,
+        ``AWSReservedSSO_<name>_<suffix>`` under ``/aws-reserved/sso.amazonaws.com/``
+        (https://docs.aws.amazon.com/singlesignon/latest/userguide/referencingpermissionsets.html).
+        """
+        if permission_set is not None:
+            name = permission_set if isinstance(permission_set, str) else getattr(permission_set, "name", None)
+            if not isinstance(name, str) or not re.fullmatch(r"[\w+=,.@-]{1,32}", name):
+                raise LeastPrivilegeError("LPC-DEVROLE-013", "DeveloperTrust.identity_center",
+                                          f"permission_set must be a DeveloperPermissionSet or a permission set "
+                                          f"name (1-32 characters), not {permission_set!r}")
+            permission_set_role_prefix = f"AWSReservedSSO_{name}_"
         conditions = {
             "ArnLike": {
                 "aws:PrincipalArn": f"arn:aws:iam::{account_id}:role/aws-reserved/sso.amazonaws.com/*"

@@ -82,3 +82,20 @@ def test_limits_at_the_edges_pass_and_the_opt_out_is_recorded() -> None:
     [resource] = Template.from_stack(stack).find_resources("AWS::SSO::PermissionSet").values()
     assert "PermissionsBoundary" not in resource["Properties"]
     assert [m.data for m in ps.node.metadata if m.type == "least-privilege:no-boundary-reason"] == ["break-glass"]
+
+
+def test_developer_trust_names_a_permission_set() -> None:
+    from least_privilege_constructs import DeveloperRole, DeveloperTrust
+
+    stack = _stack()
+    ps = _make(stack, name="PaymentsDevs")
+    DeveloperRole(stack, "Role", boundary=ps.boundary,
+                  trust=DeveloperTrust.identity_center("111122223333", permission_set=ps),
+                  developer_services=["s3"])
+    roles = Template.from_stack(stack).find_resources("AWS::IAM::Role")
+    [trust] = [r["Properties"]["AssumeRolePolicyDocument"] for r in roles.values()]
+    pattern = trust["Statement"][0]["Condition"]["ArnLike"]["aws:PrincipalArn"]
+    assert pattern == "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_PaymentsDevs_*"
+    with pytest.raises(LeastPrivilegeError) as err:
+        DeveloperTrust.identity_center("111122223333", permission_set="bad name")
+    assert err.value.code == "LPC-DEVROLE-013"
