@@ -27,6 +27,9 @@ _EXPORTS: dict[str, str] = {
     "DeveloperTrust": "least_privilege_constructs.boundary.developer_role",
     "BoundaryReference": "least_privilege_constructs.boundary.permissions_boundary_policy",
     "BoundaryEnforcement": "least_privilege_constructs.boundary.boundary_enforcement",
+    # identity_center/
+    "DeveloperPermissionSet": "least_privilege_constructs.identity_center.developer_permission_set",
+    "CustomerManagedPolicyName": "least_privilege_constructs.identity_center.developer_permission_set",
     # templates/
     "PolicyTemplate": "least_privilege_constructs.templates.template",
     "TemplateCatalog": "least_privilege_constructs.templates.catalog",

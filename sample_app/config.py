@@ -4,6 +4,8 @@ from __future__ import annotations
 
 ORGANIZATION_ID = "o-a1b2c3d4e5"
 MANAGEMENT_ACCOUNT = "111111111111"
+IDENTITY_CENTER_INSTANCE_ARN = "arn:aws:sso:::instance/ssoins-72231a1b2c3d4e5f"
+"""The organization's IAM Identity Center instance (in the management account)."""
 SECURITY_ACCOUNT = "222222222222"
 IDENTITY_ACCOUNT = "333333333333"
 WORKLOAD_ACCOUNT = "444444444444"

@@ -24,6 +24,7 @@ from constructs import Construct
 
 from least_privilege_constructs import (
     DefaultPolicies,
+    DeveloperPermissionSet,
     FederationProvider,
     OperationPreferences,
     OrganizationRollout,
@@ -73,6 +74,17 @@ class OrganizationManagementStack(Stack):
         # unused roles, keys, passwords and permissions across the organization: `lpc collect --analyzer-arn`
         self.unused_access = UnusedAccessAnalyzer(
             self, "UnusedAccess", unused_access_age=90, exclude_resource_tags=[{"lpc:unused-access": "exempt"}]
+        )
+        # developers sign in through IAM Identity Center: the permission set carries the boundary that the
+        # StackSet above creates in every account (Identity Center finds it there by name and path)
+        self.developer_access = DeveloperPermissionSet(
+            self,
+            "DeveloperAccess",
+            instance_arn=config.IDENTITY_CENTER_INSTANCE_ARN,
+            name="WorkloadDevelopers",
+            boundary=self.defaults.boundary,
+            aws_managed_policies=["ReadOnlyAccess"],
+            session_duration="PT8H",
         )
 
 

@@ -137,6 +137,8 @@ class GateOptions:
     references: tuple[Reference, ...] = ()
     report_path: str = DEFAULT_REPORT_PATH
     escalation_context: Mapping[str, Any] | None = None
+    managed_policy_documents: Mapping[str, Any] = field(default_factory=dict)
+    """Managed policy documents by ARN (``managedPolicies.documents``), ahead of the packaged snapshot."""
     context: Mapping[str, Any] = field(default_factory=dict, compare=False)
     exports: tuple[tuple[str, str], ...] = ()
     """Values of ``Fn::ImportValue`` exports from stacks outside the assembly (the ``exports`` setting)."""
@@ -177,9 +179,57 @@ class GateOptions:
             source = f"{resolved.source_of('references')}[{index}]"
             references.append(Reference(ref["scope"], read_policy_file(path, source), str(path)))
         values["references"] = tuple(references)
+        values["managed_policy_documents"] = _managed_documents(resolved, base)
         values.update(overrides)
         values["context"] = dict(context or {})
         return cls(**values)
+
+
+def _managed_documents(resolved: ResolvedSettings, base: Path) -> dict[str, Any]:
+    from least_privilege_constructs.analysis.managed_policies import ManagedPolicyDataError, load_documents
+
+    value = resolved["managedPolicies.documents"]
+    if not value:
+        return {}
+    path = Path(value) if Path(value).is_absolute() else base / value
+    try:
+        return load_documents(path)
+    except ManagedPolicyDataError as exc:
+        raise SettingsError(ManagedPolicyDataError.code, resolved.source_of("managedPolicies.documents"),
+                            str(exc).removeprefix(f"{ManagedPolicyDataError.code}: ")) from None
+
+
+def _with_managed_documents(context: Mapping[str, Any] | None, documents: Mapping[str, Any]) -> Any:
+    """The escalation context with ``managedPolicies.documents`` added (the context's own entries win)."""
+    if not documents or (context is not None and not isinstance(context, Mapping)):
+        return context
+    merged = dict(context or {})
+    own = merged.pop("managedPolicyDocuments", None) or merged.pop("managed_policy_documents", None) or {}
+    merged["managedPolicyDocuments"] = {**documents, **own}
+    return merged
+
+
+def _snapshot_staleness(extraction: Any, context: Any) -> list[Finding]:
+    """One warning when the packaged AWS managed policy snapshot answered for an attached policy and is
+    older than ``STALE_AFTER_DAYS`` (AWS updates its managed policies in place:
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html#aws-managed-policies)."""
+    from least_privilege_constructs.analysis.managed_policies import ManagedPolicyResolver, get_snapshot
+
+    warning = get_snapshot().stale_warning()
+    if warning is None:
+        return []
+    given = context.get("managedPolicyDocuments") or context.get("managed_policy_documents") \
+        if isinstance(context, Mapping) else getattr(context, "managed_policy_documents", None)
+    resolver = ManagedPolicyResolver(given if isinstance(given, Mapping) else None)
+    for principal in extraction.principals:
+        for arn in [*principal.managed_policy_arns, principal.boundary_arn or ""]:
+            if arn:
+                resolver(arn)
+    if not resolver.used_snapshot:
+        return []
+    return [Finding(FindingType.WARNING, "MANAGED_POLICY_SNAPSHOT_STALE", warning, check="escalation",
+                    learn_more_link="https://docs.aws.amazon.com/IAM/latest/UserGuide/"
+                    "access_policies_managed-vs-inline.html#aws-managed-policies")]
 
 
 def _snake(name: str) -> str:
@@ -582,7 +632,9 @@ def run_gate(
 
     if options.escalation:
         context = escalation_context if escalation_context is not None else options.escalation_context
+        context = _with_managed_documents(context, options.managed_policy_documents)
         esc = _escalation_findings(cdk_out, extraction, context)
+        esc.extend(_snapshot_staleness(extraction, context))
         report.summaries["escalation"].checked = sum(
             1 for p in extraction.principals if p.kind.value in ("role", "user")
         )

@@ -350,6 +350,10 @@ SETTINGS: tuple[Setting, ...] = (
          '`{"SharedVpcId": "vpc-0abc"}`; without a value such an import fails closed (the flag adds '
          "`NAME=VALUE`).",
          _exports, env="LEAST_PRIVILEGE_EXPORTS", flag="--export", metavar="NAME=VALUE", accumulate=True),
+    _row("managedPolicies.documents", "path", None,
+         "Managed policy documents to use instead of (or beyond) the packaged AWS managed policy snapshot: "
+         'a JSON object `{"arn": document}` or JSON lines `{"arn" or "name", "document"}` (relative to '
+         "cdk.json).", _path, env="LEAST_PRIVILEGE_MANAGED_POLICIES"),
     _row("reportPath", "path", DEFAULT_REPORT_PATH,
          "The full JSON report of the gate (never inside cdk.out).",
          _path, env="LEAST_PRIVILEGE_REPORT_PATH"),

@@ -150,17 +150,23 @@ class DeveloperTrust:
 
     @classmethod
     def identity_center(cls, account_id: str, permission_set_name: str | None = None, *,
+                        permission_set: Any = None,
                         permission_set_role_prefix: str = "AWSReservedSSO_") -> DeveloperTrust:
         """The roles IAM Identity Center creates in ``account_id`` for one permission set.
 
         Identity Center names them ``AWSReservedSSO_<permission set name>_<suffix>`` under the path
         ``/aws-reserved/sso.amazonaws.com/`` (https://docs.aws.amazon.com/singlesignon/latest/userguide/
-        referencingpermissionsets.html); the trust is pinned to ``permission_set_name`` through
-        ``aws:PrincipalArn``, never to every permission set of the account.
+        referencingpermissionsets.html); the trust is pinned to one permission set through
+        ``aws:PrincipalArn``, never to every permission set of the account. Name it with
+        ``permission_set_name`` or pass ``permission_set`` (a
+        :class:`~least_privilege_constructs.DeveloperPermissionSet` or its name).
         """
         where = "DeveloperTrust.identity_center"
         if not (isinstance(account_id, str) and len(account_id) == 12 and account_id.isdigit()):
             raise LeastPrivilegeError("LPC-DEVROLE-010", where, f"invalid account id {account_id!r}")
+        if permission_set is not None:
+            permission_set_name = (permission_set if isinstance(permission_set, str)
+                                   else getattr(permission_set, "name", None))
         if not isinstance(permission_set_name, str) or not re.fullmatch(r"[\w+=,.@-]{1,32}", permission_set_name):
             raise LeastPrivilegeError(
                 "LPC-DEVROLE-013", where,

@@ -29,7 +29,11 @@ def test_lpc_gate_and_the_plugin_write_the_same_report(sample_cdk_out: Path, tmp
     assert proc.returncode == (2 if any(f["findingType"] in plugin_report["treatAsBlocking"]
                                         for f in plugin_report["findings"]) else 0), proc.stderr
     assert "Traceback" not in proc.stderr
-    assert plugin_report["findings"], "the sample app is expected to have findings (escalation, warnings)"
+    # the sample's one finding was ESCALATION_UNDETERMINED for its AWS managed policy, which the packaged
+    # snapshot now resolves (issue 18: the sample synth ends with none); the reports must still be
+    # non-trivial: every check ran over the sample's principals and policies
+    assert plugin_report["principals"] > 0 and plugin_report["policies"] > 0
+    assert all(c["enabled"] and c["checked"] > 0 for c in plugin_report["checks"].values()), plugin_report["checks"]
     assert cli_report["findings"] == plugin_report["findings"]
     assert cli_report["ignored"] == plugin_report["ignored"]
     # lpc gate also checks what BoundaryEnforcement's own plugin verifies inside synth: nothing unbounded

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from least_privilege_constructs.analysis.iam.arn import Arn
+from least_privilege_constructs.analysis.managed_policies import aws_managed_document
 
 DEFAULT_QUALIFIER = "hnb659fds"
 """The CDK bootstrap qualifier used when the manifest names no bootstrap roles."""
@@ -122,7 +123,8 @@ class EscalationContext:
         for key, doc in self.managed_policy_documents.items():
             if _normalize_partition(key) == normalized:
                 return doc
-        return KNOWN_MANAGED_POLICIES.get(normalized)
+        known = KNOWN_MANAGED_POLICIES.get(normalized)
+        return known if known is not None else aws_managed_document(normalized)
 
     @classmethod
     def from_file(cls, path: str | Path) -> EscalationContext:

@@ -75,7 +75,10 @@ _PRINCIPAL_TYPES = {
     "AWS::IAM::Role": PrincipalKind.ROLE,
     "AWS::IAM::User": PrincipalKind.USER,
     "AWS::IAM::Group": PrincipalKind.GROUP,
+    # the role IAM Identity Center provisions for a permission set in each assigned account (below)
+    "AWS::SSO::PermissionSet": PrincipalKind.ROLE,
 }
+SSO_ROLE_PATH = "/aws-reserved/sso.amazonaws.com/"
 
 
 @dataclass
@@ -593,6 +596,9 @@ class Extractor:
             return
         kind = _PRINCIPAL_TYPES[str(resource_type(resource))]
         props = as_dict(resource.get("Properties"))
+        if resource_type(resource) == "AWS::SSO::PermissionSet":
+            self._add_permission_set(unit, logical_id, props)
+            return
         problems: list[str] = []
         try:
             name = str(unit.ctx.ref(logical_id))
@@ -621,6 +627,49 @@ class Extractor:
         self._by_name.setdefault((kind, name), principal)
         self._pending.append(_Pending(principal, unit, logical_id, props.get("ManagedPolicyArns"),
                                       props.get("PermissionsBoundary"), props.get("Groups")))
+
+    def _add_permission_set(self, unit: _Unit, logical_id: str, props: dict[str, Any]) -> None:
+        """An IAM Identity Center permission set, as the role it provisions in an assigned account:
+        ``AWSReservedSSO_<name>_<suffix>`` under ``/aws-reserved/sso.amazonaws.com/``
+        (https://docs.aws.amazon.com/singlesignon/latest/userguide/referencingpermissionsets.html), with
+        the inline policy, the AWS managed policies, the customer managed policies and the boundary
+        referenced by name and path in that account
+        (https://docs.aws.amazon.com/singlesignon/latest/userguide/permissionsboundary.html).
+
+        The assigned accounts are not in the permission set: the role is modelled in the template's
+        account, and its ARN lacks the random suffix."""
+        origin = self._origin(unit, logical_id, ["Resources", logical_id, "Properties"])
+        name, problems = self._resolve_quiet(unit, props.get("Name"))
+        if problems or not isinstance(name, str):
+            self._finding("UNRESOLVABLE_INTRINSIC", f"{logical_id}: the permission set's name", origin)
+            name = logical_id
+        prefix = f"arn:{unit.ctx.partition}:iam::{unit.ctx.account}:"
+        role_name = f"AWSReservedSSO_{name}"
+        principal = Principal(kind=PrincipalKind.ROLE, name=role_name, arn=f"{prefix}role{SSO_ROLE_PATH}{role_name}",
+                              path=SSO_ROLE_PATH, source=unit.source, stack=unit.stack, logical_id=logical_id,
+                              construct_path=origin.construct_path)
+
+        def policy_arn(ref: Any) -> str | None:
+            value, ref_problems = self._resolve_quiet(unit, ref)
+            if ref_problems or not isinstance(value, dict) or not isinstance(value.get("Name"), str):
+                self._finding("UNRESOLVABLE_INTRINSIC", f"{logical_id}: a customer managed policy reference", origin)
+                return None
+            path = value.get("Path") if isinstance(value.get("Path"), str) else "/"
+            return f"{prefix}policy{path}{value['Name']}"
+
+        managed: list[Any] = list(props.get("ManagedPolicies") or [])
+        managed.extend(a for a in map(policy_arn, props.get("CustomerManagedPolicyReferences") or []) if a)
+        boundary: Any = None
+        raw_boundary = props.get("PermissionsBoundary")
+        if isinstance(raw_boundary, dict):
+            if "CustomerManagedPolicyReference" in raw_boundary:
+                boundary = policy_arn(raw_boundary["CustomerManagedPolicyReference"])
+            else:
+                boundary = raw_boundary.get("ManagedPolicyArn")
+        self.result.principals.append(principal)
+        self._by_lid[(id(unit), logical_id)] = principal
+        self._by_name.setdefault((PrincipalKind.ROLE, role_name), principal)
+        self._pending.append(_Pending(principal, unit, logical_id, managed, boundary, None))
 
     def _add_policies(self, unit: _Unit, logical_id: str, resource: dict[str, Any]) -> None:
         specs = policy_specs(logical_id, resource)

@@ -42,6 +42,7 @@ from typing import Any
 
 from least_privilege_constructs.analysis.catalog import get_catalog
 from least_privilege_constructs.analysis.iam.wildcards import action_matches, has_wildcards, pattern_covers
+from least_privilege_constructs.analysis.managed_policies import aws_managed_document
 from least_privilege_constructs.analysis.refine import decisions as d
 from least_privilege_constructs.analysis.refine.bundle import load_bundle, parse_time
 from least_privilege_constructs.analysis.refine.decisions import ActionDecision, Decision, LastAccessed
@@ -422,6 +423,10 @@ def refine_role(role: dict[str, Any], account: dict[str, Any], options: RefineOp
             replaces = policy.get("arn")
             # by ARN (the bundle's managedPolicies) or by name (a snapshot such as policies.jsonl)
             known = managed_documents.get(policy.get("arn", "")) or managed_documents.get(policy["name"])
+            if known is None and document is None:
+                # the packaged AWS managed policy snapshot (analysis/managed_policies.py)
+                snapshot_document = aws_managed_document(policy.get("arn", ""))
+                known = {"document": snapshot_document} if snapshot_document is not None else None
             if document is None and known is not None:
                 document = known["document"]
         if isinstance(document, dict) and any(

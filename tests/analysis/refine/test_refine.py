@@ -10,6 +10,7 @@ import pytest
 
 from least_privilege_constructs.analysis.catalog import get_catalog
 from least_privilege_constructs.analysis.iam import action_matches
+from least_privilege_constructs.analysis.managed_policies import aws_managed_document
 from least_privilege_constructs.analysis.reasoning import Request, check_no_new_access, evaluate
 from least_privilege_constructs.analysis.refine import (
     Decision,
@@ -119,7 +120,10 @@ def test_guardrails_on_the_fixture(bundle: dict[str, Any], result: RefineResult)
     grace = [p for r in result.roles for p in r.policies if p.name == "new-grant"]
     assert grace and all(p.reason == "POLICY_CHANGED_IN_GRACE_PERIOD" and not p.removed for p in grace)
     managed = [p for r in result.roles for p in r.policies if p.replaces and "AmazonSQSReadOnlyAccess" in p.replaces]
-    assert managed and all(p.status == "undetermined" and p.reason == "POLICY_DOCUMENT_UNAVAILABLE" for p in managed)
+    # the document comes from the packaged AWS managed policy snapshot; the fixture gives no change date
+    snapshot = aws_managed_document("arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess")
+    assert managed and all(p.status == "undetermined" and p.reason == "POLICY_CHANGE_DATE_UNKNOWN"
+                           and p.original == snapshot for p in managed)
     for role in result.roles:
         for policy in role.policies:
             assert "iam:PassRole" not in policy.removed
@@ -152,7 +156,14 @@ def test_aws_managed_policy_becomes_a_customer_managed_replacement(bundle: dict[
         {"ServiceNamespace": "sqs", "LastAuthenticated": "2026-11-30T00:00:00Z", "TrackedActionsLastAccessed": [
             {"ActionName": "ListQueues", "LastAccessedTime": "2026-11-30T00:00:00Z"}, {"ActionName": "GetQueueUrl"}]}]
     one = {**bundle, "accounts": [{**bundle["accounts"][0], "roles": [role]}]}
-    without = refine_bundle(one, OPTIONS).roles[0].policies[0]
+    # no document in the bundle: the packaged snapshot's; a policy the snapshot lacks stays undetermined
+    from_snapshot = refine_bundle(one, OPTIONS).roles[0].policies[0]
+    assert (from_snapshot.status, from_snapshot.replaces) == ("refined", arn)
+    assert from_snapshot.original == aws_managed_document(arn)
+    unknown = copy.deepcopy(one)
+    unknown["accounts"][0]["roles"][0]["policies"][0].update(name="NotInTheSnapshot",
+                                                             arn="arn:aws:iam::aws:policy/NotInTheSnapshot")
+    without = refine_bundle(unknown, OPTIONS).roles[0].policies[0]
     assert (without.status, without.reason) == ("undetermined", "POLICY_DOCUMENT_UNAVAILABLE")
     [managed] = refine_bundle(one, OPTIONS, managed_documents={arn: {"document": document}}).roles[0].policies
     assert (managed.status, managed.kind, managed.name, managed.replaces) == (

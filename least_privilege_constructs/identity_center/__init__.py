@@ -1,0 +1,1 @@
+"""IAM Identity Center permission sets that carry the organization's permissions boundary."""
