@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from least_privilege_constructs.analysis.iam.arn import Arn
 from least_privilege_constructs.analysis.refine.bundle import merge_bundles, new_bundle
 from least_privilege_constructs.collect.calls import Caller, CollectError, assume_role_session, client_config
 from least_privilege_constructs.collect.credential_report import credential_report
@@ -70,6 +71,14 @@ def _error(target: list[dict[str, Any]], exc: CollectError, account: str | None 
     target.append(item)
 
 
+def _analyzer_region(analyzer_arn: str) -> str:
+    """The region of an unused-access analyzer ARN (``arn:aws:access-analyzer:REGION:ACCOUNT:analyzer/NAME``)."""
+    parsed = Arn.parse(analyzer_arn)
+    if parsed is None or parsed.service != "access-analyzer" or not parsed.region:
+        raise ValueError(f"{analyzer_arn!r} is not an access-analyzer ARN with a region")
+    return parsed.region
+
+
 def collect_account(session: Any, account_id: str, options: CollectOptions, progress: Progress | None = None,
                     caller_factory: Callable[[Any], Caller] = Caller, analyzer_session: Any = None
                     ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -104,7 +113,7 @@ def collect_account(session: Any, account_id: str, options: CollectOptions, prog
     if options.analyzer_arn:
         # the analyzer lives in the delegated administrator account: read it with that account's session
         aa = caller_factory((analyzer_session or session).client(
-            "accessanalyzer", region_name=options.analyzer_arn.split(":")[3], config=client_config(options.max_attempts)))
+            "accessanalyzer", region_name=_analyzer_region(options.analyzer_arn), config=client_config(options.max_attempts)))
         account["unusedAccessFindings"] = unused_access_findings(
             aa, options.analyzer_arn, account_id, recommendations=options.recommendations,
             on_error=lambda exc, fid: _error(account["errors"], exc, account_id, fid))

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
-from least_privilege_constructs.analysis.iam.arn import account_of
+from least_privilege_constructs.analysis.iam.arn import Arn, account_of
 from least_privilege_constructs.analysis.refine.bundle import iso
 from least_privilege_constructs.collect.calls import Caller, CollectError
 from least_privilege_constructs.collect.policy_changes import PolicyChanges
@@ -87,7 +87,8 @@ def role_policies(iam: Caller, role_name: str, managed: dict[str, Any],
                           RoleName=role_name):
         for attached in page.get("AttachedPolicies", []):
             arn = attached["PolicyArn"]
-            aws_managed = arn.split(":")[4] == "aws"
+            parsed = Arn.parse(arn)
+            aws_managed = parsed is not None and parsed.account == "aws"  # arn:aws:iam::aws:policy/...
             meta = iam("get_policy", PolicyArn=arn)["Policy"]
             entry = {"kind": "aws-managed" if aws_managed else "customer-managed",
                      "name": attached["PolicyName"], "arn": arn}

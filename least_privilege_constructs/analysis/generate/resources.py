@@ -345,8 +345,11 @@ def _coarsen(items: list[ResolvedResource], most: int = 5) -> list[ResolvedResou
         return items
     out: dict[str, ResolvedResource] = {}
     for r in items:
-        head = ":".join(r.arn.split(":", 5)[:5])
-        arn = head + ":*"
+        parsed = Arn.parse(r.arn)
+        if parsed is None:  # not an ARN: kept as it is, never folded into a broader one
+            out.setdefault(r.arn, r)
+            continue
+        arn = str(Arn(parsed.partition, parsed.service, parsed.region, parsed.account, "*"))
         if arn not in out:
             out[arn] = ResolvedResource(arn, "*", ("resource type",), None, "format")
     return list(out.values())

@@ -1,0 +1,32 @@
+"""Fail closed on malformed input (independent review of issues 12, 15 and 16).
+
+Each test: given an input a user can type or a file can hold, when the CLI reads it, then the run ends
+with a clear error (exit code 1, a message naming the input), never a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from least_privilege_constructs.cli.main import main
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn::analyzer/x",  # starts with arn: and holds :analyzer/, but has no region (split(":")[3] raised)
+        "arn:aws:s3:::analyzer/x",  # not an access-analyzer ARN
+        "arn:aws:access-analyzer::111122223333:analyzer/x",  # no region: the client cannot be built
+    ],
+)
+def test_collect_rejects_analyzer_arns_without_a_region(
+    arn: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # ARN format of an analyzer: arn:${Partition}:access-analyzer:${Region}:${Account}:analyzer/${AnalyzerName}
+    # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementaccessanalyzer.html)
+    assert main(["collect", "-o", str(tmp_path / "b.json"), "--analyzer-arn", arn]) == 1
+    err = capsys.readouterr().err
+    assert "is not an analyzer ARN" in err
+    assert "Traceback" not in err
