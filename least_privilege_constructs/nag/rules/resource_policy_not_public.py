@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from least_privilege_constructs.analysis.iam.arn import Arn
-from least_privilege_constructs.analysis.iam.condition_keys import identifier_format
+from least_privilege_constructs.analysis.iam.condition_keys import wildcard_restricts
 from least_privilege_constructs.analysis.iam.wildcards import has_wildcards
 from least_privilege_constructs.nag.rules._policy import condition_values, is_allow, principals, statements
 from least_privilege_constructs.nag.rules._resource_policies import (
@@ -32,16 +32,6 @@ value that is not a bare wildcard; for ARN keys the account field must be litera
 _SPECIAL = frozenset({"AWS::Lambda::Permission", "AWS::Lambda::LayerVersionPermission", "AWS::Events::EventBusPolicy"})
 
 
-def _lead(alternative: str) -> str:
-    """The literal characters every value of a format alternative starts with (``o-[a-z0-9]{10}*`` -> ``o-``)."""
-    out = ""
-    for ch in alternative:
-        if ch in "[*{":
-            break
-        out += ch
-    return out
-
-
 def _value_scopes(key: str, value: str) -> bool:
     if not value or value.strip("*?") == "":
         return False
@@ -51,15 +41,8 @@ def _value_scopes(key: str, value: str) -> bool:
         # account: it ties the caller to nothing (the resource owner's ${aws:ResourceAccount} does)
         return (arn is not None and bool(arn.account) and not has_wildcards(arn.account)
                 and ("${" not in arn.account or arn.account.lower() == "${aws:resourceaccount}"))
-    fmt = identifier_format(key)
-    if fmt is not None and has_wildcards(value):
-        # a wildcard after a prefix every identifier has (o-*, vpce-*, AROA*) restricts nothing; for
-        # account ids any wildcard names unboundedly many accounts (analysis.iam.condition_keys facts)
-        if fmt.exact_accounts:
-            return False
-        prefix = value[: min(i for i in (value.find("*"), value.find("?"), len(value)) if i >= 0)]
-        return all(not _lead(alt).startswith(prefix) for alt in fmt.alternatives)
-    return True
+    # a wildcard after a prefix every identifier has (o-*, vpce-*, AROA*) or in an account id restricts nothing
+    return wildcard_restricts(key, value)
 
 
 def scoped_to_org_or_account(stmt: dict[str, Any]) -> bool:
