@@ -30,3 +30,26 @@ def test_collect_rejects_analyzer_arns_without_a_region(
     err = capsys.readouterr().err
     assert "is not an analyzer ARN" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        '{"Events": [{"EventId": "1", "CloudTrailEvent": "{bad json"}]}',  # aws cloudtrail lookup-events
+        '{"EventId": "1", "CloudTrailEvent": "{bad json"}\n',  # the same event as JSON Lines
+    ],
+)
+def test_generate_policy_names_an_embedded_event_that_is_not_json(
+    document: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # lookup-events returns each event as a JSON string in CloudTrailEvent
+    # (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_Event.html); a string that is not
+    # JSON was an "internal error: JSONDecodeError"
+    trail = tmp_path / "events.json"
+    trail.write_text(document, encoding="utf-8")
+    code = main(["generate-policy", str(trail), "--session-issuer", "arn:aws:iam::111122223333:role/app",
+                 "--no-progress", "-o", str(tmp_path / "policy.json")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "LPC-GEN-002" in err and "CloudTrailEvent of event '1' is not JSON" in err
+    assert "internal error" not in err
