@@ -53,3 +53,24 @@ def test_generate_policy_names_an_embedded_event_that_is_not_json(
     assert code == 1
     assert "LPC-GEN-002" in err and "CloudTrailEvent of event '1' is not JSON" in err
     assert "internal error" not in err
+
+
+def test_refine_keeps_a_policy_it_cannot_read_whole(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # a bundle that follows the schema but holds a policy whose Action is a number (IAM JSON policy grammar:
+    # an action is a string, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html)
+    # was "internal error: PolicyError"; the policy is now kept whole, with the reason in the report
+    import json
+
+    from tests.analysis.refine.fixture_org import fixture_bundle
+
+    bundle = fixture_bundle()
+    role = bundle["accounts"][0]["roles"][0]
+    role["policies"][0]["document"]["Statement"][0]["Action"] = 5
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(bundle), encoding="utf-8")
+    assert main(["refine", str(path), "--output-dir", str(tmp_path / "out")]) == 0
+    assert "internal error" not in capsys.readouterr().err
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    text = json.dumps(report)
+    assert "the policy cannot be read" in text
+    assert "expected a string or a list of strings, got 5" in text
