@@ -30,6 +30,7 @@ from least_privilege_constructs.analysis.findings import (
     sort_findings,
 )
 from least_privilege_constructs.analysis.iam.arn import account_of, is_account_id
+from least_privilege_constructs.analysis.iam.condition_keys import wildcard_restricts
 
 if TYPE_CHECKING:
     from least_privilege_constructs.analysis.extract.extractor import ExtractionOptions
@@ -260,7 +261,10 @@ def _restricting_values(condition: Any) -> dict[str, list[str]]:
             continue
         for key, values in block.items():
             if str(key).lower() in _RESTRICTING_KEYS:
-                out.setdefault(str(key).lower(), []).extend(str(v) for v in _as_list(values))
+                # o-*, vpce-*, a wildcard account ... restrict nothing (analysis.iam.condition_keys)
+                kept = [str(v) for v in _as_list(values) if wildcard_restricts(str(key), str(v))]
+                if kept:
+                    out.setdefault(str(key).lower(), []).extend(kept)
     return out
 
 

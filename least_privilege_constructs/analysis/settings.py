@@ -425,18 +425,50 @@ class ResolvedSettings:
         return f"{self.origin} context {CONTEXT_KEY}.{key}"
 
 
+class _KeyedObject(dict[str, Any]):
+    """A JSON object that remembers the keys it was given more than once (``json`` keeps the last)."""
+
+    duplicates: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, pairs: list[tuple[str, Any]]) -> _KeyedObject:
+        out = cls(pairs)
+        if len(out) != len(pairs):
+            keys = [k for k, _ in pairs]
+            out.duplicates = frozenset(k for k in keys if keys.count(k) > 1)
+        return out
+
+
+def _reject_duplicates(value: Any, where: str) -> None:
+    """A key given twice in the ``least-privilege`` object (at any depth) is an error: a second
+    ``"mode"`` or ``"allowExternalPrincipals"`` would silently replace the first (fail open)."""
+    if isinstance(value, _KeyedObject):
+        if value.duplicates:
+            key = sorted(value.duplicates)[0]
+            raise SettingsError(INVALID_JSON, f"{where}.{key}", f"duplicate key {key!r} (JSON keeps the last silently)")
+        for k, v in value.items():
+            _reject_duplicates(v, f"{where}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _reject_duplicates(v, f"{where}[{i}]")
+
+
 def read_cdk_json(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The ``least-privilege`` object of a ``cdk.json`` (``{}`` when the file has no such context)."""
     file = Path(path)
     try:
         with open(file, encoding="utf-8") as fh:
-            data = json.load(fh)
+            data = json.load(fh, object_pairs_hook=_KeyedObject.of)
     except OSError as exc:
         raise SettingsError(CANNOT_READ, str(file), f"cannot read {file}: {exc.strerror or exc}") from None
     except ValueError as exc:
         raise SettingsError(INVALID_JSON, str(file), f"{file} is not valid JSON: {exc}") from None
     context = data.get("context", {}) if isinstance(data, dict) else {}
+    if isinstance(context, _KeyedObject) and CONTEXT_KEY in context.duplicates:
+        raise SettingsError(INVALID_JSON, f"{file} context {CONTEXT_KEY}",
+                            f"duplicate key {CONTEXT_KEY!r} (JSON keeps the last silently)")
     value = context.get(CONTEXT_KEY, {}) if isinstance(context, dict) else {}
+    _reject_duplicates(value, f"{file} context {CONTEXT_KEY}")
     if not isinstance(value, dict):
         raise SettingsError(NOT_AN_OBJECT, f"{file} context {CONTEXT_KEY}",
                             f"context '{CONTEXT_KEY}' must be an object, got {type(value).__name__}")

@@ -71,6 +71,14 @@ def _error(target: list[dict[str, Any]], exc: CollectError, account: str | None 
     target.append(item)
 
 
+def _analyzer_region(analyzer_arn: str) -> str:
+    """The region of an unused-access analyzer ARN (``arn:aws:access-analyzer:REGION:ACCOUNT:analyzer/NAME``)."""
+    parsed = Arn.parse(analyzer_arn)
+    if parsed is None or parsed.service != "access-analyzer" or not parsed.region:
+        raise ValueError(f"{analyzer_arn!r} is not an access-analyzer ARN with a region")
+    return parsed.region
+
+
 def collect_account(session: Any, account_id: str, options: CollectOptions, progress: Progress | None = None,
                     caller_factory: Callable[[Any], Caller] = Caller, analyzer_session: Any = None
                     ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -105,7 +113,7 @@ def collect_account(session: Any, account_id: str, options: CollectOptions, prog
     if options.analyzer_arn:
         # the analyzer lives in the delegated administrator account: read it with that account's session
         aa = caller_factory((analyzer_session or session).client(
-            "accessanalyzer", region_name=Arn.from_string(options.analyzer_arn).region, config=client_config(options.max_attempts)))
+            "accessanalyzer", region_name=_analyzer_region(options.analyzer_arn), config=client_config(options.max_attempts)))
         account["unusedAccessFindings"] = unused_access_findings(
             aa, options.analyzer_arn, account_id, recommendations=options.recommendations,
             on_error=lambda exc, fid: _error(account["errors"], exc, account_id, fid))

@@ -87,7 +87,8 @@ def role_policies(iam: Caller, role_name: str, managed: dict[str, Any],
                           RoleName=role_name):
         for attached in page.get("AttachedPolicies", []):
             arn = attached["PolicyArn"]
-            aws_managed = Arn.from_string(arn).account == "aws"
+            parsed = Arn.parse(arn)
+            aws_managed = parsed is not None and parsed.account == "aws"  # arn:aws:iam::aws:policy/...
             meta = iam("get_policy", PolicyArn=arn)["Policy"]
             entry = {"kind": "aws-managed" if aws_managed else "customer-managed",
                      "name": attached["PolicyName"], "arn": arn}

@@ -148,6 +148,12 @@ CONDITION_CASES: list[tuple[str, dict[str, Any], bool]] = [
     ("source-account-other", {"StringEquals": {"aws:SourceAccount": "999999999999"}}, True),
     ("if-exists-does-not-restrict", {"StringEqualsIfExists": {"aws:SourceAccount": "123456789012"}}, True),
     ("negated-does-not-restrict", {"StringNotEquals": {"aws:PrincipalAccount": "123456789012"}}, True),
+    # review: wildcards after a prefix every identifier has, or in an account id, restrict nothing
+    # (Organizations API Organization.Id ^o-[a-z0-9]{10,32}$; EC2 resource ids vpce-...)
+    ("org-wildcard-restricts-nothing", {"StringLike": {"aws:PrincipalOrgID": "o-*"}}, True),
+    ("vpce-wildcard-restricts-nothing", {"StringLike": {"aws:SourceVpce": "vpce-*"}}, True),
+    ("account-wildcard-restricts-nothing", {"StringLike": {"aws:PrincipalAccount": "1234*"}}, True),
+    ("org-prefix-restricts", {"StringLike": {"aws:PrincipalOrgID": "o-a1b2c3d4e5*"}}, False),
 ]
 
 

@@ -60,7 +60,7 @@ from least_privilege_constructs.analysis.generate.mapping import OperationMapper
 from least_privilege_constructs.analysis.generate.records import Progress, iter_records
 from least_privilege_constructs.analysis.generate.resources import ResolvedResource, resources_for
 from least_privilege_constructs.analysis.iam.arn import Arn, role_arn_of_session
-from least_privilege_constructs.analysis.iam.wildcards import service_of
+from least_privilege_constructs.analysis.iam.wildcards import split_action
 
 MANAGED_POLICY_SIZE = 6144
 SAMPLE_EVENT_IDS = 10
@@ -415,7 +415,7 @@ class GeneratedPolicy:
         """The policy as a template of the catalog (``lpc templates``), checked by its loader."""
         from least_privilege_constructs.analysis.templates.template import PolicyTemplate
 
-        services = sorted({service_of(a) for s in self.statements for a in s["Action"]})
+        services = sorted({split_action(a)[0] for s in self.statements for a in s["Action"]})
         data = {
             "id": template_id,
             "version": "1.0.0",
@@ -463,7 +463,7 @@ def build_statements(grants: Mapping[Key, Seen]) -> list[tuple[dict[str, Any], l
     condition); each with the grant keys it covers. Deterministic order."""
     by_resource: dict[tuple[str, str, str], set[str]] = {}
     for action, arn, cond in grants:
-        by_resource.setdefault((service_of(action), arn, cond), set()).add(action)
+        by_resource.setdefault((split_action(action)[0], arn, cond), set()).add(action)
     by_actions: dict[tuple[str, tuple[str, ...], str], list[str]] = {}
     for (service, arn, cond), acts in by_resource.items():
         by_actions.setdefault((service, tuple(sorted(acts)), cond), []).append(arn)

@@ -74,20 +74,26 @@ def input_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return out
 
 
-def _unwrap(item: Any) -> Any:
-    """A LookupEvents / Lake wrapper -> the CloudTrail record it carries (the record itself otherwise)."""
+def _unwrap(item: Any, where: str = "<records>") -> Any:
+    """A LookupEvents / Lake wrapper -> the CloudTrail record it carries (the record itself otherwise).
+    An embedded event that is not JSON is ``LPC-GEN-002`` naming the file (never an internal error)."""
     if isinstance(item, dict):
         for key in ("CloudTrailEvent", "eventJson", "EventJson"):
             inner = item.get(key)
             if isinstance(inner, str):
-                return json.loads(inner)
+                try:
+                    return json.loads(inner)
+                except json.JSONDecodeError as exc:
+                    event = item.get("EventId") or item.get("eventID")
+                    raise GenerateError("LPC-GEN-002", where, f"the {key} of event {event!r} is not JSON: {exc.msg} "
+                                        f"at character {exc.pos}") from None
         return item
     if isinstance(item, list):  # a Lake row: [{"column": value}, ...]
         row: dict[str, Any] = {}
         for cell in item:
             if isinstance(cell, dict):
                 row.update(cell)
-        return _unwrap(row) if row else None
+        return _unwrap(row, where) if row else None
     return None
 
 
@@ -142,7 +148,7 @@ def iter_stream(stream: IO[str], where: str) -> Iterator[dict[str, Any]]:
             buf, pos, offset, eof = _refill(buf, pos, offset, stream)
             continue
         pos = end
-        record = _unwrap(item)
+        record = _unwrap(item, where)
         if isinstance(record, dict):
             yield record
 
@@ -180,7 +186,7 @@ def _iter_lines(head: str, stream: IO[str], where: str) -> Iterator[dict[str, An
                 if isinstance(value.get(key), list):
                     items = value[key]
                     break
-        return [r for r in map(_unwrap, items) if isinstance(r, dict)]
+        return [r for r in (_unwrap(i, f"{where}:{number}") for i in items) if isinstance(r, dict)]
 
     for line in lines:
         number += 1

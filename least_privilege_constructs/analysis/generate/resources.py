@@ -26,7 +26,6 @@ Example::
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import itertools
 import re
@@ -347,10 +346,10 @@ def _coarsen(items: list[ResolvedResource], most: int = 5) -> list[ResolvedResou
     out: dict[str, ResolvedResource] = {}
     for r in items:
         parsed = Arn.parse(r.arn)
-        if parsed is None:
+        if parsed is None:  # not an ARN: kept as it is, never folded into a broader one
             out.setdefault(r.arn, r)
             continue
-        arn = str(dataclasses.replace(parsed, resource="*"))
+        arn = str(Arn(parsed.partition, parsed.service, parsed.region, parsed.account, "*"))
         if arn not in out:
             out[arn] = ResolvedResource(arn, "*", ("resource type",), None, "format")
     return list(out.values())

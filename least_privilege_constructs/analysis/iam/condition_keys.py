@@ -301,6 +301,42 @@ def identifier_format(key: str) -> IdentifierFormat | None:
     return _FORMATS.get(key.lower())
 
 
+def _lead(alternative: str) -> str:
+    """The literal characters every value of a format alternative starts with (``o-[a-z0-9]{10}*`` -> ``o-``)."""
+    out = ""
+    for ch in alternative:
+        if ch in "[*{":
+            break
+        out += ch
+    return out
+
+
+def wildcard_restricts(key: str, value: str) -> bool:
+    """Whether a positive ``StringLike``/``ArnLike`` value of an identifier key singles some callers out.
+
+    A value without ``*``/``?`` does (True); a key without a format fact is given the benefit of the doubt
+    (True). A wildcard in an account id names unboundedly many accounts (False); a wildcard after a prefix
+    that every identifier of the format has (``o-*``, ``o-*/*``, ``vpce-*``, ``AROA*``) restricts nothing
+    (False). The structural rule used by the nag pack and the gate's external-principal check; the
+    reasoning decides the same question exactly with its string procedure.
+
+        >>> wildcard_restricts("aws:PrincipalOrgID", "o-*"), wildcard_restricts("aws:PrincipalOrgID", "o-a1b2c3*")
+        (False, True)
+        >>> wildcard_restricts("aws:PrincipalAccount", "1111*"), wildcard_restricts("aws:userid", "AROA*")
+        (False, False)
+    """
+    cuts = [i for i in (value.find("*"), value.find("?")) if i >= 0]
+    if not cuts:
+        return True
+    fmt = identifier_format(key)
+    if fmt is None:
+        return True
+    if fmt.exact_accounts:
+        return False
+    prefix = value[: min(cuts)]
+    return all(not _lead(alt).startswith(prefix) for alt in fmt.alternatives)
+
+
 def identifier_keys() -> tuple[str, ...]:
     """Every key with a format fact (lower case)."""
     return tuple(sorted(_FORMATS))

@@ -242,6 +242,34 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
     return line, col
 
 
+class _DuplicateKey(Exception):
+    pass
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _DuplicateKey()
+    return out
+
+
+def _duplicate_key_error(text: str) -> PolicyParseError:
+    """A key given twice in one object: JSON parsers keep the last silently, so a second ``Statement``
+    would hide the first (fail open); which one IAM reads is not documented, so the policy is refused,
+    with the line and column of the second occurrence (as the template loader does)."""
+    from least_privilege_constructs.analysis.model.spans import DuplicateKeyError, index_spans
+
+    try:
+        index_spans(text, reject_duplicates=True)
+    except DuplicateKeyError as exc:
+        where = exc.span.start
+        first = f" (first at line {exc.first.start.line} column {exc.first.start.column})" if exc.first else ""
+        return PolicyParseError(f"duplicate key {exc.key!r}{first}", where.line, where.column, where.offset)
+    except (ValueError, RecursionError):
+        pass
+    return PolicyParseError("duplicate key")
+
+
 def load_json(document: str | bytes | bytearray) -> Any:
     """Parse JSON text strictly (no NaN/Infinity, valid UTF-8, bounded nesting).
 
@@ -262,7 +290,9 @@ def load_json(document: str | bytes | bytearray) -> Any:
     else:
         text = document
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicate_keys)
+    except _DuplicateKey:
+        raise _duplicate_key_error(text) from None
     except json.JSONDecodeError as exc:
         raise PolicyParseError(exc.msg, exc.lineno, exc.colno, exc.pos) from None
     except ValueError as exc:  # NaN / Infinity

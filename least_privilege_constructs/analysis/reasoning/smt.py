@@ -281,6 +281,16 @@ class StringTheory:
             self._zstr[var] = z3.String("s_" + "".join(c if c.isalnum() else "_" for c in var))
         return self._zstr[var]
 
+    def zvalue(self, var: str) -> z3.SeqRef:
+        """The z3 string of ``var``'s own value: for an alias, its target without the alias prefix
+        (``aws:PrincipalArn`` is ``prin`` without ``AWS:``), so a variable or a regular expression on it
+        sees the key's value, not the caller's tag."""
+        zs = self.zstr(var)
+        prefix = self.aliases.get(var, (var, ""))[1]
+        if not prefix:
+            return zs
+        return z3.SubString(zs, len(prefix), z3.Length(zs) - len(prefix))
+
     def atom(self, var: str, glob: Glob) -> z3.BoolRef:
         if var in self.aliases:
             target, prefix = self.aliases[var]
@@ -536,7 +546,7 @@ class Encoding:
             raise Unsupported(f"undeclared variable {token.key}")
         var = str(kv.values[0])
         self.theory.use_z3(var)
-        zs = self.theory.zstr(var)
+        zs = self.theory.zvalue(var)
         if token.default is not None:
             return z3.BoolVal(True), z3.If(kv.present, zs, z3.StringVal(token.default))
         return kv.present, zs
@@ -581,6 +591,9 @@ class Encoding:
             else:
                 parts.append(glob_regex(Glob.from_tokens([t])))
         self.theory.use_z3(var)
+        prefix = self.theory.aliases.get(var, (var, ""))[1]
+        if prefix:  # an alias (aws:PrincipalArn = prin without "AWS:"): match the target with its prefix
+            parts.insert(0, z3.Re(z3.StringVal(prefix)))
         return z3.And(*guards), z3.InRe(self.theory.zstr(var), _concat(parts))
 
     def string_match(self, pattern: str, var: str, **kw: Any) -> z3.BoolRef:

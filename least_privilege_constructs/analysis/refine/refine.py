@@ -368,19 +368,26 @@ def verify_refinement(original: dict[str, Any], refined: dict[str, Any] | None, 
     :func:`~least_privilege_constructs.analysis.reasoning.check_no_new_access`, PASS required) and to allow
     every used action wherever the original did (evaluator, on each resource the original grants it on);
     else why not."""
-    from least_privilege_constructs.analysis.reasoning import Request, check_no_new_access, evaluate
+    from least_privilege_constructs.analysis.reasoning import (
+        PolicyError,
+        Request,
+        check_no_new_access,
+        evaluate,
+    )
+    from least_privilege_constructs.analysis.reasoning.policy import parse_policy
 
     why = structural_subset(original, refined)
     if why is not None:
         return why
-    if prove and refined is not None:
-        result = check_no_new_access(refined, original, "IDENTITY_POLICY")
-        if result.verdict.value != "PASS":
-            return f"check-no-new-access: {result.verdict.value} ({result.message})"
-    from least_privilege_constructs.analysis.reasoning.policy import parse_policy
-
-    old_policy = parse_policy(original, "original")
-    new_policy = parse_policy(refined, "refined") if refined is not None else None
+    try:  # a document the policy model refuses (an Action that is a number ...) is kept whole: fail closed
+        if prove and refined is not None:
+            result = check_no_new_access(refined, original, "IDENTITY_POLICY")
+            if result.verdict.value != "PASS":
+                return f"check-no-new-access: {result.verdict.value} ({result.message})"
+        old_policy = parse_policy(original, "original")
+        new_policy = parse_policy(refined, "refined") if refined is not None else None
+    except PolicyError as exc:
+        return f"the policy cannot be read: {exc}"
     for action in used:
         for resource in _sample_resources(original, action):
             request = Request(principal, action, resource)

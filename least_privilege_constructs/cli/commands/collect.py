@@ -62,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    from least_privilege_constructs.analysis.iam import is_account_id
+    from least_privilege_constructs.analysis.iam import Arn, is_account_id
     from least_privilege_constructs.analysis.refine.bundle import validation_errors
     from least_privilege_constructs.cli.files import write_output
     from least_privilege_constructs.cli.progress import ProgressLine
@@ -74,7 +74,10 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(f"{account!r} is not a 12-digit account id")
     if args.accounts and not args.role_name:
         raise CliError("--accounts needs --role-name (the role to assume in each account)")
-    if args.analyzer_arn and not (args.analyzer_arn.startswith("arn:") and ":analyzer/" in args.analyzer_arn):
+    analyzer = Arn.parse(args.analyzer_arn) if args.analyzer_arn else None
+    if args.analyzer_arn and not (
+        analyzer and analyzer.service == "access-analyzer" and analyzer.region and analyzer.resource.startswith("analyzer/")
+    ):
         raise CliError(f"--analyzer-arn: {args.analyzer_arn!r} is not an analyzer ARN")
     try:
         session = new_session(args.profile, args.region)

@@ -101,7 +101,7 @@ def condition_values(stmt: dict[str, Any], key: str, *, positive_only: bool = Tr
     """Values a statement's Condition gives ``key`` (case-insensitive) under restricting operators.
 
     Only operators that restrict the request when the key is present count: ``StringEquals``, ``StringLike``,
-    ``ArnEquals``, ``ArnLike`` and their ``ForAnyValue:``/``ForAllValues:`` forms; ``...IfExists`` and the
+    ``ArnEquals``, ``ArnLike`` and their ``ForAnyValue:`` forms; ``ForAllValues:``, ``...IfExists`` and the
     negated operators do not (a missing key passes them).
     """
     cond = stmt.get("Condition")
@@ -112,7 +112,9 @@ def condition_values(stmt: dict[str, Any], key: str, *, positive_only: bool = Tr
         if not isinstance(block, dict):
             continue
         base = op.split(":", 1)[-1]
-        if positive_only and (base.endswith("IfExists") or "Not" in base):
+        if positive_only and (base.endswith("IfExists") or "Not" in base or op.lower().startswith("forallvalues:")):
+            # ForAllValues is true when the key is absent (Condition operators page, "multivalued context
+            # keys": "returns true if there are no context keys in the request"), so it restricts nothing
             continue
         if base not in {"StringEquals", "StringLike", "ArnEquals", "ArnLike", "StringEqualsIgnoreCase"}:
             continue

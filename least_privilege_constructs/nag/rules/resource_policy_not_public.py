@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from least_privilege_constructs.analysis.iam.arn import Arn
+from least_privilege_constructs.analysis.iam.condition_keys import wildcard_restricts
 from least_privilege_constructs.analysis.iam.wildcards import has_wildcards
 from least_privilege_constructs.nag.rules._policy import condition_values, is_allow, principals, statements
 from least_privilege_constructs.nag.rules._resource_policies import (
@@ -36,8 +37,12 @@ def _value_scopes(key: str, value: str) -> bool:
         return False
     if key.lower() in ("aws:principalarn", "aws:sourcearn"):
         arn = Arn.parse(value)
-        return arn is not None and bool(arn.account) and not has_wildcards(arn.account)
-    return True
+        # a policy variable in the account (arn:aws:iam::${aws:PrincipalAccount}:*) is the caller's own
+        # account: it ties the caller to nothing (the resource owner's ${aws:ResourceAccount} does)
+        return (arn is not None and bool(arn.account) and not has_wildcards(arn.account)
+                and ("${" not in arn.account or arn.account.lower() == "${aws:resourceaccount}"))
+    # a wildcard after a prefix every identifier has (o-*, vpce-*, AROA*) or in an account id restricts nothing
+    return wildcard_restricts(key, value)
 
 
 def scoped_to_org_or_account(stmt: dict[str, Any]) -> bool:
