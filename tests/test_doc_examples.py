@@ -76,7 +76,21 @@ from least_privilege_constructs.analysis.extract import extract_policies as _ext
 extracted_principal = _extract(["cdk.out"]).roles[0]
 """
 
-SETUPS = {"cdk-app": CDK_APP, "policies": POLICIES, "assembly": ASSEMBLY, "template-repositories": ""}
+PIPELINE = """
+from aws_cdk import App, Environment, Stack, Stage, pipelines
+app = App()
+pipeline_stack = Stack(app, "Delivery", env=Environment(account="111122223333", region="eu-west-1"))
+synth = pipelines.ShellStep("Synth", input=pipelines.CodePipelineSource.connection(
+    "example-org/payments", "main",
+    connection_arn="arn:aws:codeconnections:eu-west-1:111122223333:connection/0a1b2c3d-4e5f-6789-abcd-ef0123456789"),
+    commands=["npx cdk synth"])
+pipeline = pipelines.CodePipeline(pipeline_stack, "Pipeline", pipeline_name="payments", synth=synth,
+                                  cross_account_keys=True)
+prod = Stage(pipeline_stack, "Prod", env=Environment(account="444455556666", region="eu-west-1"))
+Stack(prod, "App")
+"""
+
+SETUPS = {"pipeline": PIPELINE, "cdk-app": CDK_APP, "policies": POLICIES, "assembly": ASSEMBLY, "template-repositories": ""}
 OWNERLESS = {("docs/reasoning.md", 0): "assembly"}
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+BOUNDARY_ARN = "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/boundaries/lpc-developer-boundary"
 ROOT = Path(__file__).resolve().parents[2]
 CLEAN = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket/*"}
 BAD = {"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "arn:aws:s3:::bucket/*"}
@@ -25,6 +26,8 @@ def assembly(path: Path, statement: dict[str, Any]) -> Path:
     path.mkdir(parents=True)
     role = {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        # the organization's boundary (lpc gate runs boundary enforcement too)
+        "PermissionsBoundary": {"Fn::Sub": BOUNDARY_ARN},
         "Policies": [{"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17", "Statement": [statement]}}]}
     (path / "App.template.json").write_text(json.dumps({"Resources": {"Role": {"Type": "AWS::IAM::Role",
                                                                                "Properties": role}}}))

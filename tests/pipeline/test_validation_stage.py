@@ -189,11 +189,14 @@ def test_given_bad_input_then_errors_have_stable_codes(tmp_path: Path) -> None:
         PolicyValidationStage("V", input=pipelines.ShellStep("S", commands=["x"]), stage=stage)
 
 
+BOUNDARY_ARN = "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/boundaries/lpc-developer-boundary"
 # --- the BuildSpec's commands, run locally ---------------------------------------------------------
 def _assembly(path: Path, action: str) -> Path:
     path.mkdir(parents=True)
     role = {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        # the organization's boundary (lpc gate runs boundary enforcement too)
+        "PermissionsBoundary": {"Fn::Sub": BOUNDARY_ARN},
         "Policies": [{"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": action.split(","), "Resource": "arn:aws:s3:::bucket/*"}]}}]}
     (path / "App.template.json").write_text(json.dumps({"Resources": {"Role": {"Type": "AWS::IAM::Role",
