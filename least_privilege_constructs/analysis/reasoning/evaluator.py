@@ -33,7 +33,7 @@ from dataclasses import replace
 from typing import Any
 
 from least_privilege_constructs.analysis.iam.arn import Arn
-from least_privilege_constructs.analysis.iam.wildcards import action_matches
+from least_privilege_constructs.analysis.iam.wildcards import action_matches, service_of
 from least_privilege_constructs.analysis.reasoning.conditions import condition_matches
 from least_privilege_constructs.analysis.reasoning.matching import (
     principal_kind,
@@ -79,6 +79,8 @@ def statement_applies(stmt: Statement, request: Request, *, check_principal: boo
             return None
     elif stmt.not_actions is not None and any(action_matches(p, request.action) for p in stmt.not_actions):
         return None
+    if stmt.action_services is not None and service_of(request.action) not in stmt.action_services:
+        return None  # an RCP statement and an action of a service RCPs do not restrict
     ctx = request.context
     if not resources_apply(stmt.resources, stmt.not_resources, request.resource, ctx, variables=stmt.variables):
         return None

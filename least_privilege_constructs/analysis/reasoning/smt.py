@@ -44,7 +44,7 @@ from least_privilege_constructs.analysis.catalog import get_catalog
 from least_privilege_constructs.analysis.iam.arn import Arn
 from least_privilege_constructs.analysis.iam.condition_keys import is_multivalued
 from least_privilege_constructs.analysis.iam.variables import Lit, Var, Wild, tokenize
-from least_privilege_constructs.analysis.iam.wildcards import SegmentVar, action_matches
+from least_privilege_constructs.analysis.iam.wildcards import SegmentVar, action_matches, service_of
 from least_privilege_constructs.analysis.reasoning.arns import arn_steps
 from least_privilege_constructs.analysis.reasoning.conditions import (
     OPERATORS,
@@ -151,7 +151,15 @@ def _non_catalog(universe: frozenset[str]) -> list[str]:
 
 def statement_action_set(stmt: Statement, universe: frozenset[str]) -> frozenset[str]:
     """The actions of ``universe`` a statement's Action/NotAction covers (catalog actions by the catalog's
-    expansion, other names by IAM's action matching)."""
+    expansion, other names by IAM's action matching), limited to ``stmt.action_services`` when set (an
+    RCP statement: only the services RCPs restrict)."""
+    found = _statement_actions(stmt, universe)
+    if stmt.action_services is None:
+        return found
+    return frozenset(a for a in found if service_of(a) in stmt.action_services)
+
+
+def _statement_actions(stmt: Statement, universe: frozenset[str]) -> frozenset[str]:
     if stmt.actions is not None:
         if "*" in stmt.actions:
             return universe
