@@ -73,7 +73,15 @@ def as_policy_set(policies: Any, policy_type: str = "IDENTITY_POLICY") -> Policy
 def statement_applies(stmt: Statement, request: Request, *, check_principal: bool) -> str | None:
     """Whether a statement applies to the request. Returns the principal match level (``"n/a"`` when the
     statement has no principal element or principals are not checked; ``"not-principal"`` for a
-    ``NotPrincipal`` that does not exclude the caller) or None when it does not apply."""
+    ``NotPrincipal`` that does not exclude the caller) or None when it does not apply.
+
+    ARN patterns (``Resource``, ``ArnLike`` ...) follow the core's rule
+    (:func:`~least_privilege_constructs.analysis.iam.wildcards.arn_matches`), including its rule 6: a policy
+    variable whose value holds ``:`` inside one of the first five segments (``"${aws:PrincipalArn}"``) is
+    decided by the cut-first reading and matches nothing. The documentation leaves that case open, so the
+    checks do not rely on it (they answer UNKNOWN where only this reading would give PASS); a concrete
+    decision of this evaluator on such a request is the core's reading, not a documented fact.
+    RCP statements apply only to actions of the services RCPs restrict (``Statement.action_services``)."""
     if stmt.actions is not None:
         if not any(action_matches(p, request.action) for p in stmt.actions):
             return None
