@@ -42,6 +42,16 @@ ARNs (:func:`arn_matches`) — the rule the SMT encoding must agree with
        case sensitive*). Policy variables are resolved per segment; a resolved value is literal text (a
        ``*`` in it is not a wildcard, a ``:`` in it does not cut). A variable that cannot be resolved
        makes the answer None (the caller decides, failing closed).
+    6. A variable whose value holds ``:`` inside one of the first five segments (a whole ARN, as in
+       ``ArnLike aws:PrincipalArn "${aws:PrincipalArn}"``): the documentation says the variable is
+       replaced by the request's value (IAM User Guide, *Policy variables*,
+       https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html: "the policy
+       variables are replaced with values that come from the context of the request itself") but not
+       whether the pattern is cut into segments before or after. :func:`arn_matches` (and with it the
+       evaluator) takes the cut-first reading of rules 2 and 5: such a pattern matches nothing. That
+       reading is not documented, so no PASS may rest on it: the SMT encoding leaves such a match
+       undetermined (``reasoning.smt``: a free boolean, decided first as here), and a check that would
+       PASS only under this reading answers UNKNOWN.
 
     Cross-checked with the independent evaluator ``@cloud-copilot/iam-simulate``
     (``dist/cjs/resource/resource.js``: one regex per segment for partition, service, region and account,

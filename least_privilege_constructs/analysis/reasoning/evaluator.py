@@ -33,7 +33,7 @@ from dataclasses import replace
 from typing import Any
 
 from least_privilege_constructs.analysis.iam.arn import Arn
-from least_privilege_constructs.analysis.iam.wildcards import action_matches
+from least_privilege_constructs.analysis.iam.wildcards import action_matches, service_of
 from least_privilege_constructs.analysis.reasoning.conditions import condition_matches
 from least_privilege_constructs.analysis.reasoning.matching import (
     principal_kind,
@@ -73,12 +73,22 @@ def as_policy_set(policies: Any, policy_type: str = "IDENTITY_POLICY") -> Policy
 def statement_applies(stmt: Statement, request: Request, *, check_principal: bool) -> str | None:
     """Whether a statement applies to the request. Returns the principal match level (``"n/a"`` when the
     statement has no principal element or principals are not checked; ``"not-principal"`` for a
-    ``NotPrincipal`` that does not exclude the caller) or None when it does not apply."""
+    ``NotPrincipal`` that does not exclude the caller) or None when it does not apply.
+
+    ARN patterns (``Resource``, ``ArnLike`` ...) follow the core's rule
+    (:func:`~least_privilege_constructs.analysis.iam.wildcards.arn_matches`), including its rule 6: a policy
+    variable whose value holds ``:`` inside one of the first five segments (``"${aws:PrincipalArn}"``) is
+    decided by the cut-first reading and matches nothing. The documentation leaves that case open, so the
+    checks do not rely on it (they answer UNKNOWN where only this reading would give PASS); a concrete
+    decision of this evaluator on such a request is the core's reading, not a documented fact.
+    RCP statements apply only to actions of the services RCPs restrict (``Statement.action_services``)."""
     if stmt.actions is not None:
         if not any(action_matches(p, request.action) for p in stmt.actions):
             return None
     elif stmt.not_actions is not None and any(action_matches(p, request.action) for p in stmt.not_actions):
         return None
+    if stmt.action_services is not None and service_of(request.action) not in stmt.action_services:
+        return None  # an RCP statement and an action of a service RCPs do not restrict
     ctx = request.context
     if not resources_apply(stmt.resources, stmt.not_resources, request.resource, ctx, variables=stmt.variables):
         return None

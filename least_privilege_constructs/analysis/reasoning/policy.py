@@ -86,6 +86,10 @@ class Statement:
     path: tuple[str | int, ...] = field(default=(), compare=False, hash=False)
     """The statement's JSON path in its document, as the policy model reports it (``("Statement", 2)``;
     ``("Statement",)`` for a single statement object)."""
+    action_services: frozenset[str] | None = None
+    """When set, the lower-case service prefixes whose actions the statement can apply to, whatever its
+    ``Action``/``NotAction`` says: a resource control policy's statements restrict only the services the
+    Organizations guide lists (:mod:`least_privilege_constructs.analysis.iam.organizations`)."""
 
     @property
     def is_allow(self) -> bool:
@@ -112,6 +116,8 @@ class Statement:
             "c": sorted((c.operator.lower(), c.key.lower(), sorted(c.values)) for c in self.conditions),
             "v": self.variables,
         }
+        if self.action_services is not None:
+            data["s"] = sorted(self.action_services)
         return json.dumps(data, sort_keys=True)
 
 

@@ -20,9 +20,10 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from least_privilege_constructs.analysis.iam.organizations import RCP_SERVICE_PREFIXES
 from least_privilege_constructs.analysis.reasoning.policy import Policy, Statement, parse_policy
 
 
@@ -45,6 +46,15 @@ def _name(obj: Any, default: str) -> str:
     if origin is not None and hasattr(origin, "label"):
         return str(origin.label())
     return default
+
+
+def _rcp_scoped(policy: Policy) -> Policy:
+    """``policy`` (a resource control policy) with every statement limited to the RCP services."""
+    if all(s.action_services == RCP_SERVICE_PREFIXES for s in policy.statements):
+        return policy
+    return replace(
+        policy, statements=tuple(replace(s, action_services=RCP_SERVICE_PREFIXES) for s in policy.statements)
+    )
 
 
 def _levels(value: Any, kind: str) -> tuple[tuple[Policy, ...], ...]:
@@ -72,6 +82,14 @@ class PolicySet:
     unresolved: tuple[str, ...] = ()
     """Policies that apply but whose documents are unknown (e.g. an AWS managed policy attached by ARN):
     a check on such a set cannot PASS — it reports UNKNOWN instead (fail closed)."""
+
+    def __post_init__(self) -> None:
+        # RCPs restrict only the services the Organizations guide lists; every RCP statement is scoped to
+        # them here, so the evaluator and the SMT encoding (which both read Statement.action_services)
+        # never apply an RCP Deny to EC2, Lambda, IAM ... (analysis.iam.organizations, with the page).
+        scoped = tuple(tuple(_rcp_scoped(p) for p in level) for level in self.rcps)
+        if scoped != self.rcps:
+            object.__setattr__(self, "rcps", scoped)
 
     @classmethod
     def build(

@@ -44,7 +44,7 @@ from least_privilege_constructs.analysis.catalog import get_catalog
 from least_privilege_constructs.analysis.iam.arn import Arn
 from least_privilege_constructs.analysis.iam.condition_keys import is_multivalued
 from least_privilege_constructs.analysis.iam.variables import Lit, Var, Wild, tokenize
-from least_privilege_constructs.analysis.iam.wildcards import SegmentVar, action_matches
+from least_privilege_constructs.analysis.iam.wildcards import SegmentVar, action_matches, service_of
 from least_privilege_constructs.analysis.reasoning.arns import arn_steps
 from least_privilege_constructs.analysis.reasoning.conditions import (
     OPERATORS,
@@ -151,7 +151,15 @@ def _non_catalog(universe: frozenset[str]) -> list[str]:
 
 def statement_action_set(stmt: Statement, universe: frozenset[str]) -> frozenset[str]:
     """The actions of ``universe`` a statement's Action/NotAction covers (catalog actions by the catalog's
-    expansion, other names by IAM's action matching)."""
+    expansion, other names by IAM's action matching), limited to ``stmt.action_services`` when set (an
+    RCP statement: only the services RCPs restrict)."""
+    found = _statement_actions(stmt, universe)
+    if stmt.action_services is None:
+        return found
+    return frozenset(a for a in found if service_of(a) in stmt.action_services)
+
+
+def _statement_actions(stmt: Statement, universe: frozenset[str]) -> frozenset[str]:
     if stmt.actions is not None:
         if "*" in stmt.actions:
             return universe
@@ -274,6 +282,11 @@ class StringTheory:
         self.z3_vars: set[str] = set()
         self.aliases = aliases or {}
         self._zstr: dict[str, z3.SeqRef] = {}
+        self.undetermined: list[z3.BoolRef] = []
+        """Free booleans standing for matches the documentation leaves open (a policy variable whose value
+        holds ``:`` inside one of the first five segments of an ARN pattern, rule 5 of
+        :mod:`least_privilege_constructs.analysis.iam.wildcards`); :func:`solve` decides with them false
+        (the core's reading) and answers "unknown" when only their other value makes the query true."""
 
     def zstr(self, var: str) -> z3.SeqRef:
         var = self.aliases.get(var, (var, ""))[0]
@@ -579,10 +592,12 @@ class Encoding:
             raise Unsupported("policy variable in a case-insensitive comparison")
         guards: list[z3.BoolRef] = []
         parts: list[z3.ReRef] = []
+        crossing: list[z3.BoolRef] = []
         for t in tokens:
-            if isinstance(t, SegmentVar):  # inside an ARN segment: a value holding ":" matches nothing
+            if isinstance(t, SegmentVar):  # inside an ARN segment: a value holding ":" is undetermined
                 ok, term = self.var_term(t.var)
-                guards += [ok, z3.Not(z3.Contains(term, z3.StringVal(":")))]
+                guards.append(ok)
+                crossing.append(z3.Contains(term, z3.StringVal(":")))
                 parts.append(z3.Re(term))
             elif isinstance(t, Var):
                 ok, term = self.var_term(t)
@@ -594,7 +609,16 @@ class Encoding:
         prefix = self.theory.aliases.get(var, (var, ""))[1]
         if prefix:  # an alias (aws:PrincipalArn = prin without "AWS:"): match the target with its prefix
             parts.insert(0, z3.Re(z3.StringVal(prefix)))
-        return z3.And(*guards), z3.InRe(self.theory.zstr(var), _concat(parts))
+        match = z3.InRe(self.theory.zstr(var), _concat(parts))
+        if crossing:
+            # The value of a variable inside one of the first five segments holds ":" (a whole ARN such as
+            # ${aws:PrincipalArn}): the documentation does not say whether the pattern is cut into segments
+            # before the variable is replaced (the core matches nothing then) or after. The match is left to
+            # a free boolean, so a check that would PASS only by the core's reading answers UNKNOWN.
+            free = z3.Bool(f"undetermined_arn_match_{len(self.theory.undetermined)}")
+            self.theory.undetermined.append(free)
+            match = z3.If(z3.Or(*crossing), free, match)
+        return z3.And(*guards), match
 
     def string_match(self, pattern: str, var: str, **kw: Any) -> z3.BoolRef:
         """``var`` matches the policy string ``pattern`` (globs and variables as in the evaluator); a
@@ -852,6 +876,11 @@ def _catalog_multivalued(key: str, *, used_as_variable: bool = False) -> bool:
     return documented
 
 
+UNDETERMINED_BUDGET_MS = 1000
+"""Solver budget for proving that a query stays unsatisfiable when the undetermined ARN matches are free
+(:attr:`StringTheory.undetermined`); when it runs out the answer is "unknown" (fail closed)."""
+
+
 def solve(
     constraints: Sequence[z3.BoolRef], timeout_ms: int, theory: StringTheory | None = None
 ) -> tuple[str, Solution | None]:
@@ -861,9 +890,28 @@ def solve(
     checked by :func:`find_witness`, and a conflict is blocked by a clause before solving again.
     """
     theory = theory or StringTheory()
+    if theory.undetermined:
+        # First the core's reading (every undetermined ARN match false, as the evaluator decides): a model
+        # there is a witness the evaluator confirms. Without one, the other reading of the documentation
+        # must not be able to satisfy the query either, or the answer is "unknown" (fail closed).
+        start = time.perf_counter()
+        status, found = _solve(constraints, [z3.Not(u) for u in theory.undetermined], timeout_ms, theory)
+        if status != "unsat":
+            return status, found
+        # Only "unsat" changes the answer here (anything else is "unknown"), so a short budget suffices:
+        # a model of the other reading is what z3's string theory finds slowest, and it means "unknown".
+        remaining = timeout_ms - int((time.perf_counter() - start) * 1000)
+        status, _ = _solve(constraints, [], max(min(remaining, UNDETERMINED_BUDGET_MS), 1), theory)
+        return ("unknown", None) if status != "unsat" else ("unsat", None)
+    return _solve(constraints, [], timeout_ms, theory)
+
+
+def _solve(
+    constraints: Sequence[z3.BoolRef], extra: Sequence[z3.BoolRef], timeout_ms: int, theory: StringTheory
+) -> tuple[str, Solution | None]:
     deadline = time.perf_counter() + timeout_ms / 1000.0
     solver = z3.Solver()
-    solver.add(*constraints)
+    solver.add(*constraints, *extra)
     while True:
         remaining = int((deadline - time.perf_counter()) * 1000)
         if remaining <= 0:

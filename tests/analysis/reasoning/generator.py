@@ -30,6 +30,7 @@ ACTIONS = [
     "dynamodb:GetItem",
     "kms:Decrypt",
 ]
+RCP_SERVICES = ("s3", "sqs", "dynamodb", "kms")  # those of ACTIONS that RCPs restrict (differential D5)
 ACTION_PATTERNS = [
     *ACTIONS,
     "S3:getobject",
@@ -332,6 +333,11 @@ def random_case(rng: random.Random, case_id: int) -> dict[str, Any]:
                     values = [st[element]] if isinstance(st[element], str) else st[element]
                     st[element] = [v for v in values if v == "*" or v.count(":") >= 5] or ["arn:aws:s3:::bucket-a/*"]
         case["rcps"] = [pol]
+        # mostly an action of a service RCPs restrict (analysis/iam/organizations.py); drawn from a side
+        # generator so that the main stream, and with it every other case, stays as it was
+        side = random.Random(case_id)
+        if side.random() < 0.8:
+            case["action"] = side.choice([a for a in ACTIONS if a.split(":")[0] in RCP_SERVICES])
     if rng.random() < (0.9 if anonymous else 0.35):
         case["resourcePolicy"] = random_policy(rng, 2, principal=True, allow_bias=0.75)
     return case

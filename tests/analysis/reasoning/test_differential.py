@@ -159,7 +159,18 @@ def short_arn_not_resource_or_rcp(case: dict[str, Any]) -> bool:
     return False
 
 
+def rcp_outside_supported_services(case: dict[str, Any]) -> bool:
+    """Documented disagreement D5: RCPs and an action of a service RCPs do not restrict. AWS Organizations
+    User Guide, *Resource control policies*, "List of AWS services that support RCPs"
+    (``analysis/iam/organizations.py``): an RCP applies only to the actions of the listed services, so its
+    Deny leaves an EC2, Lambda or IAM action alone; iam-simulate applies RCPs to every action."""
+    from least_privilege_constructs.analysis.iam.organizations import rcp_restricts_action
+
+    return bool(case["rcps"]) and not rcp_restricts_action(case["action"])
+
+
 DOCUMENTED = {
+    "D5 RCP and an action of a service RCPs do not restrict": rcp_outside_supported_services,
     "D4 short ARN pattern in NotResource or an RCP": short_arn_not_resource_or_rcp,
     "D1 NotResource with a policy variable with no value": unresolved_not_resource,
     "D2 negated operator with a policy variable with no value": unresolved_negated_condition,
