@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from least_privilege_constructs.analysis.escalation.runners import compact_actions
+from least_privilege_constructs.analysis.templates.audience import IAM_CREDENTIAL_ACTIONS
 
 ACCOUNT = "${AWS::AccountId}"
 PARTITION = "${AWS::Partition}"
@@ -99,14 +100,7 @@ POLICY_WRITE_ACTIONS: tuple[str, ...] = (
 )
 
 USER_AND_GROUP_ACTIONS: tuple[str, ...] = (
-    "iam:CreateAccessKey",
-    "iam:UpdateAccessKey",
-    "iam:CreateLoginProfile",
-    "iam:UpdateLoginProfile",
-    "iam:CreateServiceSpecificCredential",
-    "iam:ResetServiceSpecificCredential",
-    "iam:UploadSSHPublicKey",
-    "iam:UploadSigningCertificate",
+    *IAM_CREDENTIAL_ACTIONS,
     "iam:EnableMFADevice",
     "iam:CreateGroup",
     "iam:AddUserToGroup",

@@ -89,19 +89,20 @@ BOUNDARY_CONDITIONED_IAM = frozenset(
 )
 """IAM actions a developer may hold only under an ``iam:PermissionsBoundary`` condition."""
 
-CREDENTIAL_ACTIONS = frozenset(
-    a.lower()
-    for a in (
-        "iam:CreateAccessKey",
-        "iam:UpdateAccessKey",
-        "iam:CreateLoginProfile",
-        "iam:UpdateLoginProfile",
-        "iam:CreateServiceSpecificCredential",
-        "iam:ResetServiceSpecificCredential",
-        "iam:UploadSSHPublicKey",
-        "iam:UploadSigningCertificate",
-    )
+IAM_CREDENTIAL_ACTIONS: tuple[str, ...] = (
+    "iam:CreateAccessKey",
+    "iam:UpdateAccessKey",
+    "iam:CreateLoginProfile",
+    "iam:UpdateLoginProfile",
+    "iam:CreateServiceSpecificCredential",
+    "iam:ResetServiceSpecificCredential",
+    "iam:UploadSSHPublicKey",
+    "iam:UploadSigningCertificate",
 )
+"""IAM actions that create or change a user's long-term credentials (escalation path B10; the boundary's
+``DenyUserAndGroupManagement`` starts from this list)."""
+
+CREDENTIAL_ACTIONS = frozenset(a.lower() for a in IAM_CREDENTIAL_ACTIONS)
 
 PUBLIC_ACCESS_CONDITION_KEYS = frozenset(
     k.lower()
