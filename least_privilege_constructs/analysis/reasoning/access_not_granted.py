@@ -37,7 +37,7 @@ from least_privilege_constructs.analysis.reasoning.smt import (
     extra_literal_actions,
     pattern_actions,
     request_from_model,
-    solve,
+    solve_by,
     statement_action_set,
     wildcard_witness,
 )
@@ -149,12 +149,11 @@ def check_access_not_granted(
             except Unsupported as exc:
                 unknown.append(str(exc))
                 continue
-            remaining = int((deadline - time.perf_counter()) * 1000)
-            if remaining <= 0:
-                unknown.append("solver timeout")
+            result = solve_by(deadline, constraints, enc.theory, unknown)
+            if result is None:
                 break
             queries += 1
-            status, model = solve(constraints, remaining, enc.theory)
+            status, model = result
             if status == "sat":
                 assert model is not None
                 example = request_from_model(enc, model, "arn:aws:iam::111122223333:role/example")
@@ -169,8 +168,6 @@ def check_access_not_granted(
                         target.policy_label(pol),
                         example,
                     )
-            elif status == "unknown":
-                unknown.append("solver timeout or incomplete theory")
     elapsed = (time.perf_counter() - start) * 1000.0
     details = {"batches": [b.to_aws() for b in batches], "solver_queries": queries}
     if reasons:

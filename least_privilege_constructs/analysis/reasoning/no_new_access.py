@@ -34,7 +34,7 @@ from least_privilege_constructs.analysis.reasoning.smt import (
     all_catalog_actions,
     extra_literal_actions,
     request_from_model,
-    solve,
+    solve_by,
     statement_action_set,
 )
 from least_privilege_constructs.analysis.reasoning.target import Member, Target
@@ -147,17 +147,14 @@ def check_no_new_access(
         except Unsupported as exc:
             unknown.append(str(exc))
             continue
-        remaining = int((deadline - time.perf_counter()) * 1000)
-        if remaining <= 0:
-            unknown.append("solver timeout")
+        result = solve_by(deadline, constraints, enc.theory, unknown)
+        if result is None:
             break
         queries += 1
-        status, model = solve(constraints, remaining, enc.theory)
+        status, model = result
         if status == "sat":
             assert model is not None
             reasons.append(_reason(new, member, request_from_model(enc, model, EXAMPLE_PRINCIPAL)))
-        elif status == "unknown":
-            unknown.append("solver timeout or incomplete theory")
     if reasons:
         return done(Verdict.FAIL, FAIL_MESSAGE, reasons, solver_queries=queries, unknown=unknown)
     if missing:

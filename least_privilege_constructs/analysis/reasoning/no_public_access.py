@@ -84,7 +84,7 @@ from least_privilege_constructs.analysis.reasoning.smt import (
     Unsupported,
     account_glob,
     request_from_model,
-    solve,
+    solve_by,
 )
 from least_privilege_constructs.analysis.reasoning.strings import Glob, find_witness
 from least_privilege_constructs.analysis.reasoning.target import Target
@@ -333,12 +333,11 @@ def check_no_public_access(
         except Unsupported as exc:
             unknown.append(str(exc))
             continue
-        remaining = int((deadline - time.perf_counter()) * 1000)
-        if remaining <= 0:
-            unknown.append("solver timeout")
+        result = solve_by(deadline, constraints, enc.theory, unknown)
+        if result is None:
             break
         queries += 1
-        status, model = solve(constraints, remaining, enc.theory)
+        status, model = result
         if status == "sat":
             assert model is not None
             reasons.append(
@@ -349,8 +348,6 @@ def check_no_public_access(
                     example=request_from_model(enc, model, "*"),
                 )
             )
-        elif status == "unknown":
-            unknown.append("solver timeout or incomplete theory")
     elapsed = (time.perf_counter() - start) * 1000.0
     details = {"resourceType": resource_type, "solver_queries": queries}
     if reasons:

@@ -906,6 +906,22 @@ def solve(
     return _solve(constraints, [], timeout_ms, theory)
 
 
+def solve_by(
+    deadline: float, constraints: Sequence[z3.BoolRef], theory: StringTheory | None, unknown: list[str]
+) -> tuple[str, Solution | None] | None:
+    """:func:`solve` within what is left until ``deadline`` (a ``time.perf_counter()`` value), for the checks'
+    loops over candidate statements: None when no time is left ("solver timeout" is recorded in ``unknown``
+    and the caller stops asking); an ``"unknown"`` answer is recorded in ``unknown`` too (it fails closed)."""
+    remaining = int((deadline - time.perf_counter()) * 1000)
+    if remaining <= 0:
+        unknown.append("solver timeout")
+        return None
+    status, model = solve(constraints, remaining, theory)
+    if status == "unknown":
+        unknown.append("solver timeout or incomplete theory")
+    return status, model
+
+
 def _solve(
     constraints: Sequence[z3.BoolRef], extra: Sequence[z3.BoolRef], timeout_ms: int, theory: StringTheory
 ) -> tuple[str, Solution | None]:
