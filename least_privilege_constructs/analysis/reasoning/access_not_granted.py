@@ -165,15 +165,15 @@ def check_access_not_granted(
                     reasons[key] = Reason("The listed access is not denied.", example=example)
                 else:
                     _, pol, stmt = member
-                    acts, ress = _granted(enc, constraints, body[0], model, batch, stmt, deadline)
+                    named_actions, named_resources = _granted(enc, constraints, body[0], model, batch, stmt, deadline)
                     reasons[key] = Reason(
                         f"One or more of the listed actions or resources in the statement with index: {stmt.index}.",
                         stmt.index,
                         stmt.sid,
                         target.policy_label(pol),
                         example,
-                        granted_actions=acts,
-                        granted_resources=ress,
+                        granted_actions=named_actions,
+                        granted_resources=named_resources,
                     )
     elapsed = (time.perf_counter() - start) * 1000.0
     details = {"batches": [b.to_aws() for b in batches], "solver_queries": queries}
