@@ -225,8 +225,9 @@ def outcome_from_offline(check: Check, value: Any) -> CheckOutcome:
             if v is not None
         })
         policy = _get(r, "policy")
+        grants = r.grants() if callable(getattr(r, "grants", None)) else _get(r, "grants")
         reasons.append(Reason(parsed.description, parsed.statement_index, parsed.statement_id,
-                              str(policy) if policy else None))
+                              str(policy) if policy else None, str(grants) if grants else None))
     raw_details = _get(value, "details")
     details: dict[str, Any] = {}
     if isinstance(raw_details, Mapping):

@@ -95,6 +95,9 @@ class Reason:
     statement_id: str | None = None
     policy: str | None = None
     """Which policy of a set the statement belongs to (offline effective-permission checks only)."""
+    grants: str | None = None
+    """check-access-not-granted, offline: what the statement grants (``"iam:CreateRole on *"``), named in
+    the finding's message; the API's answer does not say (its reasons only give the statement)."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -104,7 +107,16 @@ class Reason:
             out["statementIndex"] = self.statement_index
         if self.statement_id is not None:
             out["statementId"] = self.statement_id
+        if self.grants is not None:
+            out["grants"] = self.grants
         return out
+
+    def finding_text(self) -> str | None:
+        """The reason in a finding's message: what the statement grants when known, else the description."""
+        if self.grants is None or self.statement_index is None:
+            return self.description
+        sid = f" (Sid {self.statement_id})" if self.statement_id else ""
+        return f"The statement with index {self.statement_index}{sid} grants {self.grants}."
 
     @classmethod
     def from_dict(cls, data: Any) -> Reason:
@@ -117,7 +129,10 @@ class Reason:
             raise MalformedResponseError("reason.statementIndex must be a non-negative integer")
         if sid is not None and not isinstance(sid, str):
             raise MalformedResponseError("reason.statementId must be a string")
-        return cls(desc, idx, sid)
+        grants = data.get("grants")
+        if grants is not None and not isinstance(grants, str):
+            raise MalformedResponseError("reason.grants must be a string")
+        return cls(desc, idx, sid, grants=grants)
 
 
 @dataclass(frozen=True)
@@ -218,7 +233,7 @@ class CheckOutcome:
                     Finding(
                         FindingType.ERROR,
                         code,
-                        f"{base} {r.description}" if r.description else base,
+                        f"{base} {r.finding_text()}" if r.finding_text() else base,
                         locations=[["Statement", r.statement_index]] if r.statement_index is not None else [],
                         origin=origin,
                         check=self.check.value,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from least_privilege_constructs.analysis.findings import (
@@ -137,7 +137,8 @@ def validate_policy_of(policy: ExtractedPolicy, validator: Validator,
         if key is not None and cache is not None and key in cache:
             raw = cache[key]
         else:
-            raw = validator(policy.document, policy.policy_type.value, policy.resource_type)
+            raw = _with_spans(policy.document,
+                              validator(policy.document, policy.policy_type.value, policy.resource_type))
             if key is not None and cache is not None:
                 cache[key] = raw
     except Exception as exc:  # fail closed: a check that could not run blocks
@@ -151,6 +152,28 @@ def validate_policy_of(policy: ExtractedPolicy, validator: Validator,
         ):
             continue  # an artefact of an unresolved value, already reported by extraction
         out.append(finding.with_origin(policy.origin))
+    return out
+
+
+def _with_spans(document: Any, findings: list[Finding]) -> list[Finding]:
+    """Give validate-policy findings without spans the spans Access Analyzer reports for this document when
+    it is sent as ``json.dumps(document)`` (what cfn-policy-validator sends), so that a report's ``details``
+    is the raw ValidatePolicy finding (``locations[]`` with ``path`` and ``span``)."""
+    from least_privilege_constructs.analysis.model.spans import find_span
+
+    if not any(f.check == "validate-policy" and f.locations and "spans" not in f.details for f in findings):
+        return findings
+    try:
+        text = json.dumps(document)
+    except (TypeError, ValueError, RecursionError):
+        return findings
+    memo: dict[Any, Any] = {}
+    out = []
+    for f in findings:
+        if f.check == "validate-policy" and f.locations and "spans" not in f.details:
+            spans = [find_span(text, list(path), f.details.get("key"), memo) for path in f.locations]
+            f = replace(f, details={**f.details, "spans": [s.to_dict() if s else {} for s in spans]})
+        out.append(f)
     return out
 
 

@@ -21,7 +21,31 @@ def read_text_argument(value: str, option: str) -> tuple[str, str]:
     if not value.lstrip().startswith(("{", "[")) and Path(value).expanduser().is_file():
         path = Path(value).expanduser()
         return _read(path, option), str(path)
+    _check_not_a_missing_path(value, option)
     return value, option
+
+
+def _check_not_a_missing_path(value: str, option: str) -> None:
+    """A one-line argument that is not JSON was meant as a path: say that it does not exist (or is a
+    directory) rather than reporting a JSON syntax error. The AWS CLI reads such an argument as the JSON
+    text itself (only ``file://`` reads a file) and fails with a parse error that does not name the path
+    (https://docs.aws.amazon.com/cli/latest/userguide/cli-usage-parameters-file.html)."""
+    import json
+
+    text = value.strip()
+    if not text or "\n" in text or text.startswith(("{", "[", '"')):
+        return
+    try:
+        json.loads(text)
+    except ValueError:
+        pass
+    else:
+        return  # a JSON scalar (a number, true, null): the caller says it is not an object
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise CliError(f"{option}: {text}: is a directory, not a policy file")
+    raise CliError(f"{option}: {text}: no such file (give the JSON inline, as file://PATH, as an existing "
+                   "PATH, or - for stdin)")
 
 
 def read_json_argument(value: str, option: str) -> Any:
@@ -42,6 +66,7 @@ def read_json_argument(value: str, option: str) -> Any:
         text = _read(path, option)
         source = str(path)
     else:
+        _check_not_a_missing_path(value, option)
         text = value
     from least_privilege_constructs.analysis.extract.loader import LoadError, parse_text
 

@@ -54,6 +54,10 @@ UNKNOWN_MESSAGE = (
     "Whether the policy grants the listed access could not be determined ({why}); failing closed."
 )
 DEFAULT_TIMEOUT_MS = 10_000
+NAMING_BUDGET_S = 2.0
+"""At most this long (and never past the check's deadline) is spent, per failing statement, on naming what
+it grants: the verdict is already FAIL, so an answer cut short only makes the names "at least these"."""
+MAX_NAMED = 25
 
 
 @dataclass(frozen=True)
@@ -161,12 +165,15 @@ def check_access_not_granted(
                     reasons[key] = Reason("The listed access is not denied.", example=example)
                 else:
                     _, pol, stmt = member
+                    named_actions, named_resources = _granted(enc, constraints, body[0], model, batch, stmt, deadline)
                     reasons[key] = Reason(
                         f"One or more of the listed actions or resources in the statement with index: {stmt.index}.",
                         stmt.index,
                         stmt.sid,
                         target.policy_label(pol),
                         example,
+                        granted_actions=named_actions,
+                        granted_resources=named_resources,
                     )
     elapsed = (time.perf_counter() - start) * 1000.0
     details = {"batches": [b.to_aws() for b in batches], "solver_queries": queries}
@@ -181,3 +188,71 @@ def check_access_not_granted(
             CHECK, Verdict.UNKNOWN, UNKNOWN_MESSAGE.format(why=why), (Reason(why),), elapsed, details
         )
     return CheckResult(CHECK, Verdict.PASS, PASS_MESSAGE, (), elapsed, details)
+
+
+def _granted(
+    enc: Encoding,
+    constraints: list[z3.BoolRef],
+    allowed: z3.BoolRef,
+    first: Any,
+    batch: AccessBatch,
+    stmt: Any,
+    deadline: float,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What a failing statement grants, for the finding's message: the listed actions it grants (every
+    action class the solver can still find once the classes found are excluded) and the listed resources
+    it grants them on (one query each); with no actions listed, "some of" its ``Action`` element; with no
+    resources listed, its ``Resource`` element. Each name is proven by a satisfiable query; a name that could not be
+    decided in time is left out and ``…`` is appended."""
+    stop = min(deadline, time.perf_counter() + NAMING_BUDGET_S)
+    scratch: list[str] = []
+    found = {first.model.eval(enc.act, model_completion=True).as_long()}
+    complete = True
+    if batch.actions:
+        while len(found) < MAX_NAMED:
+            result = solve_by(stop, [*constraints, *[enc.act != c for c in sorted(found)]], enc.theory, scratch)
+            if result is None or result[0] != "sat" or result[1] is None:
+                complete = result is not None and result[0] == "unsat"
+                break
+            found.add(result[1].model.eval(enc.act, model_completion=True).as_long())
+        else:
+            complete = False
+        members = {a for a, c in enc.classes.items() if c in found}
+        actions = [a for a in batch.actions if members & _denoted(a)]
+    else:
+        # no listed actions: the statement's own (a Deny elsewhere may take some away, hence "some of")
+        actions = ["some of " + ", ".join(stmt.actions)] if stmt.actions is not None else [
+            "actions other than " + ", ".join(stmt.not_actions or ())]
+    resources: list[str] = []
+    if batch.resources:
+        acts = z3.Or(*[enc.act == c for c in sorted(found)]) if batch.actions else z3.BoolVal(True)
+        for r in batch.resources[:MAX_NAMED]:
+            try:
+                match = enc.string_match(r, enc.res, variables_ok=False, arn=True)
+            except Unsupported:
+                complete = False
+                continue
+            result = solve_by(stop, [*enc.domain(), allowed, acts, match], enc.theory, scratch)
+            if result is None:
+                complete = False
+                break
+            if result[0] == "sat":
+                resources.append(r)
+            elif result[0] != "unsat":
+                complete = False
+        complete = complete and len(batch.resources) <= MAX_NAMED
+    else:
+        resources = list(stmt.resources) if stmt.resources is not None else [
+            "every resource except " + ", ".join(stmt.not_resources or ())]
+    if not complete:
+        (actions if batch.actions else resources).append("\u2026")
+    return tuple(actions), tuple(resources)
+
+
+def _denoted(action: str) -> set[str]:
+    """The lower-case actions (and, for a wildcard, the stand-in of actions the catalog does not know yet)
+    that a listed action denotes, as the query's universe was built."""
+    out = set(pattern_actions(action)) or {action.lower()}
+    if ("*" in action or "?" in action) and action != "*":
+        out.add(wildcard_witness(action))
+    return out

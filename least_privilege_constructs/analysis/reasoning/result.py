@@ -41,6 +41,25 @@ class Reason:
     policy: str | None = None
     example: dict[str, Any] | None = field(default=None, compare=False)
     """A concrete request that witnesses the reason (principal, action, resource, context), if any."""
+    granted_actions: tuple[str, ...] = field(default=(), compare=False)
+    """check-access-not-granted: the listed actions the statement grants (else its Action element)."""
+    granted_resources: tuple[str, ...] = field(default=(), compare=False)
+    """check-access-not-granted: the listed resources it grants them on (else its Resource element)."""
+
+    def grants(self) -> str | None:
+        """``"iam:CreateRole, iam:PassRole on arn:aws:iam::*:role/*"``: what the statement grants, or None."""
+        if not self.granted_actions:
+            return None
+        on = f" on {', '.join(self.granted_resources)}" if self.granted_resources else ""
+        return f"{', '.join(self.granted_actions)}{on}"
+
+    def finding_text(self) -> str:
+        """The reason in a finding's message: what the statement grants when known, else the description."""
+        grants = self.grants()
+        if grants is None or self.statement_index is None:
+            return self.description
+        sid = f" (Sid {self.statement_id})" if self.statement_id else ""
+        return f"The statement with index {self.statement_index}{sid} grants {grants}."
 
     def to_aws(self) -> dict[str, Any]:
         out: dict[str, Any] = {"description": self.description}
@@ -95,7 +114,7 @@ class CheckResult:
             Finding(
                 FindingType.ERROR,
                 code,
-                f"{self.message} {r.description}",
+                f"{self.message} {r.finding_text()}",
                 locations=[["Statement", r.statement_index]] if r.statement_index is not None else [],
                 origin=origin,
                 check=self.check,

@@ -6,6 +6,10 @@ Each finding::
     {"findingType": "ERROR", "code": "INVALID_ACTION", "issueCode": "INVALID_ACTION",
      "message": "...", "resourceName": "AppRole", "policyName": "inline-logs", "check": "validate-policy",
      "locations": ["Statement[0].Action[0]"], "origin": {...}, "details": {...}}
+
+``details`` of a validate-policy finding is the raw Access Analyzer finding, as cfn-policy-validator
+prints it: ``{"findingDetails", "findingType", "issueCode", "learnMoreLink", "locations": [{"path",
+"span"}]}``.
 """
 
 from __future__ import annotations
@@ -41,7 +45,11 @@ def finding_to_report_dict(finding: Finding) -> dict[str, Any]:
     }
     if origin is not None:
         out["origin"] = origin.to_dict()
-    if finding.details:
+    if finding.check == "validate-policy":
+        # cfn-policy-validator's details: the raw ValidatePolicy finding (findingDetails, findingType,
+        # issueCode, learnMoreLink, locations with path and span)
+        out["details"] = finding.to_access_analyzer()
+    elif finding.details:
         out["details"] = finding.details
     return out
 

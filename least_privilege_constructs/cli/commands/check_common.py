@@ -42,6 +42,9 @@ def emit(result: Any, args: argparse.Namespace) -> int:
         for reason, item in zip(result.reasons, out["reasons"], strict=False):
             if reason.example is not None:
                 item["exampleRequest"] = reason.example
+            grants = reason.grants() if callable(getattr(reason, "grants", None)) else None
+            if grants:
+                item["grants"] = grants
     write_output(json.dumps(out, indent=4) + "\n", args.output)
     return int(result.exit_code)
 

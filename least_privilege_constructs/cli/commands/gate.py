@@ -66,10 +66,6 @@ def run(args: argparse.Namespace) -> int:
     from least_privilege_constructs.cli.files import use_color, write_output
 
     cdk_out = Path(args.cdk_out)
-    try:
-        read_assembly(cdk_out)
-    except AssemblyError as exc:
-        raise CliError(f"{cdk_out}: not a cloud assembly ({exc.message})") from None
     cdk_json = Path(args.cdk_json) if args.cdk_json else Path("cdk.json")
     if args.cdk_json and not cdk_json.is_file():
         raise CliError(f"{cdk_json}: no such file")
@@ -94,12 +90,24 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     report_path = Path(options.report_path)
     report_path = report_path if report_path.is_absolute() else base_dir / report_path
-    report_path.unlink(missing_ok=True)  # a failed run leaves no stale report behind
+    try:  # a run that fails from here on leaves no stale report behind
+        report_path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise CliError(f"reportPath: cannot replace {report_path}: {exc.strerror or exc}") from None
+    try:
+        read_assembly(cdk_out)
+    except AssemblyError as exc:
+        raise CliError(f"{cdk_out}: not a cloud assembly ({exc.message})") from None
     backend, reason = select_backend(settings, cdk_out=str(cdk_out))
     report = run_gate(str(cdk_out), options, backend=backend, backend_reason=reason,
                       progress=lambda line: print(line, file=sys.stderr))
     # the same JSON report as the synth plugin, at the same place (reportPath, relative to cdk.json)
-    report.publish(report_path, lambda line: print(line, file=sys.stderr))
+    try:
+        report.publish(report_path, lambda line: print(line, file=sys.stderr))
+    except ValueError as exc:  # reportPath inside the cloud assembly
+        raise CliError(f"reportPath: {exc}") from None
+    except OSError as exc:
+        raise CliError(f"reportPath: cannot write {report_path}: {exc.strerror or exc}") from None
     to_stdout = args.output in (None, "-")
     text = render(report.findings, args.format, blocking=options.treat_as_blocking,
                   color=args.format == "text" and to_stdout and use_color(sys.stdout))

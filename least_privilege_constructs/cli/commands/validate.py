@@ -3,7 +3,9 @@
 Takes cfn-policy-validator's flags (``--template-path``, ``--treat-finding-type-as-blocking``,
 ``--template-configuration-file``, ``--profile``, ``--enable-logging`` included), and reads the
 ``least-privilege`` settings of ``cdk.json`` (``treatAsBlocking``, ``ignoreFindings``,
-``allowExternalPrincipals``; flags win, list flags add) like ``lpc gate``::
+``allowExternalPrincipals``, ``exports``; flags win, list flags add) like ``lpc gate``; over a ``cdk.out``
+the findings acknowledged there with a reason (``Validations.of(x).acknowledge``) do not block, as in
+``lpc gate`` and ``cdk synth``::
 
     lpc validate cdk.out
     lpc validate cdk.out --treat-as-blocking ERROR --ignore-finding MyRole.PASS_ROLE_WITH_STAR_IN_RESOURCE \\
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from least_privilege_constructs.cli.errors import CliError
 from least_privilege_constructs.cli.options import (
@@ -132,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
         run_ = validate_extraction(extraction, options, progress)
     finally:
         progress.done()
+    acknowledged = _apply_acknowledgments(run_, paths)
     to_stdout = args.output in (None, "-")
     text = render(run_.findings, args.format, policies=run_.checked, blocking=blocking,
                   color=args.format == "text" and to_stdout and use_color(sys.stdout))
@@ -140,6 +144,9 @@ def run(args: argparse.Namespace) -> int:
         counts = summary(run_.findings, blocking, len(run_.checked))
         print(f"lpc validate: {counts['policiesChecked']} policies checked, {counts['total']} findings, "
               f"{counts['blocking']} blocking; report written to {args.output}", file=sys.stderr)
+    if acknowledged:
+        print(f"lpc validate: {acknowledged} findings acknowledged in the cloud assembly (Validations.of(...)"
+              ".acknowledge with a reason), as lpc gate and cdk synth accept them", file=sys.stderr)
     if run_.excluded or run_.ignored:
         print(f"lpc validate: {len(run_.excluded)} policies excluded by resource type, {len(run_.ignored)} findings "
               "ignored", file=sys.stderr)
@@ -161,3 +168,20 @@ def _configuration_parameters(path: str) -> dict[str, str]:
     if not isinstance(parameters, dict):
         raise CliError(f"--template-configuration-file {path}: 'Parameters' must be an object of name: value")
     return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in parameters.items()}
+
+
+def _apply_acknowledgments(run_: Any, paths: list[str]) -> int:
+    """Drop the findings a cloud assembly among ``paths`` acknowledges with a reason
+    (``Validations.of(construct).acknowledge``), as ``lpc gate`` and the synth plugin do, so that ``lpc
+    validate cdk.out`` does not block where the gate passes; returns how many were acknowledged."""
+    from pathlib import Path
+
+    from least_privilege_constructs.analysis.gate import apply_acknowledgments
+
+    count = 0
+    for path in paths:
+        if not (Path(path) / "manifest.json").is_file():
+            continue
+        run_.findings, accepted = apply_acknowledgments(run_.findings, path)
+        count += len(accepted)
+    return count
