@@ -53,7 +53,7 @@ padding:6px 12px;margin:8px 0}.principal summary{cursor:pointer}.path{font-famil
 font-size:12px;word-break:break-all}.cut{color:#c62828;font-weight:600}.muted{color:#6b7280}
 .ok{color:#2e7d32}.msg{max-width:720px;word-break:break-word}#filter{padding:6px 10px;width:320px;
 border:1px solid #c9ced6;border-radius:6px}svg text{font:12px system-ui,sans-serif}
-.graph{overflow-x:auto}.hidden{display:none}
+.graph{overflow-x:auto}table.perm{width:auto;min-width:60%}.hidden{display:none}
 """
 
 _SCRIPT = """
@@ -133,10 +133,18 @@ def _findings_section(report: Mapping[str, Any]) -> str:
 # -- principals --------------------------------------------------------------------------------------------
 
 
+def _level_order(level: str) -> tuple[int, str]:
+    """List, Read, Write, then the catalog's combined levels (``Permissions management, Write``, ``Tagging,
+    Write``), in the order of :data:`ACCESS_LEVELS` of their first part; only the levels present are shown."""
+    first = level.split(",", 1)[0].strip()
+    rank = ACCESS_LEVELS.index(first) if first in ACCESS_LEVELS else len(ACCESS_LEVELS)
+    return (rank, level)
+
+
 def _permission_table(rows: Sequence[Mapping[str, Any]]) -> str:
     if not rows:
         return '<p class="muted">No permissions granted by the policies in the assembly.</p>'
-    levels = list(ACCESS_LEVELS) + sorted({str(r["accessLevel"]) for r in rows} - set(ACCESS_LEVELS))
+    levels = sorted({str(r["accessLevel"]) for r in rows}, key=_level_order)
     by_service: dict[str, dict[str, Mapping[str, Any]]] = {}
     for row in rows:
         by_service.setdefault(str(row["service"]), {})[str(row["accessLevel"])] = row
@@ -176,7 +184,7 @@ def _permission_table(rows: Sequence[Mapping[str, Any]]) -> str:
             "resources and conditions the statements name); cut = never allowed because of the boundary.</p>")
 
 
-def _principal_block(p: Mapping[str, Any], findings_of: Mapping[str, list[str]]) -> str:
+def _principal_block(p: Mapping[str, Any], findings_of: Mapping[str, list[tuple[str, str]]]) -> str:
     boundary = p.get("boundary")
     if boundary is None:
         bound = '<span class="cut">no permissions boundary</span>'
@@ -196,7 +204,7 @@ def _principal_block(p: Mapping[str, Any], findings_of: Mapping[str, list[str]])
                      f'{_e(", ".join(p["unanalyzedPolicies"]))}; their grants are not counted.</p>')
     if p.get("permissionsError"):
         extra.append(f'<p class="cut">Permissions not analyzed: {_e(p["permissionsError"])}</p>')
-    flags = "".join(_badge("ERROR" if c.startswith("B") else "WARNING", c) for c in codes)
+    flags = "".join(_badge(kind, code) for code, kind in codes)
     return (
         f'<details class="principal" data-principal="{_e(label)}" data-filter="{_e(label)} {_e(p.get("arn"))}">'
         f'<summary><b class="path">{_e(label)}</b> <span class="muted">{_e(p.get("kind"))}</span> · {bound} · '
@@ -207,9 +215,9 @@ def _principal_block(p: Mapping[str, Any], findings_of: Mapping[str, list[str]])
 
 def _principals_section(report: Mapping[str, Any]) -> str:
     principals = list((report.get("inventory") or {}).get("principals") or [])
-    findings_of: dict[str, list[str]] = {}
+    findings_of: dict[str, list[tuple[str, str]]] = {}
     for f in report.get("findings") or []:
-        findings_of.setdefault(_where(f), []).append(str(f.get("issueCode")))
+        findings_of.setdefault(_where(f), []).append((str(f.get("issueCode")), str(f.get("findingType"))))
     grouped: dict[str, dict[str, list[Mapping[str, Any]]]] = {}
     for p in principals:
         grouped.setdefault(str(p.get("account")), {}).setdefault(str(p.get("stack")), []).append(p)
