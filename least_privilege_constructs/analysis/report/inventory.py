@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from least_privilege_constructs.analysis.catalog import ACCESS_LEVELS, get_catalog
+from least_privilege_constructs.analysis.iam.wildcards import service_of
 from least_privilege_constructs.analysis.reasoning.policy import Policy, PolicyError, Statement, parse_policy
 
 SAMPLE_ACTIONS = 12
@@ -91,7 +92,7 @@ def permission_rows(identity: Sequence[Any], boundary: Any | None, *, bounded: b
     catalog = get_catalog()
     cells: dict[tuple[str, str], dict[str, Any]] = {}
     for action in sorted(granted):
-        service = action.split(":", 1)[0]
+        service = service_of(action)
         level = catalog.access_level(action) or "Unknown"
         cell = cells.setdefault((service, level), {"service": service, "accessLevel": level, "granted": 0,
                                                    "effective": 0 if effective is not None else None,
