@@ -136,6 +136,8 @@ class GateOptions:
     developer_role_paths: tuple[str, ...] = ("/developers/",)
     references: tuple[Reference, ...] = ()
     report_path: str = DEFAULT_REPORT_PATH
+    html_report: bool = True
+    """Also write ``<report>.html`` beside the JSON report (the ``htmlReport`` setting)."""
     escalation_context: Mapping[str, Any] | None = None
     managed_policy_documents: Mapping[str, Any] = field(default_factory=dict)
     """Managed policy documents by ARN (``managedPolicies.documents``), ahead of the packaged snapshot."""
@@ -169,7 +171,7 @@ class GateOptions:
         relative to the directory of ``cdk.json``)."""
         values: dict[str, Any] = {f"{_snake(name)}": resolved[f"checks.{name}"] for name in _CHECKS}
         for key in ("treatAsBlocking", "ignoreFindings", "allowExternalPrincipals", "sensitiveActions",
-                    "developerRolePaths", "reportPath", "escalationContext", "exports"):
+                    "developerRolePaths", "reportPath", "escalationContext", "exports", "htmlReport"):
             values[_snake(key)] = resolved[key]
         base = resolved.base_dir or Path(os.getcwd())
         references: list[Reference] = []
@@ -385,6 +387,10 @@ class GateReport:
     api_calls: int = 0
     cache_hits: int = 0
     seconds: float = 0.0
+    inventory: dict[str, Any] | None = None
+    """The principals with their boundary and permissions (:mod:`.report.inventory`), for the HTML report."""
+    html_report: bool = False
+    """Write ``<report>.html`` beside the JSON report (:meth:`write`)."""
 
     @property
     def blocking(self) -> list[Finding]:
@@ -425,6 +431,7 @@ class GateReport:
             "ignored": [f.to_dict() for f in self.ignored],
             "acknowledged": [{**a.finding.to_dict(), "acknowledgedAt": a.construct_path, "reason": a.reason}
                              for a in self.acknowledged],
+            **({"inventory": self.inventory} if self.inventory is not None else {}),
         }
 
     def write(self, path: str | os.PathLike[str]) -> Path:
@@ -440,6 +447,10 @@ class GateReport:
         tmp = target.with_suffix(target.suffix + ".tmp")
         tmp.write_text(json.dumps(self.to_dict(), indent=2), encoding="utf-8")
         tmp.replace(target)
+        if self.html_report:
+            from least_privilege_constructs.analysis.report.html import html_report_path, write_html
+
+            write_html(self.to_dict(), html_report_path(target))
         return target
 
     def publish(self, path: str | os.PathLike[str], say: Callable[[str], None] | None = None) -> Path:
@@ -450,6 +461,10 @@ class GateReport:
             for line in self.summary_lines():
                 say(line)
             say(f"least-privilege: full report: {written}")
+            if self.html_report:
+                from least_privilege_constructs.analysis.report.html import html_report_path
+
+                say(f"least-privilege: HTML report: {html_report_path(written)}")
         return written
 
 
@@ -508,6 +523,10 @@ def run_gate(
     )
     for name in CHECK_NAMES:
         report.summaries[name] = CheckSummary(name)
+    if options.html_report:
+        from least_privilege_constructs.analysis.report.inventory import build_inventory
+
+        report.html_report, report.inventory = True, build_inventory(extraction, options.managed_policy_documents)
 
     # -- build every request first: one batch through the backend (concurrency, cache, dedup) -------------
     requests: list[Any] = []

@@ -357,6 +357,10 @@ SETTINGS: tuple[Setting, ...] = (
     _row("reportPath", "path", DEFAULT_REPORT_PATH,
          "The full JSON report of the gate (never inside cdk.out).",
          _path, env="LEAST_PRIVILEGE_REPORT_PATH"),
+    _row("htmlReport", "boolean", True,
+         "Also write a self-contained HTML report beside the JSON report (`reportPath` with `.html`): "
+         "principals, boundaries, effective permissions, findings and the escalation graph.",
+         _bool, env="LEAST_PRIVILEGE_HTML_REPORT", flag="--no-html-report"),
     # -- the nag pack (nag.config) --------------------------------------------------------------------------
     _row("boundaryName", "string", "lpc-developer-boundary", "Name of the approved permissions boundary policy.",
          _non_empty, env="LEAST_PRIVILEGE_BOUNDARY_NAME", section="nag"),

@@ -160,10 +160,13 @@ class LeastPrivilegeValidation:
         """Run the gate over ``cdk_out``, print the per-check lines and write the report."""
         from least_privilege_constructs.access_analyzer import select_backend
         from least_privilege_constructs.analysis.gate import run_gate
+        from least_privilege_constructs.analysis.report.html import html_report_path
 
         options = self.options
         with contextlib.suppress(OSError):  # a run that fails leaves no stale report behind
             os.remove(os.path.abspath(options.report_path))
+        with contextlib.suppress(OSError):
+            os.remove(html_report_path(os.path.abspath(options.report_path)))
         backend, reason = self._backend, "given to the plugin"
         if backend is None:
             backend, reason = select_backend(self.settings, cdk_out=cdk_out)

@@ -56,6 +56,7 @@ SAMPLES: dict[str, tuple[Any, str, Any]] = {
     "references": ([{"scope": "App", "policy": "ref.json"}], "", ({"scope": "App", "policy": "ref.json"},)),
     "escalationContext": ({"unboundedRoleArns": []}, "", {"unboundedRoleArns": []}),
     "reportPath": ("out/report.json", "out/report.json", "out/report.json"),
+    "htmlReport": (False, "no", False),
     "managedPolicies.documents": ("policies.jsonl", "policies.jsonl", "policies.jsonl"),
     "boundaryName": ("b", "b", "b"),
     "boundaryArn": ("arn:aws:iam::111122223333:policy/b", "arn:aws:iam::111122223333:policy/b",

@@ -123,7 +123,7 @@ class PrincipalAnalysis(PrincipalModel):
                 f"through an application role it may create with its own boundary ({boundary_arn}), give "
                 f"Allow * ({grant.action}) and assume with a trust policy naming itself (the boundary is all "
                 f"that limits that role): {p.evidence}",
-                assumption=p.assumption, family=p.family, condition=p.condition,
+                assumption=p.assumption, family=p.family, condition=p.condition, runs_with=p.runs_with,
                 fix=("The boundary itself allows this: whatever it allows, a principal that may create roles "
                      "with it has. Generate the boundary with this library (its takeover statements come from the "
                      "same table), or stop allowing the service in the boundary.")))
@@ -497,7 +497,7 @@ class PrincipalAnalysis(PrincipalModel):
                         f"({fact.description}), and cdk-assets does not re-upload an asset that already exists",
                         fix="Deny writes to the CDK bootstrap asset bucket and repository "
                             "(arn:aws:s3:::cdk-*-assets-*, repository/cdk-*-container-assets-*) to developers; "
-                            "only the bootstrap publishing roles write there."))
+                            "only the bootstrap publishing roles write there.", runs_with=res.role_arn))
                     break
         return out
 
@@ -554,7 +554,7 @@ class PrincipalAnalysis(PrincipalModel):
                 return self.path("B9", [hit, *companions], arn,
                                  f"{action} on {description} is allowed{also}; it runs with {row.role_binding}",
                                  assumption=assumption, classic=classic, fix=fix, family=row.id,
-                                 condition=condition)
+                                 condition=condition, runs_with=fact.arn if fact is not None else "")
         return None
 
     def b10(self) -> list[EscalationPath]:

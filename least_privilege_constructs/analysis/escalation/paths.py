@@ -52,6 +52,8 @@ class EscalationPath:
     """B9: the id of the row of the table of resources that run with a role (:mod:`.runners`)."""
     condition: str = ""
     """A data-plane path: what must hold for it to open (such a path is a WARNING that states it)."""
+    runs_with: str = ""
+    """B9: the ARN of the role the target resource runs with (empty when the resource is an unknown one)."""
     origin: PolicyOrigin | None = None
     statement_origins: tuple[dict[str, Any], ...] = field(default=(), compare=False)
 
@@ -121,6 +123,8 @@ class EscalationPath:
             out["family"] = self.family
         if self.condition:
             out["condition"] = self.condition
+        if self.runs_with:
+            out["runsWith"] = self.runs_with
         if self.statement_origins:
             out["statementOrigins"] = list(self.statement_origins)
         return out

@@ -311,7 +311,7 @@ class PrincipalModel:
 
     def path(self, method_id: str, hits: Sequence[Hit], target: str, evidence: str, *,
              assumption: str = "", chain: Sequence[str] = (), classic: str | None = None,
-             fix: str | None = None, family: str = "", condition: str = "") -> EscalationPath:
+             fix: str | None = None, family: str = "", condition: str = "", runs_with: str = "") -> EscalationPath:
         m = method(method_id)
         aliases: tuple[str, ...] = ()
         reported = method_id
@@ -354,6 +354,7 @@ class PrincipalModel:
             chain=tuple(chain),
             family=family,
             condition=condition,
+            runs_with=runs_with,
             origin=self.subject.origin(),
             statement_origins=tuple(origins),
         )

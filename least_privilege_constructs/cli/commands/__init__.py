@@ -26,6 +26,7 @@ COMMANDS: list[str] = [
     "refine",
     "generate_policy",
     "diff",
+    "report",
 ]
 
 

@@ -28,12 +28,22 @@ FORMATS = ("text", "json", "sarif", "junit")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from least_privilege_constructs.access_analyzer.settings import add_arguments
-
     parser = subparsers.add_parser(
         "gate", help="run the synth-time gate (all checks) over a cdk.out",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("cdk_out", metavar="CDK_OUT", help="a cloud assembly directory")
+    add_gate_arguments(parser)
+    parser.add_argument("--no-html-report", action="store_true",
+                        help="do not write the HTML report beside the JSON report (htmlReport)")
+    parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default text)")
+    parser.add_argument("--output", "-o", default=None, metavar="FILE", help="write the report here (default stdout)")
+    parser.set_defaults(handler=run)
+
+
+def add_gate_arguments(parser: argparse.ArgumentParser) -> None:
+    """The gate's settings flags (shared with ``lpc report``)."""
+    from least_privilege_constructs.access_analyzer.settings import add_arguments
+
     parser.add_argument("--cdk-json", default=None, metavar="FILE",
                         help="cdk.json whose 'least-privilege' context holds the settings (default: ./cdk.json "
                              "if present)")
@@ -49,58 +59,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--no-boundary-enforcement", action="store_true",
                         help="do not require the approved boundary (boundaryName/boundaryArn) on every role and "
                              "user (inside cdk synth, BoundaryEnforcement's plugin checks it)")
-    parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default text)")
-    parser.add_argument("--output", "-o", default=None, metavar="FILE", help="write the report here (default stdout)")
     add_arguments(parser)
-    parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from least_privilege_constructs.access_analyzer import select_backend
-    from least_privilege_constructs.access_analyzer.settings import flags_from_args, from_resolved
-    from least_privilege_constructs.analysis.assembly import AssemblyError, read_assembly
-    from least_privilege_constructs.analysis.gate import GateOptions, enforced_boundary, run_gate
-    from least_privilege_constructs.analysis.pipeline import split_list
     from least_privilege_constructs.analysis.report import render
-    from least_privilege_constructs.analysis.settings import SettingsError, resolve
     from least_privilege_constructs.cli.files import use_color, write_output
 
-    cdk_out = Path(args.cdk_out)
-    cdk_json = Path(args.cdk_json) if args.cdk_json else Path("cdk.json")
-    if args.cdk_json and not cdk_json.is_file():
-        raise CliError(f"{cdk_json}: no such file")
-    base_dir = cdk_json.resolve().parent
-    # the one settings reader: flags > environment > cdk.json > defaults, the same table the plugin reads
-    flags: dict[str, Any] = flags_from_args(args)
-    if args.treat_as_blocking is not None:
-        flags["treatAsBlocking"] = args.treat_as_blocking
-    if args.no_escalation:
-        flags["checks.escalation"] = False
-    if args.ignore_finding:
-        flags["ignoreFindings"] = split_list(args.ignore_finding)
-    if args.export:
-        flags["exports"] = list(args.export)
-    try:
-        resolved = resolve(cdk_json=cdk_json if cdk_json.is_file() else None, flags=flags, base_dir=base_dir)
-        options = GateOptions.from_settings(resolved)
-        if not args.no_boundary_enforcement:  # what BoundaryEnforcement's plugin checks inside cdk synth
-            options = replace(options, enforce_boundary=enforced_boundary(resolved))
-        settings = from_resolved(resolved)
-    except SettingsError as exc:
-        raise CliError(str(exc)) from None
-    report_path = Path(options.report_path)
-    report_path = report_path if report_path.is_absolute() else base_dir / report_path
-    try:  # a run that fails from here on leaves no stale report behind
-        report_path.unlink(missing_ok=True)
-    except OSError as exc:
-        raise CliError(f"reportPath: cannot replace {report_path}: {exc.strerror or exc}") from None
-    try:
-        read_assembly(cdk_out)
-    except AssemblyError as exc:
-        raise CliError(f"{cdk_out}: not a cloud assembly ({exc.message})") from None
-    backend, reason = select_backend(settings, cdk_out=str(cdk_out))
-    report = run_gate(str(cdk_out), options, backend=backend, backend_reason=reason,
-                      progress=lambda line: print(line, file=sys.stderr))
+    report, options, report_path = run_gate_from_args(args)
     # the same JSON report as the synth plugin, at the same place (reportPath, relative to cdk.json)
     try:
         report.publish(report_path, lambda line: print(line, file=sys.stderr))
@@ -113,3 +79,61 @@ def run(args: argparse.Namespace) -> int:
                   color=args.format == "text" and to_stdout and use_color(sys.stdout))
     write_output(text, args.output)
     return 2 if report.blocking else 0
+
+
+def run_gate_from_args(args: argparse.Namespace, *, inventory: bool = False) -> tuple[Any, Any, Path]:
+    """Run the gate with the settings of ``cdk.json``, the environment and the flags of
+    :func:`add_gate_arguments`: ``(GateReport, GateOptions, JSON report path)``. Without ``inventory``
+    (``lpc gate``), any stale report at that path is removed first; with it (``lpc report``), the report
+    carries the principal inventory whatever ``htmlReport`` says, and nothing is removed."""
+    from least_privilege_constructs.access_analyzer import select_backend
+    from least_privilege_constructs.access_analyzer.settings import flags_from_args, from_resolved
+    from least_privilege_constructs.analysis.assembly import AssemblyError, read_assembly
+    from least_privilege_constructs.analysis.gate import GateOptions, enforced_boundary, run_gate
+    from least_privilege_constructs.analysis.pipeline import split_list
+    from least_privilege_constructs.analysis.report.html import html_report_path
+    from least_privilege_constructs.analysis.settings import SettingsError, resolve
+
+    cdk_out = Path(args.cdk_out)
+    cdk_json = Path(args.cdk_json) if args.cdk_json else Path("cdk.json")
+    if args.cdk_json and not cdk_json.is_file():
+        raise CliError(f"{cdk_json}: no such file")
+    base_dir = cdk_json.resolve().parent
+    # the one settings reader: flags > environment > cdk.json > defaults, the same table the plugin reads
+    flags: dict[str, Any] = flags_from_args(args)
+    if args.treat_as_blocking is not None:
+        flags["treatAsBlocking"] = args.treat_as_blocking
+    if args.no_escalation:
+        flags["checks.escalation"] = False
+    if getattr(args, "no_html_report", False):
+        flags["htmlReport"] = False
+    if args.ignore_finding:
+        flags["ignoreFindings"] = split_list(args.ignore_finding)
+    if args.export:
+        flags["exports"] = list(args.export)
+    try:
+        resolved = resolve(cdk_json=cdk_json if cdk_json.is_file() else None, flags=flags, base_dir=base_dir)
+        options = GateOptions.from_settings(resolved)
+        if inventory:
+            options = replace(options, html_report=True)
+        if not args.no_boundary_enforcement:  # what BoundaryEnforcement's plugin checks inside cdk synth
+            options = replace(options, enforce_boundary=enforced_boundary(resolved))
+        settings = from_resolved(resolved)
+    except SettingsError as exc:
+        raise CliError(str(exc)) from None
+    report_path = Path(options.report_path)
+    report_path = report_path if report_path.is_absolute() else base_dir / report_path
+    if not inventory:
+        try:  # a run that fails from here on leaves no stale report behind
+            report_path.unlink(missing_ok=True)
+            html_report_path(report_path).unlink(missing_ok=True)
+        except OSError as exc:
+            raise CliError(f"reportPath: cannot replace {report_path}: {exc.strerror or exc}") from None
+    try:
+        read_assembly(cdk_out)
+    except AssemblyError as exc:
+        raise CliError(f"{cdk_out}: not a cloud assembly ({exc.message})") from None
+    backend, reason = select_backend(settings, cdk_out=str(cdk_out))
+    report = run_gate(str(cdk_out), options, backend=backend, backend_reason=reason,
+                      progress=lambda line: print(line, file=sys.stderr))
+    return report, options, report_path
