@@ -121,7 +121,9 @@ class PolicyValidationStage:
                 raise LeastPrivilegeError("LPC-PIPELINE-003", stack.node.path,
                                           "the stack name must be known at synth time to scope GetTemplate")
         self.platform_settings = _checked_platform_settings(id, platform_settings)
-        self.cdk_json = f"{REPOSITORY_DIR}/{cdk_json}" if repository is not None else None
+        # the repository may be the tool's own source (this library's sample): one input, at lpc-src
+        repo_dir = TOOL_SOURCE_DIR if repository is not None and repository is tool_source else REPOSITORY_DIR
+        self.cdk_json = f"{repo_dir}/{cdk_json}" if repository is not None else None
         self.cache_hmac_key = cache_hmac_key
         self.pipeline_name = pipeline_name
         self.diff_deployed = diff_deployed
@@ -136,7 +138,7 @@ class PolicyValidationStage:
         inputs: dict[str, pipelines.IFileSetProducer] = {}
         if tool_source is not None:
             inputs[TOOL_SOURCE_DIR] = tool_source
-        if repository is not None:
+        if repository is not None and repository is not tool_source:
             inputs[REPOSITORY_DIR] = repository
         secrets: dict[str, codebuild.BuildEnvironmentVariable] = {}
         if cache_hmac_key is not None:
