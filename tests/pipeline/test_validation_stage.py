@@ -306,6 +306,6 @@ def test_given_bad_platform_settings_then_the_pipeline_synth_fails_with_a_stable
     with pytest.raises(LeastPrivilegeError, match=r"LPC-PIPELINE-004.*treatAsBlockin"):
         PolicyValidationStage("V", input=pipelines.ShellStep("S", commands=["x"]), stage=stage,
                               diff_deployed=False, platform_settings={"treatAsBlockin": ["ERROR"]})
-    with pytest.raises(LeastPrivilegeError, match="LPC-PIPELINE-004.*LPC-SETTINGS-007"):
+    with pytest.raises(LeastPrivilegeError, match=r"LPC-PIPELINE-004.*LPC-SETTINGS-007"):
         PolicyValidationStage("V", input=pipelines.ShellStep("S", commands=["x"]), stage=stage,
                               diff_deployed=False, platform_settings={"ci": False})

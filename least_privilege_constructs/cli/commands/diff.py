@@ -68,9 +68,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     from least_privilege_constructs.analysis.diff import DiffOptions, diff_extractions, render_diff
-    from least_privilege_constructs.analysis.diff.acknowledgments import added_acknowledgments, read_acknowledgments
-    from least_privilege_constructs.analysis.findings import sort_findings
+    from least_privilege_constructs.analysis.diff.acknowledgments import (
+        added_acknowledgments,
+        read_acknowledgments,
+    )
     from least_privilege_constructs.analysis.extract import extract_policies
+    from least_privilege_constructs.analysis.findings import sort_findings
     from least_privilege_constructs.cli.files import use_color, write_output
 
     if args.deployed and len(args.paths) != 1:
