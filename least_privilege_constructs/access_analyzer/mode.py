@@ -141,8 +141,9 @@ def select_backend(settings: Settings, *, cdk_out: str | None = None) -> tuple[C
             reason = f"offline (embedded analyzer): mode 'auto' ({mode_src}) and {check.problem}"
     wrapped = wrap_with_cache(backend, settings, cdk_out)
     if wrapped.cache:
-        where = f"cache {wrapped.cache.directory}" + (" (entries authenticated)" if wrapped.cache.authenticated
-                                                      else "")
+        where = f"cache {wrapped.cache.directory}" + (
+            " (entries authenticated)" if wrapped.cache.authenticated
+            else " (entries not authenticated: no LEAST_PRIVILEGE_CACHE_HMAC_KEY)" if settings.ci else "")
     elif settings.cache and backend.name == "offline":
         where = "offline answers not cached on disk (cacheOffline)"
     else:

@@ -603,6 +603,41 @@ def _flatten(context: Mapping[str, Any], origin: str) -> dict[str, Any]:
     return out
 
 
+def read_platform_settings(value: str | None, source: str) -> tuple[dict[str, Any], Path | None, str]:
+    """The platform's ``least-privilege`` object from ``platformSettings``: inline JSON (``{...}``), or a file
+    (a ``cdk.json``, or a bare settings object). Returns ``(context, base directory, origin)``; no value: the
+    library's defaults (``{}``)."""
+    if not value:
+        return {}, None, "platform settings (defaults)"
+    text = value.strip()
+    if text.startswith("{"):
+        try:
+            data = json.loads(text, object_pairs_hook=_KeyedObject.of)
+        except ValueError as exc:
+            raise SettingsError(INVALID_JSON, source, f"the platform settings are not valid JSON: {exc}") from None
+        base: Path | None = None
+        origin = "platform settings"
+    else:
+        file = Path(text).expanduser()
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"), object_pairs_hook=_KeyedObject.of)
+        except OSError as exc:
+            raise SettingsError(CANNOT_READ, source, f"cannot read the platform settings {file}: "
+                                f"{exc.strerror or exc}") from None
+        except ValueError as exc:
+            raise SettingsError(INVALID_JSON, source, f"{file} is not valid JSON: {exc}") from None
+        if isinstance(data, dict) and "context" in data:
+            return read_cdk_json(file), file.resolve().parent, f"platform settings {file}"
+        base, origin = file.resolve().parent, f"platform settings {file}"
+    if isinstance(data, dict) and set(data) == {CONTEXT_KEY}:
+        data = data[CONTEXT_KEY]
+    _reject_duplicates(data, origin)
+    if not isinstance(data, dict):
+        raise SettingsError(NOT_AN_OBJECT, source, f"the platform settings must be a JSON object, got "
+                            f"{type(data).__name__}")
+    return dict(data), base, origin
+
+
 def read_policy_file(path: Path, source: str) -> dict[str, Any]:
     """A policy document a setting names (a reference policy), or :class:`SettingsError` ``LPC-SETTINGS-006``."""
     try:
@@ -658,6 +693,7 @@ __all__ = [
     "SettingsError",
     "error_codes_markdown",
     "read_cdk_json",
+    "read_platform_settings",
     "read_policy_file",
     "resolve",
     "settings_table_markdown",

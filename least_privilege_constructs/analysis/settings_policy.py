@@ -35,14 +35,9 @@ from typing import Any
 from least_privilege_constructs.analysis.findings import Finding, FindingType, PolicyOrigin
 from least_privilege_constructs.analysis.settings import (
     CONTEXT_KEY,
-    INVALID_JSON,
-    NOT_AN_OBJECT,
     SETTINGS,
     ResolvedSettings,
-    SettingsError,
-    _KeyedObject,
-    _reject_duplicates,
-    read_cdk_json,
+    read_platform_settings,
     resolve,
 )
 
@@ -255,44 +250,6 @@ def _absolute(key: str, value: Any, side: ResolvedSettings) -> Any:
     return value
 
 
-# -- the platform's settings ---------------------------------------------------------------------------------
-def read_platform_settings(value: str | None, source: str) -> tuple[dict[str, Any], Path | None, str]:
-    """The platform's ``least-privilege`` object from ``platformSettings``: inline JSON (``{...}``), or a file
-    (a ``cdk.json``, or a bare settings object). Returns ``(context, base directory, origin)``; no value: the
-    library's defaults (``{}``)."""
-    if not value:
-        return {}, None, "platform settings (defaults)"
-    text = value.strip()
-    if text.startswith("{"):
-        try:
-            data = json.loads(text, object_pairs_hook=_KeyedObject.of)
-        except ValueError as exc:
-            raise SettingsError(INVALID_JSON, source, f"the platform settings are not valid JSON: {exc}") from None
-        base: Path | None = None
-        origin = "platform settings"
-    else:
-        file = Path(text).expanduser()
-        try:
-            data = json.loads(file.read_text(encoding="utf-8"), object_pairs_hook=_KeyedObject.of)
-        except OSError as exc:
-            from least_privilege_constructs.analysis.settings import CANNOT_READ
-
-            raise SettingsError(CANNOT_READ, source, f"cannot read the platform settings {file}: "
-                                f"{exc.strerror or exc}") from None
-        except ValueError as exc:
-            raise SettingsError(INVALID_JSON, source, f"{file} is not valid JSON: {exc}") from None
-        if isinstance(data, dict) and "context" in data:
-            return read_cdk_json(file), file.resolve().parent, f"platform settings {file}"
-        base, origin = file.resolve().parent, f"platform settings {file}"
-    if isinstance(data, dict) and set(data) == {CONTEXT_KEY}:
-        data = data[CONTEXT_KEY]
-    _reject_duplicates(data, origin)
-    if not isinstance(data, dict):
-        raise SettingsError(NOT_AN_OBJECT, source, f"the platform settings must be a JSON object, got "
-                            f"{type(data).__name__}")
-    return dict(data), base, origin
-
-
 @dataclass(frozen=True)
 class GateSettings:
     """What ``lpc gate`` runs with: the settings, and in ``ci`` mode the comparison that produced them."""
@@ -353,6 +310,5 @@ __all__ = [
     "GateSettings",
     "Weakening",
     "compare",
-    "read_platform_settings",
     "resolve_gate_settings",
 ]

@@ -10,13 +10,17 @@ from typing import Any
 import pytest
 
 from least_privilege_constructs.analysis.findings import FindingType
-from least_privilege_constructs.analysis.settings import SETTINGS, SettingsError, resolve
+from least_privilege_constructs.analysis.settings import (
+    SETTINGS,
+    SettingsError,
+    read_platform_settings,
+    resolve,
+)
 from least_privilege_constructs.analysis.settings_policy import (
     DIRECTIONS,
     WEAKENED,
     Direction,
     compare,
-    read_platform_settings,
     resolve_gate_settings,
 )
 
