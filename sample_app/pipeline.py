@@ -19,6 +19,16 @@ from sample_app.payments_stack import PaymentsStack
 from sample_app.platform_stack import DEPLOYER_PATH, PAYMENTS_EXECUTION_ROLE, PlatformStack
 
 PIPELINE_NAME = "least-privilege-sample"
+PLATFORM_SETTINGS = {
+    "applicationPath": "/app/",
+    "boundaryName": "lpc-developer-boundary",
+    "treatAsBlocking": ["ERROR", "SECURITY_WARNING"],
+    # the security and identity accounts, the corporate IdP and GitHub's OIDC issuer may be trusted
+    "allowExternalPrincipals": [config.SECURITY_ACCOUNT, config.IDENTITY_ACCOUNT, "corp-idp",
+                                "token.actions.githubusercontent.com"],
+    "developerRolePaths": ["/developers/", DEPLOYER_PATH],
+}
+"""The organization's gate settings, owned by the platform team (in the pipeline's definition, not in cdk.json)."""
 CONNECTION_ARN = (f"arn:aws:codeconnections:{config.REGIONS[0]}:{config.MANAGEMENT_ACCOUNT}:connection/"
                   "0a1b2c3d-4e5f-6789-abcd-ef0123456789")
 
@@ -49,7 +59,9 @@ class PipelineStack(Stack):
                                  env=Environment(account=config.WORKLOAD_ACCOUNT, region=config.REGIONS[0]))
         validation = PolicyValidationStage("PolicyValidation", input=synth, stage=workload,
                                            pipeline_name=PIPELINE_NAME, cross_account=True,
-                                           tool_source=source)  # this repository: the library at the commit
+                                           tool_source=source,  # this repository: the library at the commit
+                                           # the platform team's settings: the commit's cdk.json may only tighten
+                                           platform_settings=PLATFORM_SETTINGS, repository=source)
         pipeline.add_stage(workload, pre=validation.steps)
 
 

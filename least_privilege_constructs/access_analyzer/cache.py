@@ -11,6 +11,15 @@ policy's origin is not part of the key: the same policy in two constructs is one
 - Writes are atomic (temporary file + ``os.replace``), so concurrent synths never read half an
   entry; an unreadable entry counts as ``corrupt``, is ignored and re-fetched.
 - The cache never lives inside a cloud assembly (``cdk.out``): that is rejected with a clear error.
+- With a key (``cacheHmacKey``, from the pipeline's environment), every entry is written with an
+  HMAC-SHA256 of its content and read only when it verifies (:func:`hmac.compare_digest`): an entry
+  without a valid one (planted in the repository, written without the key, edited) is ignored, asked
+  again, overwritten, and listed in :attr:`ResultCache.unauthenticated` (the gate reports each as a
+  ``LPC-CACHE-UNAUTHENTICATED`` finding naming the file). The content-hash key alone authenticates
+  nothing: anyone can compute it.
+- In pipeline mode (``ci``), a cache directory inside the source tree is refused (``LPC-CACHE-001``)
+  unless entries are authenticated: a commit could otherwise ship its own answers
+  (:func:`check_ci_cache_location`).
 
 Example::
 
@@ -24,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
 import os
 import tempfile
@@ -45,11 +55,45 @@ from least_privilege_constructs.analysis.outcome import (
 from least_privilege_constructs.analysis.request import AnalysisRequest, AnalysisResult, PolicyDocument
 
 CACHE_SCHEMA = 1
+_LOCK = threading.Lock()
 APP_DIR_NAME = "least-privilege-constructs"
+
+
+IN_SOURCE_TREE = "LPC-CACHE-001"
+"""A cache directory inside the source tree in pipeline mode, without an HMAC key."""
+UNAUTHENTICATED = "LPC-CACHE-UNAUTHENTICATED"
+"""Issue code of a cache entry whose HMAC is missing or wrong (ignored, asked again)."""
+HMAC_FIELD = "hmac"
 
 
 class CacheLocationError(ValueError):
     """The cache directory is not acceptable (e.g. inside ``cdk.out``)."""
+
+
+def source_tree_roots(base_dir: str | os.PathLike[str] | None = None) -> list[Path]:
+    """The directories the commit under review controls in a pipeline: the directory of ``cdk.json``, the
+    working directory and the CI's checkout (``CODEBUILD_SRC_DIR``, ``GITHUB_WORKSPACE``)."""
+    roots = [base_dir, os.getcwd(), os.environ.get("CODEBUILD_SRC_DIR"), os.environ.get("GITHUB_WORKSPACE")]
+    return [Path(r).expanduser().resolve() for r in roots if r]
+
+
+def check_ci_cache_location(directory: Path, roots: Sequence[Path], authenticated: bool) -> None:
+    """Pipeline mode: refuse a cache directory inside one of ``roots`` unless its entries are authenticated."""
+    path = Path(directory).expanduser().resolve()
+    for root in roots:
+        if not authenticated and (path == root or root in path.parents):
+            raise CacheLocationError(
+                f"{IN_SOURCE_TREE}: cache directory {path} is inside the source tree {root}, which the commit under "
+                "review controls (an entry planted there would be trusted). In pipeline mode (ci), set cacheDir "
+                "outside the source tree (LEAST_PRIVILEGE_CACHE_DIR), or give the pipeline an HMAC key "
+                "(LEAST_PRIVILEGE_CACHE_HMAC_KEY) so that every entry is authenticated, or use --no-cache"
+            )
+
+
+def _mac(key: bytes, data: dict[str, Any]) -> str:
+    body = {k: v for k, v in data.items() if k != HMAC_FIELD}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def default_cache_dir() -> Path:
@@ -153,12 +197,31 @@ class ResultCache:
         max_age: float | None = None,
         cdk_out: Path | str | None = None,
         clock: Callable[[], float] = time.time,
+        hmac_key: bytes | str | None = None,
     ) -> None:
         self.directory = check_cache_location(Path(directory) if directory else default_cache_dir(), cdk_out)
         self.max_age = max_age
         self._clock = clock
+        self._key = hmac_key.encode("utf-8") if isinstance(hmac_key, str) else hmac_key
         self.corrupt = 0
         self.expired = 0
+        self.unauthenticated: list[Path] = []
+        """Entries ignored because their HMAC is missing or wrong (only with a key)."""
+
+    @property
+    def authenticated(self) -> bool:
+        """Whether entries are written with, and read only with, a valid HMAC."""
+        return bool(self._key)
+
+    def integrity_findings(self) -> list[Finding]:
+        """One ``LPC-CACHE-UNAUTHENTICATED`` warning per entry ignored for a missing or wrong HMAC."""
+        return [
+            Finding(FindingType.WARNING, UNAUTHENTICATED,
+                    f"cache entry {path} has no valid HMAC (planted, edited, or written without the pipeline's key): "
+                    "it was ignored and the question asked again", check="cache",
+                    origin=PolicyOrigin(source=str(path)), details={"file": str(path)})
+            for path in sorted(set(self.unauthenticated))
+        ]
 
     def path_for(self, key: str) -> Path:
         return self.directory / f"v{CACHE_SCHEMA}" / key[:2] / f"{key}.json"
@@ -173,6 +236,13 @@ class ResultCache:
             return None
         except (OSError, ValueError):
             self.corrupt += 1
+            return None
+        if self._key is not None and not (
+            isinstance(payload, dict) and isinstance(payload.get(HMAC_FIELD), str)
+            and hmac.compare_digest(payload[HMAC_FIELD], _mac(self._key, payload))
+        ):
+            with _LOCK:
+                self.unauthenticated.append(path)
             return None
         if not isinstance(payload, dict) or payload.get("schema") != CACHE_SCHEMA or payload.get("key") != key:
             self.corrupt += 1
@@ -189,6 +259,8 @@ class ResultCache:
         """Atomically store ``payload`` (best effort: an unwritable cache never fails the analysis)."""
         path = self.path_for(key)
         data = {**payload, "schema": CACHE_SCHEMA, "key": key, "created": self._clock()}
+        if self._key is not None:
+            data[HMAC_FIELD] = _mac(self._key, data)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{key[:8]}.", suffix=".tmp", dir=path.parent)

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from least_privilege_constructs.access_analyzer.backend import Backend
-from least_privilege_constructs.access_analyzer.cache import CachingBackend, ResultCache, check_cache_location
+from least_privilege_constructs.access_analyzer.cache import (
+    CachingBackend,
+    ResultCache,
+    check_cache_location,
+    check_ci_cache_location,
+    source_tree_roots,
+)
 from least_privilege_constructs.access_analyzer.settings import Settings
 
 
@@ -99,7 +105,11 @@ def wrap_with_cache(backend: Backend, settings: Settings, cdk_out: str | None = 
         check_cache_location(settings.cache_path(), cdk_out)  # a misplaced cache is refused all the same
         return CachingBackend(backend, None)
     max_age = settings.cache_max_age_hours * 3600 if settings.cache_max_age_hours > 0 else None
-    return CachingBackend(backend, ResultCache(settings.cache_path(), max_age=max_age, cdk_out=cdk_out))
+    if settings.ci:  # the commit under review controls the source tree: no unauthenticated answers from there
+        check_ci_cache_location(settings.cache_path(), source_tree_roots(settings.base_dir),
+                                authenticated=bool(settings.cache_hmac_key))
+    return CachingBackend(backend, ResultCache(settings.cache_path(), max_age=max_age, cdk_out=cdk_out,
+                                               hmac_key=settings.cache_hmac_key))
 
 
 def select_backend(settings: Settings, *, cdk_out: str | None = None) -> tuple[CachingBackend, str]:
@@ -131,7 +141,9 @@ def select_backend(settings: Settings, *, cdk_out: str | None = None) -> tuple[C
             reason = f"offline (embedded analyzer): mode 'auto' ({mode_src}) and {check.problem}"
     wrapped = wrap_with_cache(backend, settings, cdk_out)
     if wrapped.cache:
-        where = f"cache {wrapped.cache.directory}"
+        where = f"cache {wrapped.cache.directory}" + (
+            " (entries authenticated)" if wrapped.cache.authenticated
+            else " (entries not authenticated: no LEAST_PRIVILEGE_CACHE_HMAC_KEY)" if settings.ci else "")
     elif settings.cache and backend.name == "offline":
         where = "offline answers not cached on disk (cacheOffline)"
     else:

@@ -79,6 +79,10 @@ class Settings:
     max_policy_chars: int = 262_144
     base_dir: str | None = None
     """Directory relative paths (``cacheDir``) are resolved against: the directory of ``cdk.json``."""
+    ci: bool = False
+    """Pipeline mode (the ``ci`` row): a cache inside the source tree is refused unless authenticated."""
+    cache_hmac_key: str | None = dc_field(default=None, repr=False)
+    """The ``cacheHmacKey`` row: entries are written with, and read only with, a valid HMAC."""
     sources: Mapping[str, str] = dc_field(default_factory=dict, compare=False)
 
     def cache_path(self) -> Path:
@@ -126,7 +130,8 @@ def from_resolved(resolved: _core.ResolvedSettings) -> Settings:
     sources = {spec.field: resolved.sources[spec.context_key] for spec in SETTINGS
                if spec.context_key in resolved.sources}
     base_dir = str(resolved.base_dir) if resolved.base_dir is not None else None
-    return Settings(**values, base_dir=base_dir, sources=sources)
+    return Settings(**values, base_dir=base_dir, ci=bool(resolved["ci"]), cache_hmac_key=resolved["cacheHmacKey"],
+                    sources=sources)
 
 
 # -- CLI ---------------------------------------------------------------------------------------------
@@ -178,4 +183,4 @@ def settings_table_markdown() -> str:
 
 
 def settings_fields() -> list[str]:
-    return [f.name for f in fields(Settings) if f.name not in ("base_dir", "sources")]
+    return [f.name for f in fields(Settings) if f.name not in ("base_dir", "sources", "ci", "cache_hmac_key")]

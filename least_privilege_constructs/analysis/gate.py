@@ -434,6 +434,15 @@ class GateReport:
             **({"inventory": self.inventory} if self.inventory is not None else {}),
         }
 
+    def add_findings(self, check: str, findings: Sequence[Finding], checked: int = 0) -> None:
+        """Add the findings of a check run beside the assembly's (``settings``: the repository's weakenings of the
+        platform's settings; ``cache``: unauthenticated cache entries), counted in a summary of their own."""
+        summary = self.summaries.setdefault(check, CheckSummary(check))
+        summary.checked += checked
+        summary.findings += len(findings)
+        summary.blocking += sum(1 for f in findings if f.is_blocking(self.treat_as_blocking))
+        self.findings = sort_findings([*self.findings, *findings])
+
     def write(self, path: str | os.PathLike[str]) -> Path:
         """Write the JSON report (never inside the cloud assembly)."""
         target = Path(path).resolve()

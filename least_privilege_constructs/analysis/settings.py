@@ -19,6 +19,7 @@ code                meaning
 ``LPC-SETTINGS-004`` a value of the wrong type or out of range
 ``LPC-SETTINGS-005`` an unknown key (a typo would otherwise be ignored silently: fail closed)
 ``LPC-SETTINGS-006`` a file a setting names (a reference policy) cannot be read or is not a policy
+``LPC-SETTINGS-007`` a pipeline-only setting (``ci``, ``platformSettings``, ``cacheHmacKey``) in ``cdk.json``
 ==================  ===================================================================================
 
 Example::
@@ -54,6 +55,7 @@ NOT_AN_OBJECT = "LPC-SETTINGS-003"
 INVALID_VALUE = "LPC-SETTINGS-004"
 UNKNOWN_KEY = "LPC-SETTINGS-005"
 BAD_FILE = "LPC-SETTINGS-006"
+PIPELINE_ONLY = "LPC-SETTINGS-007"
 
 ERROR_CODES: dict[str, str] = {
     CANNOT_READ: "the cdk.json file cannot be read",
@@ -62,6 +64,8 @@ ERROR_CODES: dict[str, str] = {
     INVALID_VALUE: "a value of the wrong type or out of range",
     UNKNOWN_KEY: "an unknown key (a typo would otherwise be ignored silently)",
     BAD_FILE: "a file a setting names cannot be read or is not a policy",
+    PIPELINE_ONLY: "a pipeline-only setting (ci, platformSettings, cacheHmacKey) in cdk.json: the commit must not "
+                   "choose how it is checked",
 }
 
 
@@ -240,6 +244,9 @@ class Setting:
     metavar: str = "VALUE"
     accumulate: bool = False
     """A flag adds to the value from lower-precedence sources instead of replacing it."""
+    in_cdk_json: bool = True
+    """False for the pipeline's own settings: only an environment variable or a flag may set them (a ``cdk.json``
+    value is :data:`PIPELINE_ONLY`, since the commit under review controls that file)."""
 
     @property
     def flag_names(self) -> tuple[str, ...]:
@@ -248,9 +255,10 @@ class Setting:
 
 def _row(key: str, type_: str, default: Any, description: str, parse: Callable[[Any], Any], *,
          env: str | None = None, flag: str | None = None, section: str = "gate", name: str = "",
-         metavar: str = "VALUE", accumulate: bool = False) -> Setting:
+         metavar: str = "VALUE", accumulate: bool = False, in_cdk_json: bool = True) -> Setting:
     snake = name or "".join("_" + c.lower() if c.isupper() else c for c in key.split(".")[-1])
-    return Setting(key, type_, default, description, parse, env, flag, section, snake, metavar, accumulate)
+    return Setting(key, type_, default, description, parse, env, flag, section, snake, metavar, accumulate,
+                   in_cdk_json)
 
 
 DEFAULT_REPORT_PATH = ".lpc-reports/validation-report.json"
@@ -390,6 +398,23 @@ SETTINGS: tuple[Setting, ...] = (
          "separates entries with the OS path separator.",
          _strings(os.pathsep), env="LEAST_PRIVILEGE_TEMPLATE_REPOSITORIES", flag="--repository",
          section="templates"),
+    # -- the pipeline's own settings (analysis.settings_policy): never from cdk.json --------------------------
+    _row("ci", "boolean", False,
+         "Pipeline mode, set by `PolicyValidationStage` and the GitHub Action (never by cdk.json): the gate's "
+         "settings are `platformSettings`, cdk.json may only tighten them (a weakening is a blocking "
+         "`LPC-SETTINGS-WEAKENED` finding), and a disk cache inside the source tree is refused unless "
+         "`cacheHmacKey` authenticates its entries.",
+         _bool, env="LEAST_PRIVILEGE_CI", flag="--ci", section="pipeline", in_cdk_json=False),
+    _row("platformSettings", "JSON object or path", None,
+         "The platform team's `least-privilege` settings for `ci` mode: inline JSON, or a file (a `cdk.json` or "
+         "a bare settings object) outside the repository; default: the library's defaults.",
+         _optional_text, env="LEAST_PRIVILEGE_PLATFORM_SETTINGS", flag="--platform-settings", section="pipeline",
+         metavar="JSON|FILE", in_cdk_json=False),
+    _row("cacheHmacKey", "secret string", None,
+         "Key of the HMAC-SHA256 every cache entry is written with and checked against (an entry without a valid "
+         "one is ignored and reported); in `ci` mode it allows a cache inside the source tree. No flag: a secret "
+         "never goes on a command line.",
+         _optional_text, env="LEAST_PRIVILEGE_CACHE_HMAC_KEY", section="pipeline", in_cdk_json=False),
 )
 
 BY_KEY: Mapping[str, Setting] = MappingProxyType({s.key: s for s in SETTINGS})
@@ -487,13 +512,15 @@ def resolve(
     flags: Mapping[str, Any] | None = None,
     flag_names: Mapping[str, str] | None = None,
     base_dir: str | os.PathLike[str] | None = None,
+    origin: str | None = None,
 ) -> ResolvedSettings:
     """Resolve every setting: defaults < ``context`` (the ``least-privilege`` object, or read from
     ``cdk_json``) < environment variables (``env``, default ``os.environ``; blank values are unset) <
     ``flags`` (keyed by setting key; ``None`` values are unset). ``flag_names`` names the flag a value came
-    from when it differs from the table's (e.g. a constructor argument). Raises :class:`SettingsError`."""
+    from when it differs from the table's (e.g. a constructor argument); ``origin`` names the context in sources
+    and errors (default ``cdk.json``, or the file's path). Raises :class:`SettingsError`."""
     environment = os.environ if env is None else env
-    origin = "cdk.json"
+    origin = origin or "cdk.json"
     if context is None and cdk_json is not None:
         context = read_cdk_json(cdk_json)
         origin = str(cdk_json)
@@ -504,6 +531,11 @@ def resolve(
         raise SettingsError(NOT_AN_OBJECT, f"{origin} context {CONTEXT_KEY}",
                             f"context '{CONTEXT_KEY}' must be an object, got {type(context).__name__}")
     raw = _flatten(context, origin)
+    for key in raw:
+        if not BY_KEY[key].in_cdk_json:
+            raise SettingsError(PIPELINE_ONLY, f"{origin} context {CONTEXT_KEY}.{key}",
+                                "only the pipeline sets this (its environment variable or flag), never cdk.json: "
+                                "the commit under review must not choose how it is checked")
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
 
@@ -575,6 +607,41 @@ def _flatten(context: Mapping[str, Any], origin: str) -> dict[str, Any]:
     return out
 
 
+def read_platform_settings(value: str | None, source: str) -> tuple[dict[str, Any], Path | None, str]:
+    """The platform's ``least-privilege`` object from ``platformSettings``: inline JSON (``{...}``), or a file
+    (a ``cdk.json``, or a bare settings object). Returns ``(context, base directory, origin)``; no value: the
+    library's defaults (``{}``)."""
+    if not value:
+        return {}, None, "platform settings (defaults)"
+    text = value.strip()
+    if text.startswith("{"):
+        try:
+            data = json.loads(text, object_pairs_hook=_KeyedObject.of)
+        except ValueError as exc:
+            raise SettingsError(INVALID_JSON, source, f"the platform settings are not valid JSON: {exc}") from None
+        base: Path | None = None
+        origin = "platform settings"
+    else:
+        file = Path(text).expanduser()
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"), object_pairs_hook=_KeyedObject.of)
+        except OSError as exc:
+            raise SettingsError(CANNOT_READ, source, f"cannot read the platform settings {file}: "
+                                f"{exc.strerror or exc}") from None
+        except ValueError as exc:
+            raise SettingsError(INVALID_JSON, source, f"{file} is not valid JSON: {exc}") from None
+        if isinstance(data, dict) and "context" in data:
+            return read_cdk_json(file), file.resolve().parent, f"platform settings {file}"
+        base, origin = file.resolve().parent, f"platform settings {file}"
+    if isinstance(data, dict) and set(data) == {CONTEXT_KEY}:
+        data = data[CONTEXT_KEY]
+    _reject_duplicates(data, origin)
+    if not isinstance(data, dict):
+        raise SettingsError(NOT_AN_OBJECT, source, f"the platform settings must be a JSON object, got "
+                            f"{type(data).__name__}")
+    return dict(data), base, origin
+
+
 def read_policy_file(path: Path, source: str) -> dict[str, Any]:
     """A policy document a setting names (a reference policy), or :class:`SettingsError` ``LPC-SETTINGS-006``."""
     try:
@@ -630,6 +697,7 @@ __all__ = [
     "SettingsError",
     "error_codes_markdown",
     "read_cdk_json",
+    "read_platform_settings",
     "read_policy_file",
     "resolve",
     "settings_table_markdown",

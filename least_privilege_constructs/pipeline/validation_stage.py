@@ -9,9 +9,13 @@ stage or wave (StackSet deployments included)::
 
 What runs (one CodeBuild project, tools pinned to this library's version and a fixed Python):
 
-1. ``lpc gate`` on the stage's synthesized assembly (offline by default; Access Analyzer with
+1. ``lpc gate --ci`` on the stage's synthesized assembly (offline by default; Access Analyzer with
    ``access_analyzer=True``): a blocking finding fails the build and stops the pipeline. SARIF and JUnit go
-   to the step's output and the JUnit into a CodeBuild test report.
+   to the step's output and the JUnit into a CodeBuild test report. Pipeline mode trusts nothing the commit
+   controls: the gate's settings are ``platform_settings`` (this construct's props, serialized into the build's
+   environment, ``LEAST_PRIVILEGE_PLATFORM_SETTINGS``), the repository's ``cdk.json`` (given ``repository``)
+   may only tighten them (a weakening is a blocking ``LPC-SETTINGS-WEAKENED`` finding), and cache entries are
+   authenticated with the key of ``cache_hmac_key`` (a Secrets Manager secret, ``LEAST_PRIVILEGE_CACHE_HMAC_KEY``).
 2. ``lpc diff --deployed`` against what CloudFormation holds (``cloudformation:GetTemplate``): broadening
    (exit 2) is exported as ``BROADENING=true`` with a one-line summary ``DIFF``; exit 1 fails the build.
 3. A manual approval whose text carries the diff (``#{ns.DIFF}``, resolved by CodePipeline), and, beside it,
@@ -25,13 +29,15 @@ accounts, and on the named pipeline only ``GetPipelineState`` / ``PutApprovalRes
 
 from __future__ import annotations
 
+import json
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aws_cdk import Aws, Stack, Stage, Token, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_secretsmanager as secretsmanager
 
 from least_privilege_constructs.errors import LeastPrivilegeError
 
@@ -49,6 +55,8 @@ https://docs.aws.amazon.com/codebuild/latest/userguide/available-runtimes.html).
 BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0
 REPORTS = "lpc-reports"
 TOOL_SOURCE_DIR = "lpc-src"
+REPOSITORY_DIR = "lpc-repo"
+"""Where the ``repository`` input (the application's source, for its ``cdk.json``) is placed."""
 LOOKUP_ROLE_NAME = "cdk-hnb659fds-lookup-role-{account}-{region}"
 """CDK's bootstrap lookup role (ReadOnlyAccess, so ``cloudformation:GetTemplate``), in each target account."""
 
@@ -80,6 +88,13 @@ class PolicyValidationStage:
     :param tool_source: install the library from this input (a source checkout of it, placed at
         ``lpc-src``) at its commit instead of from the package index.
     :param install_commands: replaces :func:`default_install_commands` (e.g. install from the source tree).
+    :param platform_settings: the platform team's ``least-privilege`` settings (the object of a ``cdk.json``
+        context; default: the library's defaults). The gate runs with them; the repository's ``cdk.json`` may
+        only tighten them. They live in the pipeline's definition, never in the commit under review.
+    :param repository: the application's source (e.g. ``pipelines.CodePipelineSource``), placed at ``lpc-repo``
+        so that its ``cdk.json`` (``cdk_json``, relative to it) is compared with ``platform_settings``.
+    :param cache_hmac_key: a Secrets Manager secret whose value keys the HMAC of every cache entry (given to the
+        build as a ``SECRETS_MANAGER`` environment variable, never from the repository).
     """
 
     def __init__(self, id: str, *, input: pipelines.IFileSetProducer, stage: Stage | None = None,
@@ -87,7 +102,10 @@ class PolicyValidationStage:
                  diff_deployed: bool = True, access_analyzer: bool = False, approval: bool = True,
                  install_commands: Sequence[str] | None = None, tool_version: str | None = None,
                  extra_gate_args: Sequence[str] = (), cross_account: bool = False,
-                 tool_source: pipelines.IFileSetProducer | None = None) -> None:
+                 tool_source: pipelines.IFileSetProducer | None = None,
+                 platform_settings: Mapping[str, Any] | None = None,
+                 repository: pipelines.IFileSetProducer | None = None, cdk_json: str = "cdk.json",
+                 cache_hmac_key: secretsmanager.ISecret | None = None) -> None:
         if stage is None and not stacks:
             raise LeastPrivilegeError("LPC-PIPELINE-001", id, "give the stage (or the stacks) to validate")
         if diff_deployed and approval and not pipeline_name:
@@ -102,6 +120,11 @@ class PolicyValidationStage:
             if Token.is_unresolved(stack.stack_name):
                 raise LeastPrivilegeError("LPC-PIPELINE-003", stack.node.path,
                                           "the stack name must be known at synth time to scope GetTemplate")
+        self.platform_settings = _checked_platform_settings(id, platform_settings)
+        # the repository may be the tool's own source (this library's sample): one input, at lpc-src
+        repo_dir = TOOL_SOURCE_DIR if repository is not None and repository is tool_source else REPOSITORY_DIR
+        self.cdk_json = f"{repo_dir}/{cdk_json}" if repository is not None else None
+        self.cache_hmac_key = cache_hmac_key
         self.pipeline_name = pipeline_name
         self.diff_deployed = diff_deployed
         self.access_analyzer = access_analyzer
@@ -112,13 +135,25 @@ class PolicyValidationStage:
             install = [f"pip install --no-cache-dir ./{TOOL_SOURCE_DIR}"]
         else:
             install = default_install_commands(tool_version)
+        inputs: dict[str, pipelines.IFileSetProducer] = {}
+        if tool_source is not None:
+            inputs[TOOL_SOURCE_DIR] = tool_source
+        if repository is not None and repository is not tool_source:
+            inputs[REPOSITORY_DIR] = repository
+        secrets: dict[str, codebuild.BuildEnvironmentVariable] = {}
+        if cache_hmac_key is not None:
+            secrets["LEAST_PRIVILEGE_CACHE_HMAC_KEY"] = codebuild.BuildEnvironmentVariable(
+                type=codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER, value=cache_hmac_key.secret_arn)
         self.validate = pipelines.CodeBuildStep(
             id, input=input, install_commands=install, commands=self._commands(extra_gate_args),
-            build_environment=codebuild.BuildEnvironment(build_image=BUILD_IMAGE),
+            build_environment=codebuild.BuildEnvironment(build_image=BUILD_IMAGE,
+                                                         environment_variables=secrets or None),
             partial_build_spec=codebuild.BuildSpec.from_object(self._partial_spec()),
             role_policy_statements=self._statements(), primary_output_directory=REPORTS,
-            env={"LPC_ASSEMBLY": self.assembly_dir, "AWS_EC2_METADATA_DISABLED": "true"},
-            additional_inputs={TOOL_SOURCE_DIR: tool_source} if tool_source is not None else None,
+            # pipeline mode and the platform's settings: the pipeline's definition, not the commit under review
+            env={"LPC_ASSEMBLY": self.assembly_dir, "AWS_EC2_METADATA_DISABLED": "true", "LEAST_PRIVILEGE_CI": "true",
+                 "LEAST_PRIVILEGE_PLATFORM_SETTINGS": json.dumps(self.platform_settings, sort_keys=True)},
+            additional_inputs=inputs or None,
         )
         self.approval: pipelines.ManualApprovalStep | None = None
         self.auto_approve: pipelines.CodeBuildStep | None = None
@@ -149,7 +184,8 @@ class PolicyValidationStage:
     def _commands(self, extra_gate_args: Sequence[str]) -> list[str]:
         mode = "online" if self.access_analyzer else "offline"
         extra = " ".join(shlex.quote(a) for a in extra_gate_args)
-        gate = f'lpc gate "$LPC_ASSEMBLY" --mode {mode} {extra}'.rstrip()
+        settings = f" --cdk-json {self.cdk_json}" if self.cdk_json else ""
+        gate = f'lpc gate "$LPC_ASSEMBLY" --ci --mode {mode}{settings} {extra}'.rstrip()
         commands = [
             f"mkdir -p {REPORTS}",
             f"{gate} --format sarif -o {REPORTS}/gate.sarif || GATE=$?",
@@ -162,7 +198,7 @@ class PolicyValidationStage:
             if self.cross_account:
                 template = f' --role-arn-template "arn:$PARTITION:iam::{{account}}:role/{LOOKUP_ROLE_NAME}"'
                 commands.append("export PARTITION=$(echo $CODEBUILD_BUILD_ARN | cut -d: -f2)")
-            diff = f'lpc diff --deployed "$LPC_ASSEMBLY"{template}'
+            diff = f'lpc diff --deployed "$LPC_ASSEMBLY" --ci{settings}{template}'
             commands += [
                 f"{diff} --format markdown -o {REPORTS}/diff.md || DIFF_EXIT=$?",
                 f"{diff} --format sarif -o {REPORTS}/diff.sarif || true",
@@ -184,6 +220,9 @@ class PolicyValidationStage:
 
     def _statements(self) -> list[iam.PolicyStatement]:
         out: list[iam.PolicyStatement] = []
+        if self.cache_hmac_key is not None:
+            out.append(iam.PolicyStatement(sid="ReadCacheHmacKey", actions=["secretsmanager:GetSecretValue"],
+                                           resources=[self.cache_hmac_key.secret_arn]))
         if self.access_analyzer:
             out.append(iam.PolicyStatement(sid="AccessAnalyzerChecks", actions=list(ACCESS_ANALYZER_ACTIONS),
                                            resources=["*"]))
@@ -227,3 +266,21 @@ class PolicyValidationStage:
             '--action-name "$ACTION" --token "$TOKEN" '
             "--result 'summary=No permissions broadening (lpc diff).,status=Approved'",
         ]
+
+
+def _checked_platform_settings(id: str, settings: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The platform's settings, checked at synth time by the one settings reader (a typo fails the synth of the
+    pipeline, not a build), as plain JSON for the build's environment."""
+    from least_privilege_constructs.analysis.settings import SettingsError, resolve
+
+    value = dict(settings or {})
+    try:
+        resolve(value, env={}, origin=f"{id} platform_settings")
+        text = json.dumps(value, sort_keys=True)
+    except SettingsError as exc:
+        raise LeastPrivilegeError("LPC-PIPELINE-004", id, f"platform_settings: {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise LeastPrivilegeError("LPC-PIPELINE-004", id, f"platform_settings must be JSON: {exc}") from None
+    if Token.is_unresolved(text):
+        raise LeastPrivilegeError("LPC-PIPELINE-004", id, "platform_settings must be known at synth time")
+    return value

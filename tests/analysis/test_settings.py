@@ -70,6 +70,10 @@ SAMPLES: dict[str, tuple[Any, str, Any]] = {
     "quotas.trustPolicySize": (100, "", 100),
     "quotas.managedPoliciesPerPrincipal": (20, "", 20),
     "templateRepositories": (["../a", "../b#v1"], os.pathsep.join(["../a", "../b#v1"]), ("../a", "../b#v1")),
+    # the pipeline's own rows (environment or flag only; cdk.json naming them is LPC-SETTINGS-007)
+    "ci": (True, "true", True),
+    "platformSettings": ("/etc/lpc/platform.json", "/etc/lpc/platform.json", "/etc/lpc/platform.json"),
+    "cacheHmacKey": ("k3y", "k3y", "k3y"),
 }
 
 
@@ -86,13 +90,23 @@ def test_every_row_has_a_sample_and_the_table_is_consistent() -> None:
     assert all(s.description.endswith((".", ")")) for s in SETTINGS)
 
 
-@pytest.mark.parametrize("key", list(BY_KEY))
+@pytest.mark.parametrize("key", [s.key for s in SETTINGS if s.in_cdk_json])
 def test_each_row_from_cdk_json(key: str) -> None:
     # given the value in the least-privilege context, when resolved, then it is parsed and its source named
     raw, _env, expected = SAMPLES[key]
     resolved = resolve(nested(key, raw), env={})
     assert resolved[key] == expected
     assert resolved.source_of(key) == f"cdk.json context least-privilege.{key}"
+
+
+@pytest.mark.parametrize("key", [s.key for s in SETTINGS if not s.in_cdk_json])
+def test_a_pipeline_row_in_cdk_json_is_007(key: str) -> None:
+    # given the commit's cdk.json naming a setting only the pipeline may set, then it is refused, naming where
+    raw, _env, _expected = SAMPLES[key]
+    with pytest.raises(SettingsError) as err:
+        resolve(nested(key, raw), env={})
+    assert err.value.code == "LPC-SETTINGS-007"
+    assert err.value.source == f"cdk.json context least-privilege.{key}"
 
 
 @pytest.mark.parametrize("key", [s.key for s in SETTINGS if s.env])

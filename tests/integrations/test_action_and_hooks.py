@@ -53,6 +53,7 @@ def action() -> dict[str, Any]:
 def run_steps(tmp_path: Path, env: dict[str, str], inputs: dict[str, str]) -> tuple[int, dict[str, str], str]:
     """Run the action's own `run` steps after the install (with `${{ inputs.x }}` and the steps' outputs
     substituted as GitHub does), stopping at the first failing step."""
+    inputs = {**{name: str(spec.get("default", "")) for name, spec in action()["inputs"].items()}, **inputs}
     outputs: dict[str, dict[str, str]] = {}
     summary = tmp_path / "summary.md"
     summary.touch()
@@ -136,3 +137,17 @@ def test_given_a_policy_file_when_the_hook_entry_runs_then_blocking_findings_fai
     proc = subprocess.run([*shlex.split(hook()["entry"]), str(policy)], cwd=tmp_path, env=lpc_on_path(tmp_path),
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == code, proc.stdout + proc.stderr
+
+
+def test_given_a_cdk_json_weakening_the_platform_settings_when_the_action_gates_then_it_fails(tmp_path: Path) -> None:
+    # given a clean assembly and, in the checkout, a cdk.json that drops SECURITY_WARNING from the blocking types
+    (tmp_path / "cdk.json").write_text(json.dumps({"context": {"least-privilege": {"treatAsBlocking": ["ERROR"]}}}))
+    inputs = {"cdk-out": str(assembly(tmp_path / "new", CLEAN)), "mode": "offline",
+              "platform-settings": '{"treatAsBlocking": ["ERROR", "SECURITY_WARNING"]}'}
+    # when the action runs (pipeline mode is its default)
+    returncode, outputs, _ = run_steps(tmp_path, lpc_on_path(tmp_path), inputs)
+    # then the gate fails on the one weakening, named in the SARIF
+    assert returncode == 2 and outputs["gate"] == "2"
+    results = json.loads((tmp_path / "lpc-reports" / "gate.sarif").read_text())["runs"][0]["results"]
+    assert [r["ruleId"] for r in results] == ["LPC-SETTINGS-WEAKENED"]
+    assert "treatAsBlocking" in results[0]["message"]["text"]

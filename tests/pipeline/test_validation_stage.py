@@ -95,7 +95,7 @@ def test_given_the_stage_then_the_buildspec_runs_gate_and_diff_with_pinned_tools
     assert install["runtime-versions"] == {"python": "3.11"}
     assert all("==" in c for c in install["commands"] if "pip install" in c)
     build = "\n".join(spec["phases"]["build"]["commands"])
-    assert 'lpc gate "$LPC_ASSEMBLY" --mode offline --format sarif' in build
+    assert 'lpc gate "$LPC_ASSEMBLY" --ci --mode offline --format sarif' in build
     assert 'lpc diff --deployed "$LPC_ASSEMBLY"' in build
     assert sorted(spec["env"]["exported-variables"]) == ["BROADENING", "DIFF"]
     assert spec["reports"]["lpc-gate"]["file-format"] == "JUNITXML"
@@ -250,3 +250,62 @@ def test_given_fixture_assemblies_when_the_buildspec_runs_then_gate_blocks_and_d
     if diff is not None:
         assert exported["DIFF"].strip() == diff
     assert (tmp_path / "lpc-reports" / "gate.sarif").is_file() and (tmp_path / "lpc-reports" / "gate.xml").is_file()
+
+
+# --- pipeline mode: the gate trusts nothing the commit controls (issue 20) ---------------------------------
+PLATFORM = {"treatAsBlocking": ["ERROR", "SECURITY_WARNING"], "allowExternalPrincipals": ["222222222222"]}
+
+
+def validate_project(template: dict[str, Any]) -> dict[str, Any]:
+    return next(r for k, r in template["Resources"].items()
+                if r["Type"] == "AWS::CodeBuild::Project" and _is(k, "Validate"))
+
+
+def test_given_platform_settings_and_a_key_then_the_build_runs_the_gate_in_pipeline_mode_with_them(
+        tmp_path: Path) -> None:
+    # given the stage with the platform's settings, the repository (for its cdk.json) and a secret HMAC key
+    from aws_cdk import aws_secretsmanager as secretsmanager
+
+    repo = pipelines.CodePipelineSource.connection(
+        "org/app", "main", connection_arn="arn:aws:codeconnections:eu-west-1:111122223333:connection/abc")
+    secret_arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:lpc-cache-key-AbCdEf"
+
+    def key(stack: Stack) -> Any:
+        return secretsmanager.Secret.from_secret_complete_arn(stack, "CacheKey", secret_arn)
+
+    app = App(outdir=str(tmp_path / "cdk.out"))
+    env = Environment(account="111122223333", region="eu-west-1")
+    stack = Stack(app, "PipelineStack", env=env)
+    synth_step = pipelines.ShellStep("Synth", input=repo, commands=["npx cdk synth"])
+    pipeline = pipelines.CodePipeline(stack, "Pipeline", pipeline_name=PIPELINE, synth=synth_step)
+    stage = AppStage(stack, "Prod", env=env)
+    validation = PolicyValidationStage("Validate", input=synth_step, stage=stage, pipeline_name=PIPELINE,
+                                       platform_settings=PLATFORM, repository=repo, cache_hmac_key=key(stack))
+    pipeline.add_stage(stage, pre=validation.steps)
+    # when synthesized
+    app.synth()
+    template = json.loads((tmp_path / "cdk.out" / "PipelineStack.template.json").read_text())
+    # then the build's environment (the pipeline's definition) sets pipeline mode and the platform's settings
+    variables = {v["Name"]: v for v in validate_project(template)["Properties"]["Environment"]["EnvironmentVariables"]}
+    assert variables["LEAST_PRIVILEGE_CI"]["Value"] == "true"
+    assert json.loads(variables["LEAST_PRIVILEGE_PLATFORM_SETTINGS"]["Value"]) == PLATFORM
+    # and the HMAC key comes from Secrets Manager, never from the repository
+    assert variables["LEAST_PRIVILEGE_CACHE_HMAC_KEY"]["Type"] == "SECRETS_MANAGER"
+    assert variables["LEAST_PRIVILEGE_CACHE_HMAC_KEY"]["Value"] == secret_arn
+    read = [s for s in role_statements(template, "Validate") if s.get("Sid") == "ReadCacheHmacKey"]
+    assert [(s["Action"], s["Resource"]) for s in read] == [("secretsmanager:GetSecretValue", secret_arn)]
+    # and gate and diff run in pipeline mode against the repository's cdk.json
+    build = "\n".join(spec_of(template, "Validate")["phases"]["build"]["commands"])
+    assert 'lpc gate "$LPC_ASSEMBLY" --ci --mode offline --cdk-json lpc-repo/cdk.json' in build
+    assert 'lpc diff --deployed "$LPC_ASSEMBLY" --ci --cdk-json lpc-repo/cdk.json' in build
+
+
+def test_given_bad_platform_settings_then_the_pipeline_synth_fails_with_a_stable_code() -> None:
+    app = App()
+    stage = AppStage(app, "S")
+    with pytest.raises(LeastPrivilegeError, match=r"LPC-PIPELINE-004.*treatAsBlockin"):
+        PolicyValidationStage("V", input=pipelines.ShellStep("S", commands=["x"]), stage=stage,
+                              diff_deployed=False, platform_settings={"treatAsBlockin": ["ERROR"]})
+    with pytest.raises(LeastPrivilegeError, match=r"LPC-PIPELINE-004.*LPC-SETTINGS-007"):
+        PolicyValidationStage("V", input=pipelines.ShellStep("S", commands=["x"]), stage=stage,
+                              diff_deployed=False, platform_settings={"ci": False})

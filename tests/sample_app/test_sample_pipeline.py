@@ -30,3 +30,18 @@ def test_given_the_sample_pipeline_then_the_workload_stage_is_validated_before_i
     assert install[-1] == "pip install --no-cache-dir ./lpc-src"
     stage_dir = tmp_path / "cdk.out" / "assembly-DeliveryPipeline-Workload"
     assert len(list(stage_dir.glob("*.template.json"))) == 2
+
+
+def test_given_the_sample_platform_settings_then_the_sample_cdk_json_does_not_weaken_them() -> None:
+    # given the platform team's settings of the sample pipeline and the repository's own cdk.json
+    from least_privilege_constructs.analysis.settings_policy import resolve_gate_settings
+    from sample_app.pipeline import PLATFORM_SETTINGS
+
+    root = Path(__file__).resolve().parents[2]
+    # when the pipeline's gate resolves its settings (pipeline mode, the platform's settings from the build's env)
+    gate = resolve_gate_settings(root / "cdk.json", env={"LEAST_PRIVILEGE_CI": "true",
+                                                         "LEAST_PRIVILEGE_PLATFORM_SETTINGS": json.dumps(PLATFORM_SETTINGS)},
+                                 base_dir=root)
+    # then the repository only restates or tightens them: no LPC-SETTINGS-WEAKENED finding would fail the build
+    assert gate.findings() == []
+    assert gate.comparison is not None and gate.comparison.compared > 5

@@ -73,6 +73,10 @@ CODES: dict[str, str] = {
     "FUTURE_ACTIONS": "equivalent under today's IAM catalog; a wildcard now also covers actions AWS adds later",
     "BOUNDARY_ADDED": "a permissions boundary was added (narrowing)",
     "PRINCIPAL_REMOVED": "a role, user or group was removed (narrowing)",
+    "ACKNOWLEDGMENT_ADDED": "a finding acknowledged (suppressed) by the change: its id, construct path and reason, "
+                            "for review (not blocking)",
+    "LPC-SETTINGS-WEAKENED": "the repository's cdk.json weakens a setting the platform owns (pipeline mode): "
+                             "blocking",
 }
 """Every issue code the diff emits, with what it means (SARIF rule descriptions, the README table)."""
 

@@ -10,6 +10,10 @@ decided offline by z3), a permissions boundary removed, replaced or widened, a t
 naming new principals, new principals and new public access. Statements split, merged or reordered and a
 wildcard against its expansion are not changes.
 
+For review, it also lists every acknowledgment (suppressed finding) the change adds, with its construct path
+and reason (not blocking), and, with the platform's settings (``--ci`` / ``--platform-settings``, as ``lpc
+gate``), every setting of ``cdk.json`` that weakens them (``LPC-SETTINGS-WEAKENED``, blocking).
+
 Exit codes: 0 no broadening, 2 broadening (or an answer that could not be decided: fail closed), 1 usage
 or input error.
 """
@@ -19,12 +23,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from least_privilege_constructs.cli.errors import CliError
 
 if TYPE_CHECKING:
     from least_privilege_constructs.analysis.extract.model import Extraction
+    from least_privilege_constructs.analysis.findings import Finding
 
 FORMATS = ("text", "json", "sarif", "markdown")
 
@@ -49,12 +54,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                              "and fails closed")
     parser.add_argument("--no-public-access", action="store_true",
                         help="skip the no-public-access check on changed trust and resource policies")
+    parser.add_argument("--cdk-json", default=None, metavar="FILE",
+                        help="with --ci or --platform-settings: the repository's cdk.json whose weakenings of the "
+                             "platform's settings are reported (default: ./cdk.json if present)")
+    parser.add_argument("--ci", action="store_true", default=None,
+                        help="pipeline mode (LEAST_PRIVILEGE_CI): report cdk.json's weakenings of the platform's "
+                             "settings, as lpc gate --ci does")
+    parser.add_argument("--platform-settings", default=None, metavar="JSON|FILE",
+                        help="the platform team's least-privilege settings (LEAST_PRIVILEGE_PLATFORM_SETTINGS; "
+                             "implies --ci)")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from least_privilege_constructs.analysis.diff import DiffOptions, diff_extractions, render_diff
+    from least_privilege_constructs.analysis.diff.acknowledgments import (
+        added_acknowledgments,
+        read_acknowledgments,
+    )
     from least_privilege_constructs.analysis.extract import extract_policies
+    from least_privilege_constructs.analysis.findings import sort_findings
     from least_privilege_constructs.cli.files import use_color, write_output
 
     if args.deployed and len(args.paths) != 1:
@@ -72,10 +91,39 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("--role-arn-template needs --deployed")
     old = _deployed(args.paths[0], args.role_arn_template) if args.deployed else extract_policies([args.paths[0]])
     result = diff_extractions(old, new, options)
+    review = added_acknowledgments(None if args.deployed else read_acknowledgments(args.paths[0]),
+                                   read_acknowledgments(args.paths[-1]))
+    result.findings = sort_findings([*result.findings, *review, *_weakenings(args)])
     to_stdout = args.output in (None, "-")
     text = render_diff(result, args.format, color=args.format == "text" and to_stdout and use_color(sys.stdout))
     write_output(text, args.output)
     return result.exit_code
+
+
+def _weakenings(args: argparse.Namespace) -> list[Finding]:
+    """``LPC-SETTINGS-WEAKENED`` findings of the repository's cdk.json against the platform's settings (pipeline
+    mode only: ``--ci``, ``--platform-settings`` or their environment variables)."""
+    from least_privilege_constructs.analysis.settings import SettingsError, resolve
+    from least_privilege_constructs.analysis.settings_policy import resolve_gate_settings
+
+    flags: dict[str, Any] = {}
+    if args.ci or args.platform_settings is not None:
+        flags["ci"] = True
+    if args.platform_settings is not None:
+        flags["platformSettings"] = args.platform_settings
+    cdk_json = Path(args.cdk_json) if args.cdk_json else Path("cdk.json")
+    if args.cdk_json and not cdk_json.is_file():
+        raise CliError(f"{cdk_json}: no such file")
+    try:
+        pipeline = resolve({}, flags=flags)  # the environment and flags only: is this a pipeline run?
+        if not (pipeline["ci"] or pipeline["platformSettings"]):
+            return []
+        flags["ci"] = True
+        gate = resolve_gate_settings(cdk_json if cdk_json.is_file() else None, flags=flags,
+                                     base_dir=cdk_json.resolve().parent)
+    except SettingsError as exc:
+        raise CliError(str(exc)) from None
+    return gate.findings()
 
 
 def _deployed(cdk_out: str, role_arn_template: str | None = None) -> Extraction:

@@ -8,6 +8,7 @@ and these flags::
 
     lpc gate cdk.out                               # settings from ./cdk.json
     lpc gate cdk.out --cdk-json path/to/cdk.json --mode online --format sarif -o gate.sarif
+    lpc gate cdk.out --ci --platform-settings /etc/lpc/platform.json   # a pipeline: cdk.json may only tighten
 
 The full JSON report goes to ``reportPath`` (relative to ``cdk.json``), as the plugin writes it.
 
@@ -59,6 +60,14 @@ def add_gate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-boundary-enforcement", action="store_true",
                         help="do not require the approved boundary (boundaryName/boundaryArn) on every role and "
                              "user (inside cdk synth, BoundaryEnforcement's plugin checks it)")
+    parser.add_argument("--ci", action="store_true", default=None,
+                        help="pipeline mode (LEAST_PRIVILEGE_CI): the settings are the platform's "
+                             "(--platform-settings), cdk.json may only tighten them (a weakening is a blocking "
+                             "LPC-SETTINGS-WEAKENED finding), a cache inside the source tree is refused unless its "
+                             "entries are authenticated (LEAST_PRIVILEGE_CACHE_HMAC_KEY)")
+    parser.add_argument("--platform-settings", default=None, metavar="JSON|FILE",
+                        help="with --ci: the platform team's least-privilege settings, inline JSON or a file "
+                             "outside the repository (LEAST_PRIVILEGE_PLATFORM_SETTINGS; default: the defaults)")
     add_arguments(parser)
 
 
@@ -87,12 +96,14 @@ def run_gate_from_args(args: argparse.Namespace, *, inventory: bool = False) -> 
     (``lpc gate``), any stale report at that path is removed first; with it (``lpc report``), the report
     carries the principal inventory whatever ``htmlReport`` says, and nothing is removed."""
     from least_privilege_constructs.access_analyzer import select_backend
+    from least_privilege_constructs.access_analyzer.cache import CacheLocationError
     from least_privilege_constructs.access_analyzer.settings import flags_from_args, from_resolved
     from least_privilege_constructs.analysis.assembly import AssemblyError, read_assembly
     from least_privilege_constructs.analysis.gate import GateOptions, enforced_boundary, run_gate
     from least_privilege_constructs.analysis.pipeline import split_list
     from least_privilege_constructs.analysis.report.html import html_report_path
-    from least_privilege_constructs.analysis.settings import SettingsError, resolve
+    from least_privilege_constructs.analysis.settings import SettingsError
+    from least_privilege_constructs.analysis.settings_policy import CHECK, resolve_gate_settings
 
     cdk_out = Path(args.cdk_out)
     cdk_json = Path(args.cdk_json) if args.cdk_json else Path("cdk.json")
@@ -111,8 +122,15 @@ def run_gate_from_args(args: argparse.Namespace, *, inventory: bool = False) -> 
         flags["ignoreFindings"] = split_list(args.ignore_finding)
     if args.export:
         flags["exports"] = list(args.export)
+    if args.ci:
+        flags["ci"] = True
+    if args.platform_settings is not None:
+        flags["platformSettings"] = args.platform_settings
     try:
-        resolved = resolve(cdk_json=cdk_json if cdk_json.is_file() else None, flags=flags, base_dir=base_dir)
+        # in ci mode: the platform's settings, tightened (never weakened) by cdk.json
+        gate_settings = resolve_gate_settings(cdk_json if cdk_json.is_file() else None, flags=flags,
+                                              base_dir=base_dir)
+        resolved = gate_settings.settings
         options = GateOptions.from_settings(resolved)
         if inventory:
             options = replace(options, html_report=True)
@@ -133,7 +151,15 @@ def run_gate_from_args(args: argparse.Namespace, *, inventory: bool = False) -> 
         read_assembly(cdk_out)
     except AssemblyError as exc:
         raise CliError(f"{cdk_out}: not a cloud assembly ({exc.message})") from None
-    backend, reason = select_backend(settings, cdk_out=str(cdk_out))
+    try:
+        backend, reason = select_backend(settings, cdk_out=str(cdk_out))
+    except CacheLocationError as exc:
+        raise CliError(str(exc)) from None
     report = run_gate(str(cdk_out), options, backend=backend, backend_reason=reason,
                       progress=lambda line: print(line, file=sys.stderr))
+    if gate_settings.comparison is not None:
+        report.add_findings(CHECK, gate_settings.findings(), checked=gate_settings.comparison.compared)
+    if backend.cache is not None and backend.cache.authenticated:
+        report.add_findings("cache", backend.cache.integrity_findings(), checked=backend.stats.hits
+                            + len(backend.cache.unauthenticated))
     return report, options, report_path
