@@ -171,7 +171,7 @@ class PermissionSetRollout(Construct):
         """The ``AWS::SSO::Assignment`` resources, each depending on the StackSet."""
         for kind, principal_id, accounts in checked:
             for account in accounts:
-                assignment = sso.CfnAssignment(
+                cfn_assignment = sso.CfnAssignment(
                     self,
                     f"{kind.title()}{len(self.assignments)}",
                     instance_arn=permission_set.cfn.instance_arn,
@@ -182,8 +182,8 @@ class PermissionSetRollout(Construct):
                     target_type="AWS_ACCOUNT",
                 )
                 # the policies must exist in the account before Identity Center provisions the permission set
-                assignment.node.add_dependency(rollout.stack_set)
-                self.assignments.append(assignment)
+                cfn_assignment.node.add_dependency(rollout.stack_set)
+                self.assignments.append(cfn_assignment)
         self._accounts = sorted({a for _, _, accounts in checked for a in accounts})
         self.node.add_validation(_RolloutValidation(self))
 
