@@ -151,3 +151,22 @@ def test_admin_or_unbounded_permission_set_is_one_finding(tmp_path: Path, props:
     assert keys == [rule_finding]
     assert [f for f in report.findings if f.is_blocking(report.treat_as_blocking) and f.origin
             and f.origin.logical_id == "PS"] == []
+
+
+def test_escalation_sees_the_stackset_policy_of_the_permission_set(tmp_path: Path) -> None:
+    """B3 (remove the boundary) through a customer managed policy the StackSet deploys: the escalation
+    analysis reads the policy itself, instead of an unknown ARN (ESCALATION_UNDETERMINED)."""
+    template = json.loads(json.dumps(STACK_SET_TEMPLATE))
+    template["Resources"]["Boundary"]["Properties"]["PolicyDocument"]["Statement"][0]["Action"] = "iam:*"
+    template["Resources"]["TeamExtra"]["Properties"]["PolicyDocument"]["Statement"][0]["Action"] = (
+        "iam:DeleteRolePermissionsBoundary")
+    # given a permission set whose StackSet-deployed team policy may delete role boundaries
+    cdk_out = _with_stack_set(tmp_path, PermissionsBoundary=BOUNDARY_REF,
+                              CustomerManagedPolicyReferences=[{"Name": "team-extra", "Path": "/lpc/"}])
+    stack = json.loads((cdk_out / "S.template.json").read_text())
+    stack["Resources"]["StackSet"]["Properties"]["TemplateBody"] = json.dumps(template)
+    (cdk_out / "S.template.json").write_text(json.dumps(stack))
+    # when the gate runs, then the escalation names the path, and nothing is undetermined
+    report = run_gate(str(cdk_out), GateOptions.resolve({}, env={}), backend=OfflineBackend())
+    codes = {f.issue_code for f in report.findings if f.check == "escalation"}
+    assert "B3" in codes and "ESCALATION_UNDETERMINED" not in codes
