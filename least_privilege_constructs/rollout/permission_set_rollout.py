@@ -47,10 +47,11 @@ makes the provisioning fail. So this construct
 https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeploymentTargets.html): self-managed,
 exactly its ``accounts``; service-managed, the accounts of its OUs (child OUs included) minus
 ``exclude_accounts`` (``DIFFERENCE``) or plus ``accounts`` (``UNION``), and never the organization's
-management account. Which accounts are in an OU is not in the app: give it as ``ou_accounts`` (OU id ->
-accounts), or the account is *unverifiable* and synthesis fails (fail closed) unless
-``unverifiable_accounts_reason`` says why it is fine (kept in the construct's metadata). The root
-``r-xxxx`` reaches every member account but the management account.
+management account (the rollout's own account, unless it is deployed from a delegated administrator).
+Which accounts are in an OU is not in the app: give it as ``ou_accounts`` (OU id -> accounts), or the
+account is *unverifiable* and synthesis fails (fail closed) unless ``unverifiable_accounts_reason`` says
+why it is fine (kept in the construct's metadata). The root ``r-xxxx`` reaches every member account but
+the management account.
 """
 
 from __future__ import annotations
@@ -239,9 +240,12 @@ class PermissionSetRollout(Construct):
             return None
         if rollout.permission_model == "SELF_MANAGED":
             return account in rollout.target_accounts
+        # StackSets never deploys to the management account (API_DeploymentTargets); the stack is in it unless
+        # the StackSet is deployed from a delegated administrator (which *is* a target when in the OUs)
         management = Stack.of(rollout).account
-        if not Token.is_unresolved(management) and account == management:
-            return False  # StackSets never deploys to the management account (API_DeploymentTargets)
+        delegated = rollout.stack_set.call_as == "DELEGATED_ADMIN"
+        if not delegated and not Token.is_unresolved(management) and account == management:
+            return False
         if account in rollout.excluded_accounts:
             return False
         if account in rollout.target_accounts:  # UNION
@@ -283,7 +287,7 @@ class PermissionSetRollout(Construct):
             parts.append(f"plus {list(r.target_accounts)}")
         if self._membership:
             parts.append(f"OU accounts given: {self._membership}")
-        return ", ".join(parts) + "; never the management account"
+        return ", ".join(parts) + "; never the organization's management account"
 
 
 @jsii.implements(IValidation)

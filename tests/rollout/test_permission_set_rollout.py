@@ -97,6 +97,9 @@ def test_assignments_depend_on_the_stackset(tmp_path: Path) -> None:
     # the management account: never a StackSet target, even under the root
     ({"rollout": {"organizational_unit_ids": ["r-a1b2"]}, "ou_accounts": None,
       "assignments": [AccountAssignment(group_id=GROUP, accounts=[MANAGEMENT])]}, ["LPC-ROLLOUT-052"]),
+    # from a delegated administrator, the stack's own account is a member account like the others
+    ({"rollout": {"organizational_unit_ids": ["r-a1b2"], "delegated_admin": True}, "ou_accounts": None,
+      "assignments": [AccountAssignment(group_id=GROUP, accounts=[MANAGEMENT])]}, []),
     # self-managed: exactly its accounts
     ({"rollout": {"permission_model": "SELF_MANAGED", "accounts": [OTHER]}, "ou_accounts": None},
      ["LPC-ROLLOUT-052"]),
