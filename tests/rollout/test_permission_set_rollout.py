@@ -123,14 +123,16 @@ def test_messages_name_the_construct_and_the_policy() -> None:
 
 
 def test_synth_fails_with_the_code_and_no_traceback(tmp_path: Path) -> None:
-    # given an assignment the StackSet does not reach
-    construct = _build(str(tmp_path / "cdk.out"), ou_accounts=None)
+    # given a policy the StackSet does not create and an assignment it cannot be shown to reach
+    construct = _build(str(tmp_path / "cdk.out"), ou_accounts=None,
+                       permission_set={"customer_managed_policies": [CustomerManagedPolicyName("team-extra")]})
     lines: list[str] = []
-    # when synthesized through the library's synth(), then exit 1 with the construct path and the code
+    # when synthesized through the library's synth(), then exit 1, each error with the construct path and code
     with pytest.raises(SystemExit) as exit_info:
         synth(construct.node.root, printer=lines.append)
     assert exit_info.value.code == 1
-    assert any("LPC-ROLLOUT-053" in line and "Mgmt/DevsRollout" in line for line in lines)
+    assert [line.split("] [")[1][:15] for line in lines] == ["LPC-ROLLOUT-051", "LPC-ROLLOUT-053"]
+    assert all(line.startswith("least-privilege: synthesis blocked: [Mgmt/DevsRollout]") for line in lines)
 
 
 @pytest.mark.parametrize(("kwargs", "text"), [
