@@ -36,6 +36,8 @@ _EXPORTS: dict[str, str] = {
     # rollout/
     "DefaultPolicies": "least_privilege_constructs.rollout.default_policies",
     "OrganizationRollout": "least_privilege_constructs.rollout.organization_rollout",
+    "PermissionSetRollout": "least_privilege_constructs.rollout.permission_set_rollout",
+    "AccountAssignment": "least_privilege_constructs.rollout.permission_set_rollout",
     "FederationProvider": "least_privilege_constructs.rollout.federation",
     "OperationPreferences": "least_privilege_constructs.rollout.operation_preferences",
     "StackSetTemplateSynthesizer": "least_privilege_constructs.rollout.synthesizer",

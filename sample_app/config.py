@@ -11,6 +11,10 @@ IDENTITY_ACCOUNT = "333333333333"
 WORKLOAD_ACCOUNT = "444444444444"
 WORKLOADS_OU = "ou-a1b2-c3d4e5f6"
 SANDBOX_OU = "ou-a1b2-f6e5d4c3"
+WORKLOADS_OU_ACCOUNTS = [WORKLOAD_ACCOUNT, "555555555555"]
+"""The accounts of the workloads OU (and its child OUs), as the identity team's account inventory lists them."""
+DEVELOPERS_GROUP_ID = "9067a0d5c1-4f1e2d3c-5b6a-4798-8a9b-0c1d2e3f4a5b"
+"""The Identity Center group of the workload developers (identity store group id)."""
 REGIONS = ["eu-west-1", "eu-central-1"]
 
 CI_OIDC_ISSUER = "https://token.actions.githubusercontent.com"

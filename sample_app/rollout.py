@@ -23,11 +23,13 @@ from aws_cdk import App, Environment, Stack
 from constructs import Construct
 
 from least_privilege_constructs import (
+    AccountAssignment,
     DefaultPolicies,
     DeveloperPermissionSet,
     FederationProvider,
     OperationPreferences,
     OrganizationRollout,
+    PermissionSetRollout,
     UnusedAccessAnalyzer,
 )
 from sample_app import config
@@ -85,6 +87,17 @@ class OrganizationManagementStack(Stack):
             boundary=self.defaults.boundary,
             aws_managed_policies=["ReadOnlyAccess"],
             session_duration="PT8H",
+        )
+        # the developers group gets it in the workload account, after the StackSet has created the boundary
+        # there (DependsOn); synth fails if the boundary is not in the StackSet template or the account is not
+        # one the StackSet deploys to
+        self.developer_assignments = PermissionSetRollout(
+            self,
+            "DeveloperAccessRollout",
+            rollout=self.rollout,
+            permission_set=self.developer_access,
+            assignments=[AccountAssignment(group_id=config.DEVELOPERS_GROUP_ID, accounts=[config.WORKLOAD_ACCOUNT])],
+            ou_accounts={config.WORKLOADS_OU: config.WORKLOADS_OU_ACCOUNTS},
         )
 
 

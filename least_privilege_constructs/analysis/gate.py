@@ -557,10 +557,15 @@ def run_gate(
     else:
         report.summaries["validate-policy"].enabled = False
 
+    from least_privilege_constructs.analysis.managed_policies import ManagedPolicyResolver
+
+    managed = ManagedPolicyResolver(options.managed_policy_documents)
     if options.no_new_access:
         for principal in extraction.principals:
             if principal.kind.value not in ("role", "user"):
                 continue
+            # AWS managed policies are not asked about here: they are broad by design and the boundary is what
+            # narrows them (a BEYOND_BOUNDARY warning per statement of ReadOnlyAccess would be noise no one can fix)
             identity = extraction.all_identity_policies(principal)
             boundary = principal.boundary
             references = _reference_for(principal.construct_path, options.references)
@@ -592,7 +597,7 @@ def run_gate(
             if any(principal.path.startswith(p) for p in options.developer_role_paths):
                 report.summaries["check-access-not-granted"].not_applicable += 1
                 continue
-            for policy in extraction.all_identity_policies(principal):
+            for policy in _checked_identity_policies(extraction, principal, managed):
                 requests.append(
                     AnalysisRequest.access_not_granted(
                         policy.document, options.sensitive_actions, (), PolicyType.IDENTITY_POLICY,
@@ -695,6 +700,21 @@ def run_gate(
     report.cache_hits = int(getattr(stats, "hits", 0) or 0)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _checked_identity_policies(extraction: Any, principal: Any, managed: Callable[[str], Any]) -> list[Any]:
+    """The identity policies check-access-not-granted asks about for a principal: its own, its groups', the
+    customer managed ones (StackSet-deployed included) and the AWS managed ones the resolver knows (a
+    permission set: inline ∪ AWS managed ∪ customer managed). An AWS managed policy that allows every action
+    on every resource is left out: LP-IAM2 (no administrator access) reports it, once."""
+    from least_privilege_constructs.analysis.iam.arn import Arn
+    from least_privilege_constructs.analysis.managed_policies import is_admin_like
+
+    def owned_by_lp_iam2(policy: Any) -> bool:
+        parsed = Arn.parse(policy.policy_arn) if policy.policy_arn else None
+        return parsed is not None and parsed.account_id == "aws" and is_admin_like(policy.document)
+
+    return [p for p in extraction.all_identity_policies(principal, managed) if not owned_by_lp_iam2(p)]
 
 
 def _drop_public_duplicates(findings: list[Finding]) -> list[Finding]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import Acknowledgment, Duration, Validations
 from aws_cdk import aws_iam as iam
@@ -45,6 +45,9 @@ from least_privilege_constructs.boundary.permissions_boundary_policy import (
     to_cdk_json,
 )
 from least_privilege_constructs.errors import LeastPrivilegeError, construct_path
+
+if TYPE_CHECKING:
+    from least_privilege_constructs.identity_center.developer_permission_set import DeveloperPermissionSet
 
 # services a developer must never get wholesale: their write actions are the escalation surface that the
 # role's own, narrowly conditioned statements grant instead
@@ -150,23 +153,33 @@ class DeveloperTrust:
 
     @classmethod
     def identity_center(cls, account_id: str, permission_set_name: str | None = None, *,
-                        permission_set: Any = None,
+                        permission_set: DeveloperPermissionSet | str | None = None,
                         permission_set_role_prefix: str = "AWSReservedSSO_") -> DeveloperTrust:
         """The roles IAM Identity Center creates in ``account_id`` for one permission set.
 
         Identity Center names them ``AWSReservedSSO_<permission set name>_<suffix>`` under the path
         ``/aws-reserved/sso.amazonaws.com/`` (https://docs.aws.amazon.com/singlesignon/latest/userguide/
         referencingpermissionsets.html); the trust is pinned to one permission set through
-        ``aws:PrincipalArn``, never to every permission set of the account. Name it with
-        ``permission_set_name`` or pass ``permission_set`` (a
-        :class:`~least_privilege_constructs.DeveloperPermissionSet` or its name).
+        ``aws:PrincipalArn`` (``arn:aws:iam::<account>:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_
+        <name>_*``: the ``*`` after the path also matches the region segment of instances outside
+        us-east-1), never to every permission set of the account. Name it with ``permission_set_name`` or
+        pass ``permission_set``: a :class:`~least_privilege_constructs.DeveloperPermissionSet` (its ``name``
+        gives the pattern, so renaming the permission set renames the trust) or its name.
         """
+        from least_privilege_constructs.identity_center.developer_permission_set import DeveloperPermissionSet
+
         where = "DeveloperTrust.identity_center"
         if not (isinstance(account_id, str) and len(account_id) == 12 and account_id.isdigit()):
             raise LeastPrivilegeError("LPC-DEVROLE-010", where, f"invalid account id {account_id!r}")
         if permission_set is not None:
-            permission_set_name = (permission_set if isinstance(permission_set, str)
-                                   else getattr(permission_set, "name", None))
+            if permission_set_name is not None:
+                raise LeastPrivilegeError("LPC-DEVROLE-013", where,
+                                          "give permission_set_name or permission_set, not both")
+            if not isinstance(permission_set, (str, DeveloperPermissionSet)):
+                raise LeastPrivilegeError("LPC-DEVROLE-013", where,
+                                          "permission_set must be a DeveloperPermissionSet or a permission set "
+                                          f"name, got {type(permission_set).__name__}")
+            permission_set_name = permission_set if isinstance(permission_set, str) else permission_set.name
         if not isinstance(permission_set_name, str) or not re.fullmatch(r"[\w+=,.@-]{1,32}", permission_set_name):
             raise LeastPrivilegeError(
                 "LPC-DEVROLE-013", where,

@@ -43,6 +43,26 @@ ERROR_CODES: dict[str, tuple[str, str]] = {
         "a `DefaultPolicies` argument (names, paths, ARNs, external id, boundary options)",
     ),
     "LPC-ROLLOUT-030": ("construction", "an asset (file or Docker image) added to a StackSet template stack"),
+    "LPC-ROLLOUT-050": (
+        "construction",
+        "a `PermissionSetRollout` argument (rollout, permission set, assignments, principal ids, accounts, "
+        "`ou_accounts` naming an OU the StackSet does not target, an empty reason)",
+    ),
+    "LPC-ROLLOUT-051": (
+        "synthesis (validation)",
+        "the permission set refers to a customer managed policy (boundary included) by a name and path that "
+        "the StackSet template does not create",
+    ),
+    "LPC-ROLLOUT-052": (
+        "synthesis (validation)",
+        "an assignment targets an account the StackSet does not deploy to (excluded, not in its accounts or "
+        "OUs, or the management account)",
+    ),
+    "LPC-ROLLOUT-053": (
+        "synthesis (validation)",
+        "an assignment targets an account whose membership of the StackSet's OUs is not given "
+        "(`ou_accounts`) and no `unverifiable_accounts_reason` accepts it",
+    ),
     "LPC-ROLLOUT-040": ("synthesis", "the StackSet template was needed before its stack was synthesized"),
     "LPC-ROLLOUT-041": ("synthesis", "the template is above CloudFormation's 1 MB limit for templates in S3"),
     "LPC-ROLLOUT-042": ("synthesis", "`template_delivery='inline'` but the template is above 51,200 bytes"),

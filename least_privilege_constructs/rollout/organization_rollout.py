@@ -270,6 +270,12 @@ class OrganizationRollout(Construct):
 
         self.template = template
         """The template stack."""
+        self.organizational_unit_ids: tuple[str, ...] = tuple(ous)
+        """The target OUs (service-managed)."""
+        self.target_accounts: tuple[str, ...] = tuple(target_accounts)
+        """Self-managed: the target accounts; service-managed: accounts added to the OUs' (``UNION``)."""
+        self.excluded_accounts: tuple[str, ...] = tuple(excluded)
+        """Accounts of the OUs the StackSet skips (``DIFFERENCE``)."""
         self.permission_model: PermissionModel = permission_model
         self._delivery = template_delivery
         self._body: str | None = None

@@ -96,7 +96,11 @@ def synth(app: Any, *, exit_on_failure: bool = True, printer: Callable[[str], No
     except Exception as exc:  # jsii surfaces CDK's ValidationFailed (report already printed) as RuntimeError
         message = str(exc).strip()
         if "ValidationFailed" in message or "Validation failed" in message:
-            emit(f"least-privilege: synthesis blocked: {message.splitlines()[-1]}")
+            # every construct validation error ("  [path] message" lines), not only the last one
+            lines = message.splitlines()
+            errors = [line.strip() for line in lines[1:] if line.strip().startswith("[")] or [lines[-1]]
+            for error in errors:
+                emit(f"least-privilege: synthesis blocked: {error}")
             if exit_on_failure:
                 raise SystemExit(1) from None
         raise

@@ -61,3 +61,32 @@ def test_federated_and_identity_center_trusts_synthesize_clean(tmp_path: Path) -
 def test_identity_center_trust_names_one_permission_set(name: object) -> None:
     with pytest.raises(LeastPrivilegeError, match="LPC-DEVROLE-013"):
         DeveloperTrust.identity_center(ACCOUNT, name)  # type: ignore[arg-type]
+
+
+def test_identity_center_trust_from_a_permission_set_object() -> None:
+    """The role Identity Center provisions for a permission set is AWSReservedSSO_<name>_<suffix> under
+    /aws-reserved/sso.amazonaws.com/ (https://docs.aws.amazon.com/singlesignon/latest/userguide/
+    referencingpermissionsets.html): the trust derives the pattern from the construct's name."""
+    from least_privilege_constructs import DeveloperPermissionSet
+
+    # given a permission set construct
+    stack = Stack(App(), "Mgmt")
+    boundary = PermissionsBoundaryPolicy.reference(stack, "Boundary", allowed_services=["lambda"])
+    ps = DeveloperPermissionSet(stack, "Devs", instance_arn="arn:aws:sso:::instance/ssoins-1234567890abcdef",
+                                name="PaymentsDevelopers", boundary=boundary)
+    # when the trust names it by object or by name, then the same one-permission-set pattern
+    by_object = DeveloperTrust.identity_center(ACCOUNT, permission_set=ps)
+    by_name = DeveloperTrust.identity_center(ACCOUNT, "PaymentsDevelopers")
+    assert by_object.conditions == by_name.conditions == {"ArnLike": {"aws:PrincipalArn": (
+        f"arn:aws:iam::{ACCOUNT}:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_PaymentsDevelopers_*")}}
+    assert "'PaymentsDevelopers'" in (by_object.external_reason or "")
+
+
+@pytest.mark.parametrize(("kwargs", "text"), [
+    ({"permission_set": 42}, "must be a DeveloperPermissionSet"),
+    ({"permission_set_name": "A", "permission_set": "B"}, "not both"),
+])
+def test_identity_center_trust_rejects_a_bad_permission_set(kwargs: dict[str, object], text: str) -> None:
+    with pytest.raises(LeastPrivilegeError, match="LPC-DEVROLE-013") as info:
+        DeveloperTrust.identity_center(ACCOUNT, **kwargs)  # type: ignore[arg-type]
+    assert text in str(info.value)

@@ -59,3 +59,19 @@ def test_sample_management_stack_passes_validation(sample_rollout_out: Path) -> 
         ValidationOptions(allow_external_principals=(config.SECURITY_ACCOUNT, SAML_PROVIDER)),
     )
     assert [f"{f.issue_code}: {f.message}" for f in run.blocking] == []
+
+
+def test_sample_developer_access_is_assigned_after_the_stackset(sample_rollout_out: Path) -> None:
+    """Identity Center needs the boundary (by name and path) in the account before it provisions the
+    permission set there (https://docs.aws.amazon.com/singlesignon/latest/userguide/permissionsboundary.html)."""
+    from sample_app import config
+
+    template = stack_template(sample_rollout_out, "OrgManagement")
+    (stack_set_id,) = stack_sets(template)
+    [permission_set] = [r for r in template["Resources"].values() if r["Type"] == "AWS::SSO::PermissionSet"]
+    [assignment] = [r for r in template["Resources"].values() if r["Type"] == "AWS::SSO::Assignment"]
+    assert permission_set["Properties"]["PermissionsBoundary"] == {
+        "CustomerManagedPolicyReference": {"Name": "lpc-developer-boundary", "Path": "/boundaries/"}}
+    assert stack_set_id in assignment["DependsOn"]
+    assert (assignment["Properties"]["TargetId"], assignment["Properties"]["PrincipalId"]) == (
+        config.WORKLOAD_ACCOUNT, config.DEVELOPERS_GROUP_ID)

@@ -845,6 +845,10 @@ class Extractor:
                     if not isinstance(arn, str) or arn.startswith("{{unresolved"):
                         continue
                     linked = managed_by_arn.get(arn)
+                    if linked is None and not _is_aws_managed(arn) and _account_free(arn) in deployed_everywhere:
+                        # a customer managed policy the StackSet creates in every account (e.g. one a permission
+                        # set refers to by name and path), as deployed in the principal's account
+                        linked = self._in_account(deployed_everywhere[_account_free(arn)], unit.ctx.account)
                     if linked is None:
                         principal.managed_policy_arns.append(arn)
                     else:
@@ -881,6 +885,12 @@ class Extractor:
         for policy in self.result.policies:
             if policy.kind is PolicyKind.MANAGED and policy.boundary_of and not policy.attached_to:
                 policy.kind = PolicyKind.BOUNDARY
+
+
+def _is_aws_managed(arn: str) -> bool:
+    """``arn:aws:iam::aws:policy/...``: an AWS managed policy (account ``aws``)."""
+    parsed = Arn.parse(arn)
+    return parsed is not None and parsed.account_id == "aws"
 
 
 def _account_free(arn: str) -> str:

@@ -11,7 +11,7 @@ Later analyses (effective permissions, escalation, the synth-time plugin) consum
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -304,12 +304,35 @@ class Extraction:
             self._policy_index = {p.key: p for p in self.policies}
         return self._policy_index.get(key)
 
-    def all_identity_policies(self, principal: Principal) -> list[ExtractedPolicy]:
+    def all_identity_policies(
+        self, principal: Principal, managed_documents: Callable[[str], Any] | None = None
+    ) -> list[ExtractedPolicy]:
         """Every identity policy of the input that applies to a principal: its own and, for a user, its
-        groups' (AWS managed policies are in ``managed_policy_arns`` of the principal and its groups)."""
+        groups' (AWS managed policies are in ``managed_policy_arns`` of the principal and its groups).
+
+        With ``managed_documents`` (ARN -> document or None, e.g. :class:`~least_privilege_constructs.
+        analysis.managed_policies.ManagedPolicyResolver`) the AWS managed policies it knows are included too,
+        reported at the principal (``policy_name`` the policy's name, ``policy_arn`` its ARN): for a
+        permission set that is inline ∪ AWS managed ∪ customer managed. Policies it does not know are left
+        out; the escalation analysis reports them (ESCALATION_UNDETERMINED)."""
         out = principal.identity_policies()
+        arns = list(principal.managed_policy_arns)
         if principal.kind is PrincipalKind.USER:
             out += [p for p in self.group_policies(principal) if p not in out]
+            for key in principal.groups:
+                group = self.principal(key)
+                arns += [a for a in (group.managed_policy_arns if group else []) if a not in arns]
+        if managed_documents is None:
+            return out
+        for arn in arns:
+            document = managed_documents(arn)
+            if not isinstance(document, dict):
+                continue
+            origin = PolicyOrigin(source=principal.source, stack=principal.stack, logical_id=principal.logical_id,
+                                  construct_path=principal.construct_path, policy_type=PolicyType.IDENTITY_POLICY.value,
+                                  policy_name=arn.rsplit("/", 1)[-1])
+            out.append(ExtractedPolicy(document=document, policy_type=PolicyType.IDENTITY_POLICY, origin=origin,
+                                       kind=PolicyKind.MANAGED, policy_arn=arn, attached_to=[principal.key]))
         return out
 
     def group_policies(self, user: Principal) -> list[ExtractedPolicy]:
