@@ -164,13 +164,13 @@ def split_call(kind: str, request: Any, fallback: Sequence[str]) -> tuple[list[C
             return whole, "the record shows no transaction item: every action of the row is granted"
         parts = []
         unread = 0
-        for item_kind, table in items:
+        for item_kind, item_table in items:
             action = "dynamodb:GetItem" if kind == "transact-get" else WRITE_ACTIONS.get(item_kind)
-            if action is None or table is None:
+            if action is None or item_table is None:
                 unread += 1
                 parts.extend(whole)
                 continue
-            parts.append(CallPart(action, {"tableName": table}))
+            parts.append(CallPart(action, {"tableName": item_table}))
         note = (f"{unread} transaction item(s) without a known type or table: every action of the row is "
                 "granted for them") if unread else None
         return _unique(parts), note
