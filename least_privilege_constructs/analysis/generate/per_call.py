@@ -78,7 +78,7 @@ def statements(request: Any) -> list[str]:
         elif isinstance(value, list):
             for v in value:
                 walk(v, key, depth + 1)
-        elif isinstance(value, str) and _norm(key) == "statement":
+        elif isinstance(value, str) and _norm(key) in ("statement", "statements"):
             found.append(value)
 
     walk(request, "", 0)

@@ -48,6 +48,8 @@ def test_statement_verb_and_table(text: str, parsed: tuple[str, str, str | None]
                               {"statement": 'SELECT * FROM "B"."idx"'}]},
      [("dynamodb:PartiQLInsert", {"tableName": "A"}),
       ("dynamodb:PartiQLSelect", {"tableName": "B", "indexName": "idx"})], False),
+    ("partiql", {"statements": ['SELECT * FROM "A"', 'DELETE FROM "B" WHERE pk = ?']},
+     [("dynamodb:PartiQLSelect", {"tableName": "A"}), ("dynamodb:PartiQLDelete", {"tableName": "B"})], False),
     ("partiql", {"transactStatements": [{"statement": 'DELETE FROM "A" WHERE pk = ?'},
                                         {"statement": 'DELETE FROM "A" WHERE pk = ?'}]},
      [("dynamodb:PartiQLDelete", {"tableName": "A"})], False),
