@@ -108,7 +108,8 @@ def main() -> int:
         if proc.returncode != 0:
             print(proc.stderr, file=sys.stderr)
             return 1
-        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # kilobytes on Linux
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak_kb = usage.ru_maxrss  # kilobytes on Linux
         report = json.loads((out / "report.json").read_text())
         result = {
             "benchmark": "generate-policy over gzipped CloudTrail records",
@@ -130,6 +131,8 @@ def main() -> int:
             "gzipped_mib_per_second": round(size / 1024**2 / wall, 2),
             "peak_rss_mib": round(peak_kb / 1024, 1),
             "peak_rss_limit_mib": 500,
+            "cli_cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
+            "load_average_1m_after": round(os.getloadavg()[0], 2),
             "input_write_seconds": round(t_write, 1),
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
