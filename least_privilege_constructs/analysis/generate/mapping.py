@@ -71,6 +71,7 @@ class OperationMapping:
     resource_hints: tuple[ResourceHint, ...] = ()
     note: str | None = None
     passed_to_service: str | None = None
+    per_call: str | None = None  # the actions depend on the request (see :mod:`.per_call`)
 
     @property
     def label(self) -> str:
@@ -93,6 +94,7 @@ class _Row:
     hints: tuple[ResourceHint, ...] = ()
     note: str | None = None
     passed_to_service: str | None = None
+    per_call: str | None = None
 
 
 def _data_path(name: str) -> Path:
@@ -127,7 +129,8 @@ def load_mapping_file(path: str | os.PathLike[str] | None = None) -> dict[tuple[
         key = (row["service"], row["operation"])
         if key in out:
             raise GenerateError("LPC-GEN-004", f"{p}#{row['service']}:{row['operation']}", "duplicate row")
-        out[key] = _Row(tuple(row["actions"]), row["source"], hints, row.get("note"), row.get("passed_to_service"))
+        out[key] = _Row(tuple(row["actions"]), row["source"], hints, row.get("note"), row.get("passed_to_service"),
+                        row.get("per_call"))
     return out
 
 
@@ -283,10 +286,11 @@ class OperationMapper:
             missing = [a for a in row.actions if not self.catalog.action_exists(a)]
             if missing:
                 return Unmapped(event_source, event_name,
-                                f"{row.source} maps it to {', '.join(missing)}, not in the IAM catalog")
+                                f"{row.source} maps it to {', '.join(missing)}, not in the IAM catalog "
+                                f"({self.catalog.describe()})")
             actions = tuple(self.catalog.action(a).full_name for a in row.actions)  # type: ignore[union-attr]
             return OperationMapping(event_source, event_name, actions, row.source, service, row.hints, row.note,
-                                    row.passed_to_service)
+                                    row.passed_to_service, row.per_call)
         if service is None:
             return Unmapped(event_source, event_name, f"no botocore service model for {prefix!r} has this operation")
         for iam_prefix in self.iam_prefixes(prefix, service):

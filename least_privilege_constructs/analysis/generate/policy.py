@@ -57,6 +57,7 @@ from typing import Any
 from least_privilege_constructs.analysis.catalog import get_catalog
 from least_privilege_constructs.analysis.generate.errors import GenerateError
 from least_privilege_constructs.analysis.generate.mapping import OperationMapper, OperationMapping, Unmapped
+from least_privilege_constructs.analysis.generate.per_call import CallPart, split_call
 from least_privilege_constructs.analysis.generate.records import Progress, iter_records
 from least_privilege_constructs.analysis.generate.resources import ResolvedResource, resources_for
 from least_privilege_constructs.analysis.iam.arn import Arn, role_arn_of_session
@@ -167,6 +168,7 @@ class Need:
     resource: ResolvedResource
     passed_to_service: str | None = None
     mapping: str = ""
+    note: str | None = None  # why the event's actions are broader than it showed (see .per_call)
 
     @property
     def context(self) -> dict[str, str]:
@@ -180,12 +182,19 @@ def needs_of(event: Mapping[str, Any], mapping: OperationMapping) -> list[Need]:
     hints = {h.action: h.template for h in mapping.resource_hints}
     label = f"{mapping.label} -> {mapping.source}"
     out: list[Need] = []
-    for action in mapping.actions:
-        info = catalog.action(action)
+    parts, note = (split_call(mapping.per_call, event.get("requestParameters"), mapping.actions)
+                   if mapping.per_call else ([CallPart(a) for a in mapping.actions], None))
+    for part in parts:
+        info = catalog.action(part.action)
         if info is None:  # checked by the mapper; kept for type narrowing
             continue
-        for r in resources_for(info, event, hints.get(action)):
-            out.append(Need(action, r, None, label))
+        if part.request is None:
+            found = resources_for(info, event, hints.get(part.action))
+        else:  # one statement or item of the call: its own table, not every table the call touched
+            found = resources_for(info, {**event, "requestParameters": dict(part.request),
+                                         "responseElements": None, "resources": None})
+        for r in found:
+            out.append(Need(info.full_name, r, None, label, note))
     source = str(event.get("eventSource") or "")
     if source not in _NO_PASSROLE_SOURCES:
         passed_to = mapping.passed_to_service or source
@@ -377,6 +386,7 @@ class GeneratedPolicy:
     counts: dict[str, int]
     findings: list[dict[str, Any]]
     options: dict[str, Any]
+    notes: list[dict[str, Any]] = field(default_factory=list)  # calls granted more than they showed, and why
 
     def policy_json(self) -> str:
         """The policy: one document, or a JSON array of documents when it was split (byte-identical for
@@ -401,6 +411,7 @@ class GeneratedPolicy:
             "unmapped": self.unmapped,
             "unresolved": self.unresolved,
             "folded": self.folded,
+            "notes": self.notes,
             "findings": self.findings,
         }
 
@@ -555,6 +566,7 @@ def generate_policy(
     missing: dict[tuple[str, str, str], Seen] = {}
     missing_codes: dict[tuple[str, str, str], set[str]] = {}
     unmapped: dict[tuple[str, str, str], int] = {}
+    notes: dict[tuple[str, str, str], int] = {}
     counts: dict[str, int] = {"records": 0}
     for _file, event in iter_records(paths, progress):
         counts["records"] += 1
@@ -574,14 +586,18 @@ def generate_policy(
                 continue
             counts["allowed-with-error"] = counts.get("allowed-with-error", 0) + 1
         time, event_id = str(event.get("eventTime") or ""), str(event.get("eventID") or "")
-        for need in cache.needs(event, mapping):
+        needs = cache.needs(event, mapping)
+        for note in sorted({n.note for n in needs if n.note}):
+            nk = (source, name, note)
+            notes[nk] = notes.get(nk, 0) + 1
+        for need in needs:
             if kind == "allowed":
                 agg.add(need, time, event_id)
             else:
                 mk = (need.action, need.resource.arn, need.passed_to_service or "")
                 missing.setdefault(mk, Seen()).add(time, event_id, need.mapping)
                 missing_codes.setdefault(mk, set()).add(str(event.get("errorCode")))
-    return _finish(selector, agg, missing, missing_codes, unmapped, counts, max_policy_size, {
+    result = _finish(selector, agg, missing, missing_codes, unmapped, counts, max_policy_size, {
         "principal": principal, "session_issuer": session_issuer,
         "start": selector.start.isoformat() if selector.start else None,
         "end": selector.end.isoformat() if selector.end else None,
@@ -589,6 +605,9 @@ def generate_policy(
         "include_failed": include_failed,
         "service_reference": [os.path.basename(str(p)) for p in service_reference],
     })
+    result.notes = [{"event_source": s, "event_name": n, "note": note, "count": c}
+                    for (s, n, note), c in sorted(notes.items())]
+    return result
 
 
 def _time(value: datetime | str | None, name: str) -> datetime | None:

@@ -57,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--output", "-o", default=None, metavar="FILE", help="write the output here (default stdout)")
     parser.add_argument("--report", metavar="FILE",
                         help="write the side report here: provenance of each statement (event ids, first/last "
-                             "seen, mappings), missing (denied) calls, unmapped operations, unresolved ARN parts")
+                             "seen, mappings), missing (denied) calls, unmapped operations, unresolved ARN parts, notes")
     parser.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
     parser.set_defaults(handler=run)
 
@@ -103,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         f"polic{'y' if len(result.documents) == 1 else 'ies'} from {c.get('allowed', 0)} allowed calls of "
         f"{result.principal} ({c.get('records', 0)} records; {c.get('denied', 0)} denied -> missing, "
         f"{c.get('service-invoked', 0)} made by services, {len(result.unmapped)} unmapped operations, "
+        f"{sum(n['count'] for n in result.notes)} calls granted more than their record shows (see notes), "
         f"{report['concrete_arn_pairs']}/{report['resource_scoped_pairs']} resource grants with a concrete ARN)",
         file=sys.stderr)
     return 0

