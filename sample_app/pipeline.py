@@ -19,6 +19,9 @@ from sample_app.payments_stack import PaymentsStack
 from sample_app.platform_stack import DEPLOYER_PATH, PAYMENTS_EXECUTION_ROLE, PlatformStack
 
 PIPELINE_NAME = "least-privilege-sample"
+TOOL_REPOSITORY = "example-org/least-privilege-constructs"
+"""The platform team's copy of this library: the pipeline's gate is installed from it, not from the application."""
+TOOL_BRANCH = "release"
 PLATFORM_SETTINGS = {
     "applicationPath": "/app/",
     "boundaryName": "lpc-developer-boundary",
@@ -57,9 +60,12 @@ class PipelineStack(Stack):
                                           cross_account_keys=True)
         workload = WorkloadStage(self, "Workload",
                                  env=Environment(account=config.WORKLOAD_ACCOUNT, region=config.REGIONS[0]))
+        # the gate's own code comes from the platform team's repository at its release branch, never from the
+        # commit under review (which could otherwise edit the gate it is judged by)
+        tool = pipelines.CodePipelineSource.connection(TOOL_REPOSITORY, TOOL_BRANCH, connection_arn=CONNECTION_ARN)
         validation = PolicyValidationStage("PolicyValidation", input=synth, stage=workload,
                                            pipeline_name=PIPELINE_NAME, cross_account=True,
-                                           tool_source=source,  # this repository: the library at the commit
+                                           tool_source=tool,
                                            # the platform team's settings: the commit's cdk.json may only tighten
                                            platform_settings=PLATFORM_SETTINGS, repository=source)
         pipeline.add_stage(workload, pre=validation.steps)

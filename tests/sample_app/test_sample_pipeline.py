@@ -28,6 +28,10 @@ def test_given_the_sample_pipeline_then_the_workload_stage_is_validated_before_i
                       if r["Type"] == "AWS::CodeBuild::Project" and "PolicyValidation" in k and "AutoApprove" not in k)
     install = validation["phases"]["install"]["commands"]
     assert install[-1] == "pip install --no-cache-dir ./lpc-src"
+    # and the gate's code comes from the platform's repository, not from the commit under review
+    source_stage = next(s for s in pipeline["Properties"]["Stages"] if s["Name"] == "Source")
+    repos = {a["Configuration"]["FullRepositoryId"]: a["Configuration"]["BranchName"] for a in source_stage["Actions"]}
+    assert repos == {"example-org/least-privilege-sample": "main", "example-org/least-privilege-constructs": "release"}
     stage_dir = tmp_path / "cdk.out" / "assembly-DeliveryPipeline-Workload"
     assert len(list(stage_dir.glob("*.template.json"))) == 2
 
