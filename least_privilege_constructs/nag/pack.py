@@ -14,7 +14,7 @@ How it runs: CDK calls the plugin after it has written the cloud assembly. The p
 from the *synthesized templates* (so late mutations — CDK's permissions-boundary aspect, property
 overrides, escape hatches — are seen), maps construct paths to logical ids and reads the acknowledgments
 from the assembly's metadata, resolves each resource once in pure Python and runs the pure rule functions
-of :mod:`~least_privilege_constructs.nag.rule_set`: no jsii round-trip per resource. ``validate_scope``
+of :mod:`~least_privilege_constructs.analysis.rules.rule_set`: no jsii round-trip per resource. ``validate_scope``
 (cdk-nag's direct entry point) walks the construct tree instead: one jsii call per ``CfnResource`` in
 :meth:`LeastPrivilegeChecks._check_resource`, and findings go through cdk-nag's ``_apply_rule``.
 
@@ -43,10 +43,10 @@ from aws_cdk import (
 from cdk_nag import IApplyRule, NagMessageLevel, NagPack, NagRuleCompliance
 from constructs import IConstruct
 
-from least_privilege_constructs.nag.acknowledgments import Acknowledgments
-from least_privilege_constructs.nag.assembly_index import AssemblyIndex, ResourceLocation
-from least_privilege_constructs.nag.config import CONTEXT_KEY, NagConfig, PolicyQuotas
-from least_privilege_constructs.nag.rule_set import (
+from least_privilege_constructs.analysis.rules.acknowledgments import Acknowledgments
+from least_privilege_constructs.analysis.rules.assembly_index import AssemblyIndex, ResourceLocation
+from least_privilege_constructs.analysis.rules.config import CONTEXT_KEY, NagConfig, PolicyQuotas
+from least_privilege_constructs.analysis.rules.rule_set import (
     ACK_RULE_DOC,
     ACK_RULE_ID,
     ACK_RULE_INFO,
@@ -58,8 +58,8 @@ from least_privilege_constructs.nag.rule_set import (
     RuleBinding,
     rules_by_type,
 )
-from least_privilege_constructs.nag.rules.base import NOT_APPLICABLE, NagFinding, Unanalyzable, finding_key
-from least_privilege_constructs.nag.stack_view import (
+from least_privilege_constructs.analysis.rules.base import NOT_APPLICABLE, NagFinding, Unanalyzable, finding_key
+from least_privilege_constructs.analysis.rules.stack_view import (
     DEFAULT_REGION,
     ENV_AGNOSTIC_ACCOUNT,
     AssemblyTemplates,
