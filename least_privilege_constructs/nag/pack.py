@@ -45,6 +45,12 @@ from constructs import IConstruct
 
 from least_privilege_constructs.analysis.rules.acknowledgments import Acknowledgments
 from least_privilege_constructs.analysis.rules.assembly_index import AssemblyIndex, ResourceLocation
+from least_privilege_constructs.analysis.rules.base import (
+    NOT_APPLICABLE,
+    NagFinding,
+    Unanalyzable,
+    finding_key,
+)
 from least_privilege_constructs.analysis.rules.config import CONTEXT_KEY, NagConfig, PolicyQuotas
 from least_privilege_constructs.analysis.rules.rule_set import (
     ACK_RULE_DOC,
@@ -58,7 +64,6 @@ from least_privilege_constructs.analysis.rules.rule_set import (
     RuleBinding,
     rules_by_type,
 )
-from least_privilege_constructs.analysis.rules.base import NOT_APPLICABLE, NagFinding, Unanalyzable, finding_key
 from least_privilege_constructs.analysis.rules.stack_view import (
     DEFAULT_REGION,
     ENV_AGNOSTIC_ACCOUNT,

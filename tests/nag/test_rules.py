@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from least_privilege_constructs.analysis.rules.base import NOT_APPLICABLE, RuleFunction
 from least_privilege_constructs.analysis.rules.config import NagConfig, PolicyQuotas
 from least_privilege_constructs.analysis.rules.rule_set import RULES
-from least_privilege_constructs.analysis.rules.base import NOT_APPLICABLE, RuleFunction
 from least_privilege_constructs.analysis.rules.stack_view import StackView
 
 RULE = {b.id: b.rule for b in RULES}

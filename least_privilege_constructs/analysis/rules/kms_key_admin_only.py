@@ -11,7 +11,13 @@ from least_privilege_constructs.analysis.rules._policy import (
     strings,
 )
 from least_privilege_constructs.analysis.rules._resource_policies import resource_policy
-from least_privilege_constructs.analysis.rules.base import NOT_APPLICABLE, NagFinding, RuleInput, RuleResult, rule
+from least_privilege_constructs.analysis.rules.base import (
+    NOT_APPLICABLE,
+    NagFinding,
+    RuleInput,
+    RuleResult,
+    rule,
+)
 
 KEY_TYPES = ("AWS::KMS::Key", "AWS::KMS::ReplicaKey")
 

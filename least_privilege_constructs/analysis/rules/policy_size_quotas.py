@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from least_privilege_constructs.analysis.rules._policy import PRINCIPAL_TYPES, identity_documents, load_document
+from least_privilege_constructs.analysis.rules._policy import (
+    PRINCIPAL_TYPES,
+    identity_documents,
+    load_document,
+)
 from least_privilege_constructs.analysis.rules.base import (
     NOT_APPLICABLE,
     NagFinding,

@@ -16,7 +16,13 @@ from least_privilege_constructs.analysis.rules._policy import (
     statements,
     strings,
 )
-from least_privilege_constructs.analysis.rules.base import NOT_APPLICABLE, NagFinding, RuleInput, RuleResult, rule
+from least_privilege_constructs.analysis.rules.base import (
+    NOT_APPLICABLE,
+    NagFinding,
+    RuleInput,
+    RuleResult,
+    rule,
+)
 
 _GITHUB = "token.actions.githubusercontent.com"
 
