@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from least_privilege_constructs.analysis.finding_ids import acknowledgment_keys, merge_duplicates
 from least_privilege_constructs.analysis.findings import (
     DEFAULT_BLOCKING,
     Finding,
@@ -146,6 +147,16 @@ class GateOptions:
     """``(path, name)`` of the boundary every role and user must carry, checked by the gate itself
     (``lpc gate``: what ``BoundaryEnforcement``'s plugin verifies inside ``cdk synth``); None inside synth,
     where that plugin does it (one finding per mistake)."""
+    boundary_scopes: tuple[tuple[str, str, str], ...] = ()
+    """``(construct path of the scope, boundary path, boundary name)`` of each ``BoundaryEnforcement`` the gate
+    verifies itself (inside ``cdk synth``, when the gate plugin is attached it takes over from
+    ``BoundaryEnforcement``'s plugin, so that a mistake two checks see gives one finding)."""
+    rules: Any = None
+    """The ``LP-*`` rules' configuration (:class:`~least_privilege_constructs.analysis.rules.config.NagConfig`)
+    when the gate runs them (``lpc gate``; inside ``cdk synth`` when ``LeastPrivilegeChecks`` is attached
+    too), else None."""
+    rule_levels: Mapping[str, str] = field(default_factory=dict)
+    """Rule id -> ``ERROR``/``WARN`` (``LeastPrivilegeChecks(levels=...)``)."""
 
     @classmethod
     def resolve(
@@ -266,6 +277,8 @@ class AcknowledgedFinding:
     finding: Finding
     construct_path: str
     reason: str
+    acknowledged_id: str = ""
+    """The stored acknowledgment id that matched (``<plugin>::<id>``)."""
 
 
 BOUNDARY_CHECK = "boundary-enforcement"
@@ -290,7 +303,7 @@ def enforced_boundary(resolved: ResolvedSettings) -> tuple[str, str]:
 
 
 def boundary_enforcement_findings(cdk_out: str | os.PathLike[str], path: str, name: str,
-                                  summary: CheckSummary | None = None) -> list[Finding]:
+                                  summary: CheckSummary | None = None, scope: str = "") -> list[Finding]:
     """An ERROR ``LPC-BOUNDARY-MISSING`` for every role and user of the assembly (nested stacks and stages
     included) that does not carry the boundary ``policy<path><name>``: the check ``BoundaryEnforcement``
     makes inside ``cdk synth``, for ``lpc gate``. Exemptions are its acknowledgments (with a reason)."""
@@ -319,7 +332,7 @@ def boundary_enforcement_findings(cdk_out: str | os.PathLike[str], path: str, na
                                    if isinstance(r, dict) and r.get("Type") in PRINCIPAL_TYPES)
         index = ConstructIndex.load(str(assembly.directory))
         expected = f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:policy{path}{name}"
-        for v in find_unbounded_principals(templates, path, name, index=index):
+        for v in find_unbounded_principals(templates, path, name, scope_prefixes=(scope,), index=index):
             findings.append(Finding(
                 FindingType.ERROR, BOUNDARY_RULE, v.describe(expected),
                 locations=[["PermissionsBoundary"]],
@@ -340,8 +353,9 @@ the acknowledgment is ignored, and the plugin reports the finding as ``LP-ACK[<i
 def apply_acknowledgments(findings: Sequence[Finding], cdk_out: str | os.PathLike[str]
                           ) -> tuple[list[Finding], list[AcknowledgedFinding]]:
     """Split ``findings`` into (still open, acknowledged with a reason) by the assembly's acknowledgments
-    of ``LeastPrivilege-PolicyValidation::<issue code>`` on each finding's construct or a parent. A blank
-    reason acknowledges nothing: the finding stays open, marked with :data:`BLANK_ACKNOWLEDGMENT`."""
+    of any of each finding's ids (:func:`~least_privilege_constructs.analysis.finding_ids.acknowledgment_keys`:
+    ``LeastPrivilege-PolicyValidation::<issue code>``, an ``LP-*`` id, the id of a finding merged into it) on
+    its construct or a parent. A blank reason acknowledges nothing: the finding stays open, marked with :data:`BLANK_ACKNOWLEDGMENT`."""
     from dataclasses import replace
 
     from least_privilege_constructs.analysis.acknowledgments import Acknowledgments
@@ -355,10 +369,10 @@ def apply_acknowledgments(findings: Sequence[Finding], cdk_out: str | os.PathLik
     accepted: list[AcknowledgedFinding] = []
     for finding in findings:
         path = finding.origin.construct_path if finding.origin else None
-        ack_id = (finding.details or {}).get("acknowledgmentId") or f"{GATE_PLUGIN_NAME}::{finding.issue_code}"
-        hit = acks.lookup(path, str(ack_id))
+        hits = [(key, h) for key in acknowledgment_keys(finding) if (h := acks.lookup(path, key)) is not None]
+        key, hit = next(((k, h) for k, h in hits if h[1]), hits[0] if hits else ("", None))
         if hit is not None and hit[1]:
-            accepted.append(AcknowledgedFinding(finding, hit[0], hit[1]))
+            accepted.append(AcknowledgedFinding(finding, hit[0], hit[1], key))
         elif hit is not None:
             still.append(replace(finding, details={**(finding.details or {}), BLANK_ACKNOWLEDGMENT: hit[0]}))
         else:
@@ -645,11 +659,20 @@ def run_gate(
     if options.enforce_boundary is not None:
         enforcement = report.summaries.setdefault(BOUNDARY_CHECK, CheckSummary(BOUNDARY_CHECK))
         raw.extend(boundary_enforcement_findings(cdk_out, *options.enforce_boundary, summary=enforcement))
+    for scope, bpath, bname in options.boundary_scopes:
+        enforcement = report.summaries.setdefault(BOUNDARY_CHECK, CheckSummary(BOUNDARY_CHECK))
+        raw.extend(boundary_enforcement_findings(cdk_out, bpath, bname, summary=enforcement, scope=scope))
+    if options.rules is not None:
+        from least_privilege_constructs.analysis.rules.assembly_run import RULES_CHECK, rule_findings
+
+        rules_summary = report.summaries.setdefault(RULES_CHECK, CheckSummary(RULES_CHECK))
+        rules_summary.checked = report.templates
+        raw.extend(rule_findings(cdk_out, options.rules, options.rule_levels))
 
     for finding in raw:
         (report.ignored if is_ignored(finding, options.ignore_findings) else findings).append(finding)
 
-    findings = _drop_public_duplicates(findings)
+    findings = merge_duplicates(_drop_public_duplicates(findings))  # one finding per mistake
     findings, report.acknowledged = apply_acknowledgments(findings, cdk_out)
     report.findings = sort_findings(findings)
     for finding in report.findings:
@@ -702,7 +725,7 @@ def _check_name(kind: str) -> str:
 def _summary_of(finding: Finding) -> str:
     check = finding.check
     if check in ("check-no-new-access", "check-access-not-granted", "check-no-public-access", "escalation",
-                 BOUNDARY_CHECK):
+                 BOUNDARY_CHECK, "lp-rules"):
         return check
     return "validate-policy"
 

@@ -49,6 +49,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--no-boundary-enforcement", action="store_true",
                         help="do not require the approved boundary (boundaryName/boundaryArn) on every role and "
                              "user (inside cdk synth, BoundaryEnforcement's plugin checks it)")
+    parser.add_argument("--no-lp-rules", action="store_true",
+                        help="do not run the LP-* rules of the nag pack (inside cdk synth they run when "
+                             "LeastPrivilegeChecks is attached)")
     parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default text)")
     parser.add_argument("--output", "-o", default=None, metavar="FILE", help="write the report here (default stdout)")
     add_arguments(parser)
@@ -89,6 +92,10 @@ def run(args: argparse.Namespace) -> int:
         options = GateOptions.from_settings(resolved)
         if not args.no_boundary_enforcement:  # what BoundaryEnforcement's plugin checks inside cdk synth
             options = replace(options, enforce_boundary=enforced_boundary(resolved))
+        if not args.no_lp_rules:  # the LP-* rules, the same functions and ids as LeastPrivilegeChecks in synth
+            from least_privilege_constructs.analysis.rules.config import NagConfig
+
+            options = replace(options, rules=NagConfig.from_settings(resolved))
         settings = from_resolved(resolved)
     except SettingsError as exc:
         raise CliError(str(exc)) from None
