@@ -46,8 +46,14 @@ MERGE_CLASSES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pass-role", ("LP-IAM4", "PASS_ROLE_WITH_STAR_IN_RESOURCE", "PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE")),
     ("public", ("LP-RES1", "PUBLIC_ACCESS", "EXTERNAL_PRINCIPAL")),
     ("not-action", ("LP-IAM5", "ALLOW_WITH_NOT_ACTION", "ALLOW_WITH_NOT_RESOURCE", "ALLOW_WITH_NOT_PRINCIPAL")),
+    ("beyond-boundary", ("BEYOND_BOUNDARY", "DEAD_GRANT")),
 )
 """Mistake class -> its codes, owner first. ``EXTERNAL_PRINCIPAL`` joins only for the principal ``*``."""
+
+CONSEQUENCES = frozenset({"BEYOND_BOUNDARY", "DEAD_GRANT", "ACCESS_GRANTED"})
+"""Codes that report a consequence of another mistake on the same policy (PassRole on ``*`` or an Allow with
+``NotAction`` is also beyond the boundary and grants sensitive actions): folded into that mistake's finding
+when there is one on the same construct, else reported on their own."""
 
 _CLASS_OF = {code: (name, rank) for name, codes in MERGE_CLASSES for rank, code in enumerate(codes)}
 
@@ -103,15 +109,30 @@ def merge_duplicates(findings: Sequence[Finding]) -> list[Finding]:
             groups[key] = []
             order.append(key)
         groups[key].append(f)
+    owned = {path for (name, path) in groups if name != "beyond-boundary"}
+    for f in findings:  # consequences of a mistake another class owns on the same construct go there
+        path = f.origin.construct_path.strip("/") if f.origin and f.origin.construct_path else None
+        if f.issue_code in CONSEQUENCES and path in owned:
+            hit = _merge_key(f)
+            if hit is not None and f in groups.get(hit, []):
+                groups[hit].remove(f)
+            elif f in order:
+                order.remove(f)
+            target = next(k for k in groups if k[1] == path and k[0] != "beyond-boundary")
+            groups[target].append(f)
     out: list[Finding] = []
     for item in order:
         if isinstance(item, Finding):
             out.append(item)
             continue
         group = groups[item]
-        owner_rank = min(_CLASS_OF[f.issue_code][1] for f in group)
-        owners = [f for f in group if _CLASS_OF[f.issue_code][1] == owner_rank]
-        others = [f for f in group if _CLASS_OF[f.issue_code][1] != owner_rank]
+        if not group:
+            continue
+        names = dict(MERGE_CLASSES)[item[0]]
+        rank = {code: i for i, code in enumerate(names)}
+        owner_rank = min(rank.get(f.issue_code, len(names)) for f in group)
+        owners = [f for f in group if rank.get(f.issue_code, len(names)) == owner_rank]
+        others = [f for f in group if rank.get(f.issue_code, len(names)) != owner_rank]
         if not others:
             out.extend(owners)
             continue
