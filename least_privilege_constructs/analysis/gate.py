@@ -659,9 +659,11 @@ def run_gate(
     if options.enforce_boundary is not None:
         enforcement = report.summaries.setdefault(BOUNDARY_CHECK, CheckSummary(BOUNDARY_CHECK))
         raw.extend(boundary_enforcement_findings(cdk_out, *options.enforce_boundary, summary=enforcement))
-    for scope, bpath, bname in options.boundary_scopes:
+    for number, (scope, bpath, bname) in enumerate(options.boundary_scopes):
         enforcement = report.summaries.setdefault(BOUNDARY_CHECK, CheckSummary(BOUNDARY_CHECK))
-        raw.extend(boundary_enforcement_findings(cdk_out, bpath, bname, summary=enforcement, scope=scope))
+        # "checked" counts the assembly's roles and users once, as lpc gate does
+        raw.extend(boundary_enforcement_findings(cdk_out, bpath, bname, summary=None if number else enforcement,
+                                                 scope=scope))
     if options.rules is not None:
         from least_privilege_constructs.analysis.rules.assembly_run import RULES_CHECK, rule_findings
 
