@@ -157,6 +157,9 @@ class GateOptions:
     too), else None."""
     rule_levels: Mapping[str, str] = field(default_factory=dict)
     """Rule id -> ``ERROR``/``WARN`` (``LeastPrivilegeChecks(levels=...)``)."""
+    outside_acknowledgments: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Acknowledgments on constructs above the stacks (the app, stages: ``/Prod`` -> id -> reason), which the
+    cloud assembly does not record; the synth plugin reads them from the construct tree."""
 
     @classmethod
     def resolve(
@@ -350,7 +353,8 @@ BLANK_ACKNOWLEDGMENT = "blankAcknowledgment"
 the acknowledgment is ignored, and the plugin reports the finding as ``LP-ACK[<issue code>]``."""
 
 
-def apply_acknowledgments(findings: Sequence[Finding], cdk_out: str | os.PathLike[str]
+def apply_acknowledgments(findings: Sequence[Finding], cdk_out: str | os.PathLike[str],
+                          outside: Mapping[str, Mapping[str, str]] | None = None,
                           ) -> tuple[list[Finding], list[AcknowledgedFinding]]:
     """Split ``findings`` into (still open, acknowledged with a reason) by the assembly's acknowledgments
     of any of each finding's ids (:func:`~least_privilege_constructs.analysis.finding_ids.acknowledgment_keys`:
@@ -365,6 +369,8 @@ def apply_acknowledgments(findings: Sequence[Finding], cdk_out: str | os.PathLik
         acks = Acknowledgments.read(cdk_out)
     except (AssemblyError, OSError, ValueError):
         acks = Acknowledgments()
+    if outside:
+        acks = Acknowledgments({**{k: dict(v) for k, v in outside.items()}, **acks.by_path})
     still: list[Finding] = []
     accepted: list[AcknowledgedFinding] = []
     for finding in findings:
@@ -675,7 +681,7 @@ def run_gate(
         (report.ignored if is_ignored(finding, options.ignore_findings) else findings).append(finding)
 
     findings = merge_duplicates(_drop_public_duplicates(findings))  # one finding per mistake
-    findings, report.acknowledged = apply_acknowledgments(findings, cdk_out)
+    findings, report.acknowledged = apply_acknowledgments(findings, cdk_out, options.outside_acknowledgments)
     report.findings = sort_findings(findings)
     for finding in report.findings:
         summary = report.summaries.get(_summary_of(finding))
