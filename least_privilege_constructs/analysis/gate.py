@@ -591,7 +591,7 @@ def run_gate(
                         origin=_principal_origin(policy.origin, principal),
                     )
                 )
-                kinds.append(("access-not-granted", principal))
+                kinds.append(("access-not-granted", (principal, policy)))
     else:
         report.summaries["check-access-not-granted"].enabled = False
 
@@ -623,6 +623,8 @@ def run_gate(
         for finding in result.findings:
             if kind == "no-new-access:boundary" and finding.issue_code == "NEW_ACCESS":
                 finding = _beyond_boundary(finding, *payload)
+            elif kind == "access-not-granted" and finding.issue_code == "ACCESS_GRANTED":
+                finding = _name_sensitive_actions(finding, options.sensitive_actions, *payload)
             raw.append(finding)
     if options.no_new_access:
         raw.extend(_denied_by_boundary(extraction, raw))
@@ -794,6 +796,31 @@ def _beyond_boundary(finding: Finding, principal: Any = None, policy: Any = None
                  "actions": _strings((statement or {}).get("Action")),
                  "resources": _strings((statement or {}).get("Resource"))},
     )
+
+
+def _name_sensitive_actions(finding: Finding, sensitive: Sequence[str], principal: Any = None,
+                            policy: Any = None) -> Finding:
+    """An ACCESS_GRANTED answer naming the principal and which of the sensitive actions its statement allows
+    (Access Analyzer's own text says only "one or more of the listed actions"; kept at the end)."""
+    from dataclasses import replace
+
+    from least_privilege_constructs.analysis.iam.wildcards import action_matches
+
+    statement = _statement_at(getattr(policy, "document", None),
+                              finding.locations[0] if finding.locations else [])
+    if statement is None:
+        return finding
+    if "NotAction" in statement:
+        excluded = _strings(statement.get("NotAction"))
+        hits = [a for a in sensitive if not any(action_matches(p, a) for p in excluded)]
+    else:
+        hits = [a for a in sensitive if any(action_matches(p, a) for p in _strings(statement.get("Action")))]
+    if not hits:
+        return finding
+    who = getattr(principal, "label", None) or "the principal"
+    shown = ", ".join(hits[:5]) + (f" (+{len(hits) - 5} more)" if len(hits) > 5 else "")
+    return replace(finding, message=f"{who} is granted {shown}. ({finding.message})",
+                   details={**(finding.details or {}), "principal": who, "actions": hits})
 
 
 def _denied_by_boundary(extraction: Any, reported: Sequence[Finding]) -> list[Finding]:
