@@ -48,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                              "the exports setting)")
     parser.add_argument("--no-boundary-enforcement", action="store_true",
                         help="do not require the approved boundary (boundaryName/boundaryArn) on every role and "
-                             "user (inside cdk synth, BoundaryEnforcement's plugin checks it)")
+                             "user (neither BoundaryEnforcement's check nor the rule LP-IAM1)")
     parser.add_argument("--no-lp-rules", action="store_true",
                         help="do not run the LP-* rules of the nag pack (inside cdk synth they run when "
                              "LeastPrivilegeChecks is attached)")
@@ -92,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
         options = GateOptions.from_settings(resolved)
         if not args.no_boundary_enforcement:  # what BoundaryEnforcement's plugin checks inside cdk synth
             options = replace(options, enforce_boundary=enforced_boundary(resolved))
+        else:  # LP-IAM1 requires the same boundary: not required means that rule's findings are ignored too
+            options = replace(options, ignore_findings=(*options.ignore_findings, "LP-IAM1"))
         if not args.no_lp_rules:  # the LP-* rules, the same functions and ids as LeastPrivilegeChecks in synth
             from least_privilege_constructs.analysis.rules.config import NagConfig
 
