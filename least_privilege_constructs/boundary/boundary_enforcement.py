@@ -91,9 +91,11 @@ class BoundaryVerificationPlugin:
         return [RULE_ID]
 
     def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
-        from least_privilege_constructs.validation.registry import gate_for
+        from least_privilege_constructs.validation.registry import deferred, gate_for
 
-        if gate_for(self._root() if self._root is not None else None) is not None:
+        root = self._root() if self._root is not None else None
+        if gate_for(root) is not None:
+            deferred(root, PLUGIN_NAME)
             # the gate plugin verifies these scopes itself, merged with LP-IAM1 (one finding per mistake)
             return PolicyValidationPluginReport(success=True, violations=[])
         try:

@@ -193,9 +193,10 @@ class LeastPrivilegeChecks(NagPack):
         """
         if self._synthesizing:  # the synthesis this pack started itself (direct validate_scope call)
             return PolicyValidationPluginReport(success=True, violations=[])
-        from least_privilege_constructs.validation.registry import gate_for
+        from least_privilege_constructs.validation.registry import deferred, gate_for
 
         if gate_for(self._root) is not None:
+            deferred(self._root, PLUGIN_NAME)
             # the gate plugin runs these rules itself, merged with its own checks (one finding per mistake)
             return PolicyValidationPluginReport(success=True, violations=[])
         self._reset()

@@ -171,6 +171,10 @@ class LeastPrivilegeValidation:
         from least_privilege_constructs.analysis.gate import run_gate
 
         options = self._coordinated(self.options)
+        if self._root is not None:
+            from least_privilege_constructs.validation.registry import ran
+
+            ran(self._root)
         with contextlib.suppress(OSError):  # a run that fails leaves no stale report behind
             os.remove(os.path.abspath(options.report_path))
         backend, reason = self._backend, "given to the plugin"

@@ -58,3 +58,24 @@ def test_acknowledged_once_by_any_id_and_synth_passes(tmp_path: Path) -> None:
         ("LP-IAM1[Boundary::missing]", "/Prod/Svc/BreakGlass", ("LPC-BOUNDARY-MISSING",)),
     }
     assert all(" 0 blocking" in line for line in report.summary_lines()[1:])
+
+
+def test_a_gate_constructed_but_not_attached_fails_closed(tmp_path: Path) -> None:
+    from aws_cdk import App, Stack, Validations
+    from aws_cdk import aws_iam as iam
+
+    from least_privilege_constructs import LeastPrivilegeChecks, LeastPrivilegeValidation
+    from least_privilege_constructs.validation.synth import synth
+
+    # given the pack attached, and a gate constructed on the app but never attached (so the pack defers to it)
+    app = App(outdir=str(tmp_path / "cdk.out"), context={"least-privilege": {
+        "mode": "offline", "cache": False, "reportPath": str(tmp_path / "r.json")}})
+    role = iam.Role(Stack(app, "S"), "Deployer", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    role.add_to_policy(iam.PolicyStatement(actions=["iam:PassRole"], resources=["*"]))
+    LeastPrivilegeValidation(app, quiet=True)
+    Validations.of(app).add_plugins(LeastPrivilegeChecks(app))
+    # when synth(app) runs
+    lines: list[str] = []
+    synth(app, exit_on_failure=False, printer=lines.append)
+    # then the synthesis is blocked with the reason, not passed silently
+    assert lines and "LeastPrivilegeChecks left their findings to LeastPrivilegeValidation" in lines[-1]
