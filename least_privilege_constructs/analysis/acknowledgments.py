@@ -36,7 +36,7 @@ class Acknowledgments:
             return None
         parts = construct_path.strip("/").split("/")
         blank: tuple[str, str] | None = None
-        for end in range(len(parts), 0, -1):
+        for end in range(len(parts), -1, -1):  # down to the app itself ("/")
             path = "/" + "/".join(parts[:end])
             reasons = self.by_path.get(path)
             if reasons is None or ack_id not in reasons:

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from least_privilege_constructs.analysis.finding_ids import acknowledgment_keys, merge_duplicates
 from least_privilege_constructs.analysis.findings import (
     DEFAULT_BLOCKING,
     Finding,
@@ -148,6 +149,19 @@ class GateOptions:
     """``(path, name)`` of the boundary every role and user must carry, checked by the gate itself
     (``lpc gate``: what ``BoundaryEnforcement``'s plugin verifies inside ``cdk synth``); None inside synth,
     where that plugin does it (one finding per mistake)."""
+    boundary_scopes: tuple[tuple[str, str, str], ...] = ()
+    """``(construct path of the scope, boundary path, boundary name)`` of each ``BoundaryEnforcement`` the gate
+    verifies itself (inside ``cdk synth``, when the gate plugin is attached it takes over from
+    ``BoundaryEnforcement``'s plugin, so that a mistake two checks see gives one finding)."""
+    rules: Any = None
+    """The ``LP-*`` rules' configuration (:class:`~least_privilege_constructs.analysis.rules.config.NagConfig`)
+    when the gate runs them (``lpc gate``; inside ``cdk synth`` when ``LeastPrivilegeChecks`` is attached
+    too), else None."""
+    rule_levels: Mapping[str, str] = field(default_factory=dict)
+    """Rule id -> ``ERROR``/``WARN`` (``LeastPrivilegeChecks(levels=...)``)."""
+    outside_acknowledgments: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Acknowledgments on constructs above the stacks (the app, stages: ``/Prod`` -> id -> reason), which the
+    cloud assembly does not record; the synth plugin reads them from the construct tree."""
 
     @classmethod
     def resolve(
@@ -268,6 +282,8 @@ class AcknowledgedFinding:
     finding: Finding
     construct_path: str
     reason: str
+    acknowledged_id: str = ""
+    """The stored acknowledgment id that matched (``<plugin>::<id>``)."""
 
 
 BOUNDARY_CHECK = "boundary-enforcement"
@@ -292,7 +308,7 @@ def enforced_boundary(resolved: ResolvedSettings) -> tuple[str, str]:
 
 
 def boundary_enforcement_findings(cdk_out: str | os.PathLike[str], path: str, name: str,
-                                  summary: CheckSummary | None = None) -> list[Finding]:
+                                  summary: CheckSummary | None = None, scope: str = "") -> list[Finding]:
     """An ERROR ``LPC-BOUNDARY-MISSING`` for every role and user of the assembly (nested stacks and stages
     included) that does not carry the boundary ``policy<path><name>``: the check ``BoundaryEnforcement``
     makes inside ``cdk synth``, for ``lpc gate``. Exemptions are its acknowledgments (with a reason)."""
@@ -321,7 +337,7 @@ def boundary_enforcement_findings(cdk_out: str | os.PathLike[str], path: str, na
                                    if isinstance(r, dict) and r.get("Type") in PRINCIPAL_TYPES)
         index = ConstructIndex.load(str(assembly.directory))
         expected = f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:policy{path}{name}"
-        for v in find_unbounded_principals(templates, path, name, index=index):
+        for v in find_unbounded_principals(templates, path, name, scope_prefixes=(scope,), index=index):
             findings.append(Finding(
                 FindingType.ERROR, BOUNDARY_RULE, v.describe(expected),
                 locations=[["PermissionsBoundary"]],
@@ -339,11 +355,13 @@ BLANK_ACKNOWLEDGMENT = "blankAcknowledgment"
 the acknowledgment is ignored, and the plugin reports the finding as ``LP-ACK[<issue code>]``."""
 
 
-def apply_acknowledgments(findings: Sequence[Finding], cdk_out: str | os.PathLike[str]
+def apply_acknowledgments(findings: Sequence[Finding], cdk_out: str | os.PathLike[str],
+                          outside: Mapping[str, Mapping[str, str]] | None = None,
                           ) -> tuple[list[Finding], list[AcknowledgedFinding]]:
     """Split ``findings`` into (still open, acknowledged with a reason) by the assembly's acknowledgments
-    of ``LeastPrivilege-PolicyValidation::<issue code>`` on each finding's construct or a parent. A blank
-    reason acknowledges nothing: the finding stays open, marked with :data:`BLANK_ACKNOWLEDGMENT`."""
+    of any of each finding's ids (:func:`~least_privilege_constructs.analysis.finding_ids.acknowledgment_keys`:
+    ``LeastPrivilege-PolicyValidation::<issue code>``, an ``LP-*`` id, the id of a finding merged into it) on
+    its construct or a parent. A blank reason acknowledges nothing: the finding stays open, marked with :data:`BLANK_ACKNOWLEDGMENT`."""
     from dataclasses import replace
 
     from least_privilege_constructs.analysis.acknowledgments import Acknowledgments
@@ -353,14 +371,16 @@ def apply_acknowledgments(findings: Sequence[Finding], cdk_out: str | os.PathLik
         acks = Acknowledgments.read(cdk_out)
     except (AssemblyError, OSError, ValueError):
         acks = Acknowledgments()
+    if outside:
+        acks = Acknowledgments({**{k: dict(v) for k, v in outside.items()}, **acks.by_path})
     still: list[Finding] = []
     accepted: list[AcknowledgedFinding] = []
     for finding in findings:
         path = finding.origin.construct_path if finding.origin else None
-        ack_id = (finding.details or {}).get("acknowledgmentId") or f"{GATE_PLUGIN_NAME}::{finding.issue_code}"
-        hit = acks.lookup(path, str(ack_id))
+        hits = [(key, h) for key in acknowledgment_keys(finding) if (h := acks.lookup(path, key)) is not None]
+        key, hit = next(((k, h) for k, h in hits if h[1]), hits[0] if hits else ("", None))
         if hit is not None and hit[1]:
-            accepted.append(AcknowledgedFinding(finding, hit[0], hit[1]))
+            accepted.append(AcknowledgedFinding(finding, hit[0], hit[1], key))
         elif hit is not None:
             still.append(replace(finding, details={**(finding.details or {}), BLANK_ACKNOWLEDGMENT: hit[0]}))
         else:
@@ -604,7 +624,7 @@ def run_gate(
                         origin=_principal_origin(policy.origin, principal),
                     )
                 )
-                kinds.append(("access-not-granted", principal))
+                kinds.append(("access-not-granted", (principal, policy)))
     else:
         report.summaries["check-access-not-granted"].enabled = False
 
@@ -636,6 +656,8 @@ def run_gate(
         for finding in result.findings:
             if kind == "no-new-access:boundary" and finding.issue_code == "NEW_ACCESS":
                 finding = _beyond_boundary(finding, *payload)
+            elif kind == "access-not-granted" and finding.issue_code == "ACCESS_GRANTED":
+                finding = _name_sensitive_actions(finding, options.sensitive_actions, *payload)
             raw.append(finding)
     if options.no_new_access:
         raw.extend(_denied_by_boundary(extraction, raw))
@@ -678,12 +700,23 @@ def run_gate(
     if options.enforce_boundary is not None:
         enforcement = report.summaries.setdefault(BOUNDARY_CHECK, CheckSummary(BOUNDARY_CHECK))
         raw.extend(boundary_enforcement_findings(cdk_out, *options.enforce_boundary, summary=enforcement))
+    for number, (scope, bpath, bname) in enumerate(options.boundary_scopes):
+        enforcement = report.summaries.setdefault(BOUNDARY_CHECK, CheckSummary(BOUNDARY_CHECK))
+        # "checked" counts the assembly's roles and users once, as lpc gate does
+        raw.extend(boundary_enforcement_findings(cdk_out, bpath, bname, summary=None if number else enforcement,
+                                                 scope=scope))
+    if options.rules is not None:
+        from least_privilege_constructs.analysis.rules.assembly_run import RULES_CHECK, rule_findings
+
+        rules_summary = report.summaries.setdefault(RULES_CHECK, CheckSummary(RULES_CHECK))
+        rules_summary.checked = report.templates
+        raw.extend(rule_findings(cdk_out, options.rules, options.rule_levels))
 
     for finding in raw:
         (report.ignored if is_ignored(finding, options.ignore_findings) else findings).append(finding)
 
-    findings = _drop_public_duplicates(findings)
-    findings, report.acknowledged = apply_acknowledgments(findings, cdk_out)
+    findings = merge_duplicates(_drop_public_duplicates(findings))  # one finding per mistake
+    findings, report.acknowledged = apply_acknowledgments(findings, cdk_out, options.outside_acknowledgments)
     report.findings = sort_findings(findings)
     for finding in report.findings:
         summary = report.summaries.get(_summary_of(finding))
@@ -750,7 +783,7 @@ def _check_name(kind: str) -> str:
 def _summary_of(finding: Finding) -> str:
     check = finding.check
     if check in ("check-no-new-access", "check-access-not-granted", "check-no-public-access", "escalation",
-                 BOUNDARY_CHECK):
+                 BOUNDARY_CHECK, "lp-rules"):
         return check
     return "validate-policy"
 
@@ -811,6 +844,31 @@ def _beyond_boundary(finding: Finding, principal: Any = None, policy: Any = None
                  "actions": _strings((statement or {}).get("Action")),
                  "resources": _strings((statement or {}).get("Resource"))},
     )
+
+
+def _name_sensitive_actions(finding: Finding, sensitive: Sequence[str], principal: Any = None,
+                            policy: Any = None) -> Finding:
+    """An ACCESS_GRANTED answer naming the principal and which of the sensitive actions its statement allows
+    (Access Analyzer's own text says only "one or more of the listed actions"; kept at the end)."""
+    from dataclasses import replace
+
+    from least_privilege_constructs.analysis.iam.wildcards import action_matches
+
+    statement = _statement_at(getattr(policy, "document", None),
+                              finding.locations[0] if finding.locations else [])
+    if statement is None:
+        return finding
+    if "NotAction" in statement:
+        excluded = _strings(statement.get("NotAction"))
+        hits = [a for a in sensitive if not any(action_matches(p, a) for p in excluded)]
+    else:
+        hits = [a for a in sensitive if any(action_matches(p, a) for p in _strings(statement.get("Action")))]
+    if not hits:
+        return finding
+    who = getattr(principal, "label", None) or "the principal"
+    shown = ", ".join(hits[:5]) + (f" (+{len(hits) - 5} more)" if len(hits) > 5 else "")
+    return replace(finding, message=f"{who} is granted {shown}. ({finding.message})",
+                   details={**(finding.details or {}), "principal": who, "actions": hits})
 
 
 def _denied_by_boundary(extraction: Any, reported: Sequence[Finding]) -> list[Finding]:

@@ -5,7 +5,7 @@ Every setting lives in ``cdk.json`` under the context key ``least-privilege`` (n
 and a CLI flag. Precedence: **flags > environment > cdk.json > defaults**. Parsing, validation, that
 precedence, the README's settings table (:func:`settings_table_markdown`) and the backend's CLI flags are
 all derived from the table; the backend (``access_analyzer.settings``), the gate (``analysis.gate``), the
-nag pack (``nag.config``) and the template catalog read through :func:`resolve`.
+nag pack (``analysis.rules.config``) and the template catalog read through :func:`resolve`.
 
 A bad setting raises :class:`SettingsError` with a stable code and the source of the value (the
 ``cdk.json`` file and key path, the environment variable, or the flag):
@@ -369,7 +369,7 @@ SETTINGS: tuple[Setting, ...] = (
          "Also write a self-contained HTML report beside the JSON report (`reportPath` with `.html`): "
          "principals, boundaries, effective permissions, findings and the escalation graph.",
          _bool, env="LEAST_PRIVILEGE_HTML_REPORT", flag="--no-html-report"),
-    # -- the nag pack (nag.config) --------------------------------------------------------------------------
+    # -- the nag pack (analysis.rules.config) --------------------------------------------------------------------------
     _row("boundaryName", "string", "lpc-developer-boundary", "Name of the approved permissions boundary policy.",
          _non_empty, env="LEAST_PRIVILEGE_BOUNDARY_NAME", section="nag"),
     _row("boundaryArn", "string", None,

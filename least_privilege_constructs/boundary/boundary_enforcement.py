@@ -73,9 +73,10 @@ ACKNOWLEDGMENT_ID = f"{PLUGIN_NAME}::{RULE_ID}"
 class BoundaryVerificationPlugin:
     """CDK validation plugin: every enforced scope's roles and users carry their boundary."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: Any = None) -> None:
         # (construct path of the scope, boundary path, boundary name)
         self.rules: list[tuple[str, str, str]] = []
+        self._root = weakref.ref(root) if root is not None else None
 
     @property
     def name(self) -> str:
@@ -90,6 +91,13 @@ class BoundaryVerificationPlugin:
         return [RULE_ID]
 
     def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
+        from least_privilege_constructs.validation.registry import deferred, gate_for
+
+        root = self._root() if self._root is not None else None
+        if gate_for(root) is not None:
+            deferred(root, PLUGIN_NAME)
+            # the gate plugin verifies these scopes itself, merged with LP-IAM1 (one finding per mistake)
+            return PolicyValidationPluginReport(success=True, violations=[])
         try:
             templates = dict(with_nested_templates(list(context.template_paths)))
         except ValueError as exc:  # fail closed: an unreadable template is a violation
@@ -221,7 +229,7 @@ class BoundaryEnforcement:
             )
         plugin = _PLUGINS.get(stage)
         if plugin is None:
-            plugin = BoundaryVerificationPlugin()
+            plugin = BoundaryVerificationPlugin(stage.node.root)
             _PLUGINS[stage] = plugin
             Validations.of(stage).add_plugins(plugin)
         rule = (self._scope.node.path, b_path, b_name)
@@ -243,6 +251,12 @@ class BoundaryEnforcement:
         Validations.of(construct).acknowledge(Acknowledgment(id=ACKNOWLEDGMENT_ID, reason=reason.strip()))
         if remove_boundary:
             iam.PermissionsBoundary.of(construct).clear()
+
+
+def enforcement_rules(root: Any) -> list[tuple[str, str, str]]:
+    """``(scope path, boundary path, boundary name)`` of every ``BoundaryEnforcement`` applied under the app
+    ``root`` (the gate plugin verifies them itself when it is attached)."""
+    return [rule for stage, plugin in list(_PLUGINS.items()) if stage.node.root is root for rule in plugin.rules]
 
 
 def verify_cdk_out(cdk_out: str, path: str, name: str) -> list[str]:

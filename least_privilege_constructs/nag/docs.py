@@ -3,7 +3,7 @@
     python -m least_privilege_constructs.nag.docs          # rewrite the table in docs/nag.md
     python -m least_privilege_constructs.nag.docs --check  # exit 1 when docs/nag.md is stale
 
-No jsii: the table comes from :mod:`least_privilege_constructs.nag.rule_set` and each rule's ``@rule`` doc.
+No jsii: the table comes from :mod:`least_privilege_constructs.analysis.rules.rule_set` and each rule's ``@rule`` doc.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from least_privilege_constructs.nag.rule_set import ACK_RULE_DOC, ACK_RULE_ID, RULES, Level
+from least_privilege_constructs.analysis.rules.rule_set import ACK_RULE_DOC, ACK_RULE_ID, RULES, Level
 
 BEGIN = "<!-- BEGIN GENERATED RULES TABLE (python -m least_privilege_constructs.nag.docs) -->"
 END = "<!-- END GENERATED RULES TABLE -->"

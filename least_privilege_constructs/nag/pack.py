@@ -14,7 +14,7 @@ How it runs: CDK calls the plugin after it has written the cloud assembly. The p
 from the *synthesized templates* (so late mutations — CDK's permissions-boundary aspect, property
 overrides, escape hatches — are seen), maps construct paths to logical ids and reads the acknowledgments
 from the assembly's metadata, resolves each resource once in pure Python and runs the pure rule functions
-of :mod:`~least_privilege_constructs.nag.rule_set`: no jsii round-trip per resource. ``validate_scope``
+of :mod:`~least_privilege_constructs.analysis.rules.rule_set`: no jsii round-trip per resource. ``validate_scope``
 (cdk-nag's direct entry point) walks the construct tree instead: one jsii call per ``CfnResource`` in
 :meth:`LeastPrivilegeChecks._check_resource`, and findings go through cdk-nag's ``_apply_rule``.
 
@@ -43,10 +43,15 @@ from aws_cdk import (
 from cdk_nag import IApplyRule, NagMessageLevel, NagPack, NagRuleCompliance
 from constructs import IConstruct
 
-from least_privilege_constructs.nag.acknowledgments import Acknowledgments
-from least_privilege_constructs.nag.assembly_index import AssemblyIndex, ResourceLocation
-from least_privilege_constructs.nag.config import CONTEXT_KEY, NagConfig, PolicyQuotas
-from least_privilege_constructs.nag.rule_set import (
+from least_privilege_constructs.analysis.rules.acknowledgments import Acknowledgments
+from least_privilege_constructs.analysis.rules.assembly_index import AssemblyIndex, ResourceLocation
+from least_privilege_constructs.analysis.rules.assembly_run import evaluate
+from least_privilege_constructs.analysis.rules.base import (
+    NagFinding,
+    finding_key,
+)
+from least_privilege_constructs.analysis.rules.config import CONTEXT_KEY, NagConfig, PolicyQuotas
+from least_privilege_constructs.analysis.rules.rule_set import (
     ACK_RULE_DOC,
     ACK_RULE_ID,
     ACK_RULE_INFO,
@@ -58,8 +63,7 @@ from least_privilege_constructs.nag.rule_set import (
     RuleBinding,
     rules_by_type,
 )
-from least_privilege_constructs.nag.rules.base import NOT_APPLICABLE, NagFinding, Unanalyzable, finding_key
-from least_privilege_constructs.nag.stack_view import (
+from least_privilege_constructs.analysis.rules.stack_view import (
     DEFAULT_REGION,
     ENV_AGNOSTIC_ACCOUNT,
     AssemblyTemplates,
@@ -159,6 +163,15 @@ class LeastPrivilegeChecks(NagPack):
         self._ack_key = Validations.ACKNOWLEDGED_RULES_METADATA_KEY
         self._root: IConstruct | None = scope.node.root if scope is not None else None
         self._reset()
+        if self._root is not None:
+            from least_privilege_constructs.validation.registry import register_pack
+
+            register_pack(self._root, self)
+
+    @property
+    def levels(self) -> dict[str, Level]:
+        """Rule id -> level chosen with ``levels=`` (the rest keep their default)."""
+        return dict(self._levels)
 
     @property
     def name(self) -> str:
@@ -179,6 +192,12 @@ class LeastPrivilegeChecks(NagPack):
         cannot be read, the pack falls back to cdk-nag's walk of the construct tree (``_check_resource``).
         """
         if self._synthesizing:  # the synthesis this pack started itself (direct validate_scope call)
+            return PolicyValidationPluginReport(success=True, violations=[])
+        from least_privilege_constructs.validation.registry import deferred, gate_for
+
+        if gate_for(self._root) is not None:
+            deferred(self._root, PLUGIN_NAME)
+            # the gate plugin runs these rules itself, merged with its own checks (one finding per mistake)
             return PolicyValidationPluginReport(success=True, violations=[])
         self._reset()
         self._in_validation = True
@@ -205,30 +224,6 @@ class LeastPrivilegeChecks(NagPack):
         self._outside: dict[str, tuple[dict[str, Any], ...]] = {}
 
     # -- evaluation (pure Python) ----------------------------------------------------------------------
-    def _evaluate(self, view: StackView | TemplateError, logical_id: str,
-                  bindings: tuple[RuleBinding, ...]) -> list[tuple[RuleBinding, list[NagFinding], bool]]:
-        """Run the rules on one resource: (binding, findings, could-not-run) for each rule with findings."""
-        results: list[tuple[RuleBinding, list[NagFinding], bool]] = []
-        if isinstance(view, TemplateError):
-            return [(b, [NagFinding("Template::unreadable", str(view))], True) for b in bindings]
-        inp = view.rule_input(logical_id)
-        for b in bindings:
-            if inp is None:
-                results.append((b, [NagFinding("Template::missing", f"{logical_id} is not in {view.source}")],
-                                True))
-                continue
-            try:
-                out = b.rule(inp)
-            except Unanalyzable as exc:
-                results.append((b, [NagFinding(exc.key, exc.message)], True))
-                continue
-            except Exception as exc:  # a rule bug must not pass silently: fail closed
-                results.append((b, [NagFinding("RuleError", f"{type(exc).__name__}: {exc}")], True))
-                continue
-            if out is not NOT_APPLICABLE and out:
-                results.append((b, out, False))  # type: ignore[arg-type]
-        return results
-
     def _decide(self, results: list[tuple[RuleBinding, list[NagFinding], bool]],
                 acks: Acknowledgments) -> list[tuple[str, Level, str, str, list[str]]]:
         """What to report: (rule id, level, info, explanation, finding keys), acknowledgments applied."""
@@ -261,7 +256,7 @@ class LeastPrivilegeChecks(NagPack):
                 bindings = self._by_type.get(raw.get("Type", "")) if isinstance(raw, dict) else None
                 if not bindings:
                     continue
-                results = self._evaluate(view, logical_id, bindings)
+                results = evaluate(view, logical_id, bindings)
                 if not results:
                     continue
                 path = tpl.paths.get(logical_id)
@@ -324,7 +319,7 @@ class LeastPrivilegeChecks(NagPack):
             stack = Stack.of(node)
             view = self._view(stack)
             logical_id = stack.resolve(node.logical_id)
-        results = self._evaluate(view, logical_id, bindings)
+        results = evaluate(view, logical_id, bindings)
         if not results:
             return
         for rule_id, level, info, explanation, keys in self._decide(results, self._acknowledgments(node)):

@@ -49,6 +49,7 @@ from constructs import IConstruct
 
 from least_privilege_constructs import __version__
 from least_privilege_constructs.analysis.assembly import assembly_root
+from least_privilege_constructs.analysis.finding_ids import finding_id
 from least_privilege_constructs.analysis.findings import Finding, format_path
 
 PLUGIN_NAME = "LeastPrivilege-PolicyValidation"  # = analysis.gate.GATE_PLUGIN_NAME (the gate is imported lazily)
@@ -91,6 +92,11 @@ class LeastPrivilegeValidation:
         # resolved once, now, by the one settings reader (the same resolution lpc gate makes): a bad
         # cdk.json fails at construction with its key named
         self.options, self.settings = self._resolve()
+        self._root: Any = scope.node.root if scope is not None else None
+        if self._root is not None:
+            from least_privilege_constructs.validation.registry import register_gate
+
+            register_gate(self._root, self)
 
     @property
     def name(self) -> str:
@@ -145,7 +151,10 @@ class LeastPrivilegeValidation:
             )
         # open findings, then the acknowledged ones (CDK records them as suppressed in its report)
         violations = [_violation(f, report.treat_as_blocking, cdk_out) for f in report.findings]
-        violations += [_violation(a.finding, report.treat_as_blocking, cdk_out) for a in report.acknowledged]
+        # only those CDK can match (its own id): one acknowledged through another id (LP-IAM4, a merged
+        # finding's) is in the JSON report's "acknowledged" list, and CDK would count it as open
+        violations += [_violation(a.finding, report.treat_as_blocking, cdk_out) for a in report.acknowledged
+                       if a.acknowledged_id == f"{PLUGIN_NAME}::{finding_id(a.finding)}"]
         return PolicyValidationPluginReport(
             success=not report.blocking,
             violations=violations,
@@ -162,7 +171,11 @@ class LeastPrivilegeValidation:
         from least_privilege_constructs.analysis.gate import run_gate
         from least_privilege_constructs.analysis.report.html import html_report_path
 
-        options = self.options
+        options = self._coordinated(self.options)
+        if self._root is not None:
+            from least_privilege_constructs.validation.registry import ran
+
+            ran(self._root)
         with contextlib.suppress(OSError):  # a run that fails leaves no stale report behind
             os.remove(os.path.abspath(options.report_path))
         with contextlib.suppress(OSError):
@@ -176,6 +189,43 @@ class LeastPrivilegeValidation:
                        None if self._quiet else (lambda line: print(line, file=sys.stderr)))
         self.last_report = report
         return report
+
+
+    def _coordinated(self, options: Any) -> Any:
+        """The options with the ``LP-*`` rules of an attached ``LeastPrivilegeChecks`` and the scopes of the
+        app's ``BoundaryEnforcement``: the gate reports them, merged (see ``validation/registry.py``)."""
+        from dataclasses import replace
+
+        from least_privilege_constructs.validation.registry import pack_for
+
+        pack = pack_for(self._root)
+        if pack is not None and options.rules is None:
+            options = replace(options, rules=pack.config, rule_levels=dict(pack.levels))
+        if self._root is not None and not options.boundary_scopes and options.enforce_boundary is None:
+            from least_privilege_constructs.boundary.boundary_enforcement import enforcement_rules
+
+            options = replace(options, boundary_scopes=tuple(enforcement_rules(self._root)))
+        if self._root is not None and not options.outside_acknowledgments:
+            options = replace(options, outside_acknowledgments=_outside_acknowledgments(self._root))
+        return options
+
+
+def _outside_acknowledgments(root: Any) -> dict[str, dict[str, str]]:
+    """Acknowledgments on the constructs above the stacks (the app, stages), which the cloud assembly does not
+    record: construct path (``/Prod``) -> acknowledged id -> reason. One jsii walk down to the stacks."""
+    from aws_cdk import Stack, Validations
+
+    key = Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+    out: dict[str, dict[str, str]] = {}
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        for entry in node.node.metadata:
+            if entry.type == key and isinstance(entry.data, dict):
+                own = out.setdefault("/" + node.node.path.strip("/"), {})
+                own.update({str(k): v if isinstance(v, str) else "" for k, v in entry.data.items()})
+        todo.extend(c for c in node.node.children if not Stack.is_stack(c))
+    return out
 
 
 def _violation(finding: Finding, blocking: Any, cdk_out: str) -> PolicyViolation:
@@ -194,15 +244,15 @@ def _violation(finding: Finding, blocking: Any, cdk_out: str) -> PolicyViolation
         if origin.construct_path:
             resource_kwargs["construct_path"] = origin.construct_path
     label = origin.label() if origin else "<policy>"
-    description = f"{finding.issue_code} at {label} [{', '.join(where)}]: {finding.message}"
+    description = f"{finding_id(finding)} at {label} [{', '.join(where)}]: {finding.message}"
     from least_privilege_constructs.analysis.gate import BLANK_ACKNOWLEDGMENT
 
-    rule_name = finding.issue_code
+    rule_name = finding_id(finding)
     blank_at = (finding.details or {}).get(BLANK_ACKNOWLEDGMENT)
     if blank_at:
         # CDK suppresses an acknowledged violation whatever its reason: report it under another rule name
-        rule_name = f"LP-ACK[{finding.issue_code}]"
-        description = (f"the acknowledgment of '{PLUGIN_NAME}::{finding.issue_code}' on {blank_at} gives no "
+        rule_name = f"LP-ACK[{rule_name}]"
+        description = (f"the acknowledgment of '{finding_id(finding)}' on {blank_at} gives no "
                        f"reason, so it acknowledges nothing; {description}")
     return PolicyViolation(
         rule_name=rule_name,

@@ -84,6 +84,13 @@ def _cli_reads_report(app: Any) -> bool:
     return value is False or value == "false"
 
 
+def _root(app: Any) -> Any:
+    try:
+        return app.node.root
+    except Exception:  # not a construct
+        return None
+
+
 def synth(app: Any, *, exit_on_failure: bool = True, printer: Callable[[str], None] | None = None) -> Any:
     """``app.synth()``; when a validation plugin failed, make sure every violation is printed, and exit 1.
 
@@ -91,6 +98,11 @@ def synth(app: Any, *, exit_on_failure: bool = True, printer: Callable[[str], No
     report and fails the run itself).
     """
     emit = printer or (lambda line: print(line, file=sys.stderr))
+    from least_privilege_constructs.validation.registry import reset, unreported
+
+    root = _root(app)
+    if root is not None:
+        reset(root)
     try:
         assembly = app.synth()
     except Exception as exc:  # jsii surfaces CDK's ValidationFailed (report already printed) as RuntimeError
@@ -104,6 +116,14 @@ def synth(app: Any, *, exit_on_failure: bool = True, printer: Callable[[str], No
             if exit_on_failure:
                 raise SystemExit(1) from None
         raise
+    missing = unreported(root) if root is not None else []
+    if missing:  # fail closed: checks deferred to a LeastPrivilegeValidation that was never attached
+        emit(f"least-privilege: synthesis blocked: {', '.join(missing)} left their findings to "
+             "LeastPrivilegeValidation, which was constructed on the app but did not run; attach it with "
+             "Validations.of(app).add_plugins(LeastPrivilegeValidation(app))")
+        if exit_on_failure:
+            raise SystemExit(1)
+        return assembly
     failures = failed_plugin_reports(assembly.directory)
     if not failures:
         return assembly

@@ -160,8 +160,8 @@ def test_escalation_context_reads_the_snapshot() -> None:
 def test_nag_reports_an_admin_like_aws_managed_policy_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
     """LP-IAM2 reads the snapshot: any AWS managed policy whose document grants `*` on `*` is reported by
     name. The snapshot's only such policy is AdministratorAccess, so a second one is simulated."""
-    from least_privilege_constructs.nag.rules import no_admin_access as rule_module
-    from least_privilege_constructs.nag.stack_view import StackView
+    from least_privilege_constructs.analysis.rules import no_admin_access as rule_module
+    from least_privilege_constructs.analysis.rules.stack_view import StackView
 
     everything = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
     monkeypatch.setattr(rule_module, "aws_managed_document",

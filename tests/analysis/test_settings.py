@@ -259,7 +259,7 @@ def test_every_error_code_is_documented_and_tested() -> None:
 def test_gate_backend_and_nag_pack_read_the_same_resolution() -> None:
     from least_privilege_constructs.access_analyzer.settings import from_resolved
     from least_privilege_constructs.analysis.gate import GateOptions
-    from least_privilege_constructs.nag.config import NagConfig
+    from least_privilege_constructs.analysis.rules.config import NagConfig
 
     resolved = resolve({"mode": "offline", "checks": {"escalation": False}, "boundaryArn":
                         "arn:aws:iam::111122223333:policy/boundaries/b", "quotas": {"trustPolicySize": 4096}},

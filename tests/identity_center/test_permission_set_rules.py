@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from least_privilege_constructs.nag.rules.base import NOT_APPLICABLE
-from least_privilege_constructs.nag.rules.no_admin_access import no_admin_access
-from least_privilege_constructs.nag.rules.permissions_boundary import approved_boundary
-from least_privilege_constructs.nag.stack_view import StackView
+from least_privilege_constructs.analysis.rules.base import NOT_APPLICABLE
+from least_privilege_constructs.analysis.rules.no_admin_access import no_admin_access
+from least_privilege_constructs.analysis.rules.permissions_boundary import approved_boundary
+from least_privilege_constructs.analysis.rules.stack_view import StackView
 
 ADMIN = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/AdministratorAccess"]]}
 BOUNDARY = {"CustomerManagedPolicyReference": {"Name": "lpc-developer-boundary", "Path": "/"}}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from least_privilege_constructs.nag.acknowledgments import Acknowledgments, normalize_ack_id
+from least_privilege_constructs.analysis.rules.acknowledgments import Acknowledgments, normalize_ack_id
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from least_privilege_constructs.nag.assembly_index import AssemblyIndex
+from least_privilege_constructs.analysis.rules.assembly_index import AssemblyIndex
 
 HASH = "ab" * 32
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from least_privilege_constructs.analysis.rules.rule_set import RULES
 from least_privilege_constructs.nag import docs
-from least_privilege_constructs.nag.rule_set import RULES
 
 
 def test_rules_table_is_fresh() -> None:

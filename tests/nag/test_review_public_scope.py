@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from least_privilege_constructs.nag.rules.resource_policy_not_public import scoped_to_org_or_account
+from least_privilege_constructs.analysis.rules.resource_policy_not_public import scoped_to_org_or_account
 
 
 def _stmt(condition: dict[str, Any]) -> dict[str, Any]:

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from least_privilege_constructs.nag.config import NagConfig, PolicyQuotas
-from least_privilege_constructs.nag.rule_set import RULES
-from least_privilege_constructs.nag.rules.base import NOT_APPLICABLE, RuleFunction
-from least_privilege_constructs.nag.stack_view import StackView
+from least_privilege_constructs.analysis.rules.base import NOT_APPLICABLE, RuleFunction
+from least_privilege_constructs.analysis.rules.config import NagConfig, PolicyQuotas
+from least_privilege_constructs.analysis.rules.rule_set import RULES
+from least_privilege_constructs.analysis.rules.stack_view import StackView
 
 RULE = {b.id: b.rule for b in RULES}
 ACCOUNT_ROOT = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"}, ":root"]]}
@@ -282,7 +282,7 @@ def test_size_quotas() -> None:
 
 
 def test_unresolvable_property_fails_closed() -> None:
-    from least_privilege_constructs.nag.rules.base import Unanalyzable
+    from least_privilege_constructs.analysis.rules.base import Unanalyzable
 
     view = StackView({"Resources": {"R": role(PermissionsBoundary={"Fn::ImportValue": "nowhere"})}})
     inp = view.rule_input("R")
@@ -294,7 +294,7 @@ def test_unresolvable_property_fails_closed() -> None:
 
 
 def test_malformed_document_fails_closed() -> None:
-    from least_privilege_constructs.nag.rules.base import Unanalyzable
+    from least_privilege_constructs.analysis.rules.base import Unanalyzable
 
     view = StackView({"Resources": {"R": role(), "P": policy("not json")}})  # type: ignore[arg-type]
     inp = view.rule_input("P")

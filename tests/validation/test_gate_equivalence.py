@@ -36,9 +36,10 @@ def test_lpc_gate_and_the_plugin_write_the_same_report(sample_cdk_out: Path, tmp
     assert all(c["enabled"] and c["checked"] > 0 for c in plugin_report["checks"].values()), plugin_report["checks"]
     assert cli_report["findings"] == plugin_report["findings"]
     assert cli_report["ignored"] == plugin_report["ignored"]
-    # lpc gate also checks what BoundaryEnforcement's own plugin verifies inside synth: nothing unbounded
-    enforcement = cli_report["checks"].pop("boundary-enforcement")
-    assert enforcement["checked"] > 0 and enforcement["findings"] == 0
+    # both check what BoundaryEnforcement verifies (inside synth the gate plugin takes it over) and run the
+    # LP-* rules (LeastPrivilegeChecks is attached): nothing unbounded, no rule finding
+    for name in ("boundary-enforcement", "lp-rules"):
+        assert cli_report["checks"][name]["checked"] > 0 and cli_report["checks"][name]["findings"] == 0
     assert cli_report["checks"] == plugin_report["checks"]
     for key in ("cdkOut", "backend", "treatAsBlocking", "policies", "principals", "templates"):
         assert cli_report[key] == plugin_report[key], key

@@ -95,7 +95,9 @@ def test_lpc_gate_gives_the_same_findings_from_a_pipeline(planted: dict[str, Any
     (base / "cdk.json").write_text(json.dumps({"app": "true", "context": {"least-privilege": context}}))
     # when lpc gate runs over it (no CDK, no jsii)
     # (the planted app has no BoundaryEnforcement, so the CLI's boundary check is off as in its synth)
-    proc = _lpc("gate", str(planted["outdir"]), "--format", "json", "--no-boundary-enforcement", cwd=base)
+    # (the planted app attaches the gate alone: inside synth no LP-* rule runs, so neither here)
+    proc = _lpc("gate", str(planted["outdir"]), "--format", "json", "--no-boundary-enforcement", "--no-lp-rules",
+                cwd=base)
     # then it exits 2 with the four planted findings as blocking ones
     assert proc.returncode == 2, proc.stderr
     report = json.loads(proc.stdout)
@@ -138,12 +140,16 @@ def test_lpc_gate_enforces_the_boundary_like_synth(tmp_path: Path) -> None:
     proc = _lpc("gate", str(build(False)), "--format", "json", cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr
     blocking = [(f["issueCode"], f["origin"]["construct_path"]) for f in json.loads(proc.stdout)["BlockingFindings"]]
-    assert blocking == [("LPC-BOUNDARY-MISSING", "S/Escapee/Resource")]
-    assert json.loads(report.read_text())["checks"]["boundary-enforcement"]["findings"] == 1
+    # one finding for the one mistake: LP-IAM1 owns it, BoundaryEnforcement's check merged in (docs/nag.md)
+    assert blocking == [("LP-IAM1", "S/Escapee/Resource")]
+    assert json.loads(proc.stdout)["BlockingFindings"][0]["details"]["alsoReportedAs"] == ["LPC-BOUNDARY-MISSING"]
+    checks = json.loads(report.read_text())["checks"]  # counted once, under the owner's check
+    assert (checks["lp-rules"]["findings"], checks["boundary-enforcement"]["findings"]) == (1, 0)
     proc = _lpc("gate", str(build(True)), "--format", "json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     written = json.loads(report.read_text())
+    # the exemption (BoundaryEnforcement's id) acknowledges the merged finding
     assert [(a["issueCode"], a["reason"]) for a in written["acknowledged"]] == [
-        ("LPC-BOUNDARY-MISSING", "break-glass role, reviewed by SecOps")]
+        ("LP-IAM1", "break-glass role, reviewed by SecOps")]
     proc = _lpc("gate", str(build(False)), "--no-boundary-enforcement", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr

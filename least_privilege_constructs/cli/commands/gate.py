@@ -59,7 +59,10 @@ def add_gate_arguments(parser: argparse.ArgumentParser) -> None:
                              "the exports setting)")
     parser.add_argument("--no-boundary-enforcement", action="store_true",
                         help="do not require the approved boundary (boundaryName/boundaryArn) on every role and "
-                             "user (inside cdk synth, BoundaryEnforcement's plugin checks it)")
+                             "user (neither BoundaryEnforcement's check nor the rule LP-IAM1)")
+    parser.add_argument("--no-lp-rules", action="store_true",
+                        help="do not run the LP-* rules of the nag pack (inside cdk synth they run when "
+                             "LeastPrivilegeChecks is attached)")
     parser.add_argument("--ci", action="store_true", default=None,
                         help="pipeline mode (LEAST_PRIVILEGE_CI): the settings are the platform's "
                              "(--platform-settings), cdk.json may only tighten them (a weakening is a blocking "
@@ -136,6 +139,12 @@ def run_gate_from_args(args: argparse.Namespace, *, inventory: bool = False) -> 
             options = replace(options, html_report=True)
         if not args.no_boundary_enforcement:  # what BoundaryEnforcement's plugin checks inside cdk synth
             options = replace(options, enforce_boundary=enforced_boundary(resolved))
+        else:  # LP-IAM1 requires the same boundary: not required means that rule's findings are ignored too
+            options = replace(options, ignore_findings=(*options.ignore_findings, "LP-IAM1"))
+        if not args.no_lp_rules:  # the LP-* rules, the same functions and ids as LeastPrivilegeChecks in synth
+            from least_privilege_constructs.analysis.rules.config import NagConfig
+
+            options = replace(options, rules=NagConfig.from_settings(resolved))
         settings = from_resolved(resolved)
     except SettingsError as exc:
         raise CliError(str(exc)) from None

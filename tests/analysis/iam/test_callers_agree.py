@@ -14,7 +14,7 @@ from least_privilege_constructs.analysis.catalog import get_catalog
 from least_privilege_constructs.analysis.escalation.methods import method
 from least_privilege_constructs.analysis.iam.wildcards import action_matches
 from least_privilege_constructs.analysis.reasoning import Request, evaluate
-from least_privilege_constructs.nag.rules.kms_key_admin_only import _grants_all_kms
+from least_privilege_constructs.analysis.rules.kms_key_admin_only import _grants_all_kms
 
 BRACKETS = ("iam:[!x]*", "iam:[a-z]assRole", "iam:[P]assRole")
 

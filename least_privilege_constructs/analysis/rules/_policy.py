@@ -10,7 +10,7 @@ from typing import Any
 
 from least_privilege_constructs.analysis.catalog import get_catalog
 from least_privilege_constructs.analysis.iam.arn import Arn, is_account_id
-from least_privilege_constructs.nag.rules.base import RuleInput, Unanalyzable, as_list
+from least_privilege_constructs.analysis.rules.base import RuleInput, Unanalyzable, as_list
 
 
 @dataclass(frozen=True)

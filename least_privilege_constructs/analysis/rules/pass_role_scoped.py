@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from least_privilege_constructs.analysis.iam.arn import Arn
 from least_privilege_constructs.analysis.iam.wildcards import action_matches
-from least_privilege_constructs.nag.rules._policy import (
+from least_privilege_constructs.analysis.rules._policy import (
     IDENTITY_POLICY_TYPES,
     grant_documents,
     is_allow,
     statements,
     strings,
 )
-from least_privilege_constructs.nag.rules.base import (
+from least_privilege_constructs.analysis.rules.base import (
     NOT_APPLICABLE,
     NagFinding,
     RuleInput,

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from least_privilege_constructs.analysis.iam.wildcards import arn_matches, pattern_covers
-from least_privilege_constructs.nag.rules._policy import (
+from least_privilege_constructs.analysis.rules._policy import (
     is_allow,
     principals,
     root_account,
     statements,
     strings,
 )
-from least_privilege_constructs.nag.rules._resource_policies import resource_policy
-from least_privilege_constructs.nag.rules.base import NOT_APPLICABLE, NagFinding, RuleInput, RuleResult, rule
+from least_privilege_constructs.analysis.rules._resource_policies import resource_policy
+from least_privilege_constructs.analysis.rules.base import (
+    NOT_APPLICABLE,
+    NagFinding,
+    RuleInput,
+    RuleResult,
+    rule,
+)
 
 KEY_TYPES = ("AWS::KMS::Key", "AWS::KMS::ReplicaKey")
 

@@ -10,7 +10,7 @@ from least_privilege_constructs.analysis.escalation.methods import (
     Scope,
 )
 from least_privilege_constructs.analysis.iam.arn import Arn
-from least_privilege_constructs.nag.rules._policy import (
+from least_privilege_constructs.analysis.rules._policy import (
     IDENTITY_POLICY_TYPES,
     access_level,
     condition_values,
@@ -21,7 +21,7 @@ from least_privilege_constructs.nag.rules._policy import (
     statements,
     strings,
 )
-from least_privilege_constructs.nag.rules.base import (
+from least_privilege_constructs.analysis.rules.base import (
     NOT_APPLICABLE,
     NagFinding,
     RuleInput,
@@ -101,7 +101,7 @@ def granted_only_to_bounded_developer_roles(resource: RuleInput) -> bool:
     of the role's effective permissions (identity ∩ boundary), not by this per-action rule, which is about
     application roles.
     """
-    from least_privilege_constructs.nag.rules.permissions_boundary import approved_boundary
+    from least_privilege_constructs.analysis.rules.permissions_boundary import approved_boundary
 
     stack = resource.stack
     paths = resource.config.developer_role_paths

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from least_privilege_constructs.nag.rules._policy import (
+from least_privilege_constructs.analysis.rules._policy import (
     IDENTITY_POLICY_TYPES,
     PolicyDoc,
     grant_documents,
@@ -10,11 +10,11 @@ from least_privilege_constructs.nag.rules._policy import (
     load_document,
     statements,
 )
-from least_privilege_constructs.nag.rules._resource_policies import (
+from least_privilege_constructs.analysis.rules._resource_policies import (
     RESOURCE_POLICY_PROPERTIES,
     resource_policy,
 )
-from least_privilege_constructs.nag.rules.base import (
+from least_privilege_constructs.analysis.rules.base import (
     NOT_APPLICABLE,
     NagFinding,
     RuleInput,

@@ -9,17 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from least_privilege_constructs.nag.rules.base import RuleDoc, RuleFunction, doc_of
-from least_privilege_constructs.nag.rules.kms_key_admin_only import kms_key_admin_only
-from least_privilege_constructs.nag.rules.no_admin_access import no_admin_access
-from least_privilege_constructs.nag.rules.no_escalation_actions import no_escalation_actions
-from least_privilege_constructs.nag.rules.no_not_action_allow import no_not_action_allow
-from least_privilege_constructs.nag.rules.no_user_credentials import no_user_credentials
-from least_privilege_constructs.nag.rules.pass_role_scoped import pass_role_scoped
-from least_privilege_constructs.nag.rules.permissions_boundary import approved_boundary
-from least_privilege_constructs.nag.rules.policy_size_quotas import policy_size_quotas
-from least_privilege_constructs.nag.rules.resource_policy_not_public import resource_policy_not_public
-from least_privilege_constructs.nag.rules.trust_policy_scoped import trust_policy_scoped
+from least_privilege_constructs.analysis.rules.base import RuleDoc, RuleFunction, doc_of
+from least_privilege_constructs.analysis.rules.kms_key_admin_only import kms_key_admin_only
+from least_privilege_constructs.analysis.rules.no_admin_access import no_admin_access
+from least_privilege_constructs.analysis.rules.no_escalation_actions import no_escalation_actions
+from least_privilege_constructs.analysis.rules.no_not_action_allow import no_not_action_allow
+from least_privilege_constructs.analysis.rules.no_user_credentials import no_user_credentials
+from least_privilege_constructs.analysis.rules.pass_role_scoped import pass_role_scoped
+from least_privilege_constructs.analysis.rules.permissions_boundary import approved_boundary
+from least_privilege_constructs.analysis.rules.policy_size_quotas import policy_size_quotas
+from least_privilege_constructs.analysis.rules.resource_policy_not_public import resource_policy_not_public
+from least_privilege_constructs.analysis.rules.trust_policy_scoped import trust_policy_scoped
 
 PACK_NAME = "LP"
 """Rule ids are ``LP-<suffix>``."""

@@ -21,8 +21,8 @@ from typing import Any
 
 from least_privilege_constructs.analysis.assembly import AssemblyError, read_assembly
 from least_privilege_constructs.analysis.extract.intrinsics import AssemblyContext, ExportEntry, StackContext
-from least_privilege_constructs.nag.config import NagConfig
-from least_privilege_constructs.nag.rules.base import RuleInput, as_list
+from least_privilege_constructs.analysis.rules.base import RuleInput, as_list
+from least_privilege_constructs.analysis.rules.config import NagConfig
 
 ENV_AGNOSTIC_ACCOUNT = "${AWS::AccountId}"
 DEFAULT_REGION = "us-east-1"

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from least_privilege_constructs.nag.rule_set import PACK_NAME, PLUGIN_NAME
+from least_privilege_constructs.analysis.rules.rule_set import PACK_NAME, PLUGIN_NAME
 
 _PREFIXES = ("annotation::", PLUGIN_NAME.lower() + "::")
 

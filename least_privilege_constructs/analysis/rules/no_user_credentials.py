@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from least_privilege_constructs.nag.rules.base import NOT_APPLICABLE, NagFinding, RuleInput, RuleResult, rule
+from least_privilege_constructs.analysis.rules.base import (
+    NOT_APPLICABLE,
+    NagFinding,
+    RuleInput,
+    RuleResult,
+    rule,
+)
 
 
 @rule(

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from least_privilege_constructs.analysis.iam.arn import Arn
-from least_privilege_constructs.nag.rules.base import NOT_APPLICABLE, NagFinding, RuleInput, RuleResult, rule
+from least_privilege_constructs.analysis.rules.base import (
+    NOT_APPLICABLE,
+    NagFinding,
+    RuleInput,
+    RuleResult,
+    rule,
+)
 
 PERMISSION_SET = "AWS::SSO::PermissionSet"
 

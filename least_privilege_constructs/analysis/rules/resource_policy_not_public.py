@@ -7,12 +7,17 @@ from typing import Any
 from least_privilege_constructs.analysis.iam.arn import Arn
 from least_privilege_constructs.analysis.iam.condition_keys import wildcard_restricts
 from least_privilege_constructs.analysis.iam.wildcards import has_wildcards
-from least_privilege_constructs.nag.rules._policy import condition_values, is_allow, principals, statements
-from least_privilege_constructs.nag.rules._resource_policies import (
+from least_privilege_constructs.analysis.rules._policy import (
+    condition_values,
+    is_allow,
+    principals,
+    statements,
+)
+from least_privilege_constructs.analysis.rules._resource_policies import (
     RESOURCE_POLICY_PROPERTIES,
     resource_policy,
 )
-from least_privilege_constructs.nag.rules.base import (
+from least_privilege_constructs.analysis.rules.base import (
     NOT_APPLICABLE,
     NagFinding,
     RuleInput,

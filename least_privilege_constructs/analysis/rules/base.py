@@ -10,7 +10,7 @@ cannot decide raises :class:`Unanalyzable`; the pack turns that into a blocking 
 
 Example::
 
-    >>> from least_privilege_constructs.nag.config import NagConfig
+    >>> from least_privilege_constructs.analysis.rules.config import NagConfig
     >>> inp = RuleInput("U", "AWS::IAM::User", {"LoginProfile": {"Password": "x"}}, config=NagConfig())
     >>> inp.properties["LoginProfile"]["Password"]
     'x'
@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from least_privilege_constructs.analysis.findings import JsonPath, format_path
-from least_privilege_constructs.nag.config import NagConfig
+from least_privilege_constructs.analysis.rules.config import NagConfig
 
 if TYPE_CHECKING:  # pragma: no cover
-    from least_privilege_constructs.nag.stack_view import StackView
+    from least_privilege_constructs.analysis.rules.stack_view import StackView
 
 
 class _NotApplicable:

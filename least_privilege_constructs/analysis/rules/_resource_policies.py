@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from least_privilege_constructs.nag.rules._policy import PolicyDoc, load_document
-from least_privilege_constructs.nag.rules.base import RuleInput
+from least_privilege_constructs.analysis.rules._policy import PolicyDoc, load_document
+from least_privilege_constructs.analysis.rules.base import RuleInput
 
 RESOURCE_POLICY_PROPERTIES: dict[str, tuple[str, ...]] = {
     "AWS::S3::BucketPolicy": ("PolicyDocument",),

@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from least_privilege_constructs.nag.rules._policy import PRINCIPAL_TYPES, identity_documents, load_document
-from least_privilege_constructs.nag.rules.base import (
+from least_privilege_constructs.analysis.rules._policy import (
+    PRINCIPAL_TYPES,
+    identity_documents,
+    load_document,
+)
+from least_privilege_constructs.analysis.rules.base import (
     NOT_APPLICABLE,
     NagFinding,
     RuleInput,

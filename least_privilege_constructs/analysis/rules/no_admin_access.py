@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from least_privilege_constructs.analysis.iam.arn import Arn
 from least_privilege_constructs.analysis.managed_policies import aws_managed_document, is_admin_like
-from least_privilege_constructs.nag.rules._policy import (
+from least_privilege_constructs.analysis.rules._policy import (
     IDENTITY_POLICY_TYPES,
     PRINCIPAL_TYPES,
     PolicyDoc,
@@ -14,7 +14,7 @@ from least_privilege_constructs.nag.rules._policy import (
     statements,
     strings,
 )
-from least_privilege_constructs.nag.rules.base import (
+from least_privilege_constructs.analysis.rules.base import (
     NOT_APPLICABLE,
     NagFinding,
     RuleInput,

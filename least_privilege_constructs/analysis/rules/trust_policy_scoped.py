@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from least_privilege_constructs.analysis.iam.arn import Arn
-from least_privilege_constructs.nag.rules._policy import (
+from least_privilege_constructs.analysis.rules._policy import (
     PolicyDoc,
     condition_keys,
     condition_values,
@@ -16,7 +16,13 @@ from least_privilege_constructs.nag.rules._policy import (
     statements,
     strings,
 )
-from least_privilege_constructs.nag.rules.base import NOT_APPLICABLE, NagFinding, RuleInput, RuleResult, rule
+from least_privilege_constructs.analysis.rules.base import (
+    NOT_APPLICABLE,
+    NagFinding,
+    RuleInput,
+    RuleResult,
+    rule,
+)
 
 _GITHUB = "token.actions.githubusercontent.com"
 

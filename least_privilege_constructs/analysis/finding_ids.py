@@ -1,0 +1,146 @@
+"""One id scheme for every finding of the gate, the ``LP-*`` rules and boundary enforcement; one finding per
+mistake.
+
+**Ids.** A finding's id is what the report prints and what acknowledges it: the granular rule id of an
+``LP-*`` rule (``LP-IAM4[Resource::*]``), else its issue code (``PASS_ROLE_WITH_STAR_IN_RESOURCE``,
+``BEYOND_BOUNDARY``, ``B6``, ``LPC-BOUNDARY-MISSING``).
+
+**One finding per mistake.** Some mistakes are seen by two checks: an unbounded role (``LP-IAM1`` and
+``LPC-BOUNDARY-MISSING``), ``iam:PassRole`` on ``*`` (``LP-IAM4`` and Access Analyzer's
+``PASS_ROLE_WITH_STAR_IN_RESOURCE``), a public resource policy (``LP-RES1`` and ``PUBLIC_ACCESS``), an
+``Allow`` with ``NotAction`` (``LP-IAM5`` and Access Analyzer's ``ALLOW_WITH_NOT_ACTION``-style findings).
+Each such class has one **owner** (the first code of its row in :data:`MERGE_CLASSES`); findings of one
+class on the same construct are merged into the owner's finding, the others listed in
+``details["alsoReportedAs"]`` and in the message ("also reported as ...").
+
+**Acknowledged once.** A merged finding is acknowledged by an acknowledgment of **any** of its ids, so the
+acknowledgments written for either check keep working. Each id is accepted in every namespace of this
+library's plugins (``LeastPrivilege-PolicyValidation::``, ``LeastPrivilegeChecks::``,
+``LeastPrivilege-BoundaryEnforcement::``); ``LP-*`` ids also unqualified (``Annotation::LP-IAM4``), and the
+rule id alone (``LP-IAM4``) acknowledges every finding of that rule, as the nag pack always allowed.
+
+    >>> from least_privilege_constructs.analysis.findings import Finding, FindingType, PolicyOrigin
+    >>> o = PolicyOrigin(construct_path="App/Deployer/Resource")
+    >>> a = Finding(FindingType.ERROR, "LP-IAM4", "PassRole on *.", origin=o, check="lp-rules",
+    ...             details={"findingId": "LP-IAM4[Resource::*]"})
+    >>> b = Finding(FindingType.SECURITY_WARNING, "PASS_ROLE_WITH_STAR_IN_RESOURCE", "...", origin=o)
+    >>> [finding_id(f) for f in merge_duplicates([a, b])]
+    ['LP-IAM4[Resource::*]']
+    >>> merge_duplicates([a, b])[0].details["alsoReportedAs"]
+    ['PASS_ROLE_WITH_STAR_IN_RESOURCE']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from least_privilege_constructs.analysis.findings import Finding
+
+NAMESPACES = ("LeastPrivilege-PolicyValidation", "LeastPrivilegeChecks", "LeastPrivilege-BoundaryEnforcement")
+"""The plugins of this library: an id qualified with any of them acknowledges the finding."""
+ALSO_REPORTED_AS = "alsoReportedAs"
+
+MERGE_CLASSES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("boundary", ("LP-IAM1", "LPC-BOUNDARY-MISSING")),
+    ("pass-role", ("LP-IAM4", "PASS_ROLE_WITH_STAR_IN_RESOURCE", "PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE")),
+    ("public", ("LP-RES1", "PUBLIC_ACCESS", "EXTERNAL_PRINCIPAL")),
+    ("not-action", ("LP-IAM5", "ALLOW_WITH_NOT_ACTION", "ALLOW_WITH_NOT_RESOURCE", "ALLOW_WITH_NOT_PRINCIPAL")),
+    ("beyond-boundary", ("BEYOND_BOUNDARY", "DEAD_GRANT")),
+)
+"""Mistake class -> its codes, owner first. ``EXTERNAL_PRINCIPAL`` joins only for the principal ``*``."""
+
+CONSEQUENCES = frozenset({"BEYOND_BOUNDARY", "DEAD_GRANT", "ACCESS_GRANTED"})
+"""Codes that report a consequence of another mistake on the same policy (PassRole on ``*`` or an Allow with
+``NotAction`` is also beyond the boundary and grants sensitive actions): folded into that mistake's finding
+when there is one on the same construct, else reported on their own."""
+
+_CLASS_OF = {code: (name, rank) for name, codes in MERGE_CLASSES for rank, code in enumerate(codes)}
+
+
+def finding_id(finding: Finding) -> str:
+    """The id the report prints and an acknowledgment names."""
+    value = (finding.details or {}).get("findingId")
+    return str(value) if value else finding.issue_code
+
+
+def finding_ids(finding: Finding) -> list[str]:
+    """Every id that acknowledges ``finding``: its own, its rule's (``LP-*``), those merged into it."""
+    ids = [finding_id(finding)]
+    if finding.issue_code.startswith("LP-"):
+        ids.append(finding.issue_code)
+    ids.extend(str(i) for i in (finding.details or {}).get(ALSO_REPORTED_AS, ()))
+    return list(dict.fromkeys(ids))
+
+
+def acknowledgment_keys(finding: Finding) -> list[str]:
+    """The stored acknowledgment ids (``<namespace>::<id>``, as CDK records them) that cover ``finding``."""
+    keys: list[str] = []
+    for fid in finding_ids(finding):
+        keys.extend(f"{ns}::{fid}" for ns in NAMESPACES)
+        if fid.startswith("LP-"):
+            keys.append(f"Annotation::{fid}")
+    legacy = (finding.details or {}).get("acknowledgmentId")
+    if legacy:
+        keys.insert(0, str(legacy))
+    return list(dict.fromkeys(keys))
+
+
+def _merge_key(finding: Finding) -> tuple[str, str] | None:
+    hit = _CLASS_OF.get(finding.issue_code)
+    if hit is None or finding.origin is None or not finding.origin.construct_path:
+        return None
+    if finding.issue_code == "EXTERNAL_PRINCIPAL" and (finding.details or {}).get("principals") != ["*"]:
+        return None
+    return hit[0], finding.origin.construct_path.strip("/")
+
+
+def merge_duplicates(findings: Sequence[Finding]) -> list[Finding]:
+    """One finding per mistake: findings of one class (:data:`MERGE_CLASSES`) on the same construct merged
+    into the owner's (the most severe type of them kept; the others' ids in ``alsoReportedAs``)."""
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    order: list[Finding | tuple[str, str]] = []
+    for f in findings:
+        key = _merge_key(f)
+        if key is None:
+            order.append(f)
+            continue
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(f)
+    owned = {path for (name, path) in groups if name != "beyond-boundary"}
+    for f in findings:  # consequences of a mistake another class owns on the same construct go there
+        path = f.origin.construct_path.strip("/") if f.origin and f.origin.construct_path else None
+        if f.issue_code in CONSEQUENCES and path in owned:
+            hit = _merge_key(f)
+            if hit is not None and f in groups.get(hit, []):
+                groups[hit].remove(f)
+            elif f in order:
+                order.remove(f)
+            target = next(k for k in groups if k[1] == path and k[0] != "beyond-boundary")
+            groups[target].append(f)
+    out: list[Finding] = []
+    for item in order:
+        if isinstance(item, Finding):
+            out.append(item)
+            continue
+        group = groups[item]
+        if not group:
+            continue
+        names = dict(MERGE_CLASSES)[item[0]]
+        rank = {code: i for i, code in enumerate(names)}
+        owner_rank = min(rank.get(f.issue_code, len(names)) for f in group)
+        owners = [f for f in group if rank.get(f.issue_code, len(names)) == owner_rank]
+        others = [f for f in group if rank.get(f.issue_code, len(names)) != owner_rank]
+        if not others:
+            out.extend(owners)
+            continue
+        also = list(dict.fromkeys(finding_id(f) for f in others))
+        worst = min((f.finding_type for f in group), key=lambda t: t.rank)
+        for owner in owners:
+            out.append(replace(
+                owner, finding_type=worst if worst.rank < owner.finding_type.rank else owner.finding_type,
+                message=f"{owner.message} (also reported as {', '.join(also)})",
+                details={**(owner.details or {}), ALSO_REPORTED_AS: also}))
+    return out
