@@ -57,6 +57,11 @@ def gate(cdk_out: Path, *extra: str) -> int:
     return main(["gate", str(cdk_out), "--cdk-json", str(cdk_out.parent / "cdk.json"), "--format", "json", *extra])
 
 
+CACHED_CHECKS_ONLY = ("--no-lp-rules",)
+"""The LP-* rules are not cached (they always run): without them the verdict is the cached checks' alone, which is
+what a planted cache entry attacks."""
+
+
 @pytest.fixture
 def pipeline_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.chdir(tmp_path)
@@ -70,21 +75,21 @@ def test_given_a_planted_pass_in_the_repository_cache_when_the_pipeline_gates_th
         pipeline_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     # given a repository whose role is granted a sensitive action, with the offline answers cached in the repository
     cdk_out = repository(pipeline_env, {"cacheOffline": True, "cacheDir": ".lpc-cache"}, broadening=True)
-    assert gate(cdk_out) == 2
+    assert gate(cdk_out, *CACHED_CHECKS_ONLY) == 2
     # and every cached answer rewritten to PASS, as a developer could commit it
     planted = plant_pass(pipeline_env / ".lpc-cache")
     assert planted
     # (outside pipeline mode the cache is trusted as before: the planted PASS wins; this is the threat)
     capsys.readouterr()
-    assert gate(cdk_out) == 0
+    assert gate(cdk_out, *CACHED_CHECKS_ONLY) == 0
     capsys.readouterr()
     plant_pass(pipeline_env / ".lpc-cache")
     # when the pipeline gates without an HMAC key, the cache in the source tree is refused
-    assert gate(cdk_out, "--ci") == 1
+    assert gate(cdk_out, "--ci", *CACHED_CHECKS_ONLY) == 1
     assert "LPC-CACHE-001" in capsys.readouterr().err
     # when the pipeline gates with its key
     monkeypatch.setenv("LEAST_PRIVILEGE_CACHE_HMAC_KEY", "pipeline-secret")
-    code = gate(cdk_out, "--ci")
+    code = gate(cdk_out, "--ci", *CACHED_CHECKS_ONLY)
     report = json.loads(capsys.readouterr().out)
     # then the verdict is FAIL: the grant of the sensitive action is found again
     assert code == 2
@@ -93,7 +98,7 @@ def test_given_a_planted_pass_in_the_repository_cache_when_the_pipeline_gates_th
     reported = {f["origin"]["source"] for f in report["NonBlockingFindings"] if f["issueCode"] == "LPC-CACHE-UNAUTHENTICATED"}
     assert reported == {str(p) for p in planted}
     # and the entries are now authenticated: the next run reads them and reports nothing planted
-    assert gate(cdk_out, "--ci") == 2
+    assert gate(cdk_out, "--ci", *CACHED_CHECKS_ONLY) == 2
     again = json.loads(capsys.readouterr().out)
     assert not [f for f in again.get("NonBlockingFindings", []) if f["issueCode"] == "LPC-CACHE-UNAUTHENTICATED"]
 

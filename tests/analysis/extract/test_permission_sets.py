@@ -135,9 +135,9 @@ def test_gate_asks_about_every_policy_of_the_permission_set(tmp_path: Path, prop
 def test_admin_or_unbounded_permission_set_is_one_finding(tmp_path: Path, props: dict[str, Any],
                                                           rule_finding: str) -> None:
     """AdministratorAccess, or no boundary: the owner rule reports it once; the gate adds nothing blocking."""
-    from least_privilege_constructs.nag.rules.no_admin_access import no_admin_access
-    from least_privilege_constructs.nag.rules.permissions_boundary import approved_boundary
-    from least_privilege_constructs.nag.stack_view import StackView
+    from least_privilege_constructs.analysis.rules.no_admin_access import no_admin_access
+    from least_privilege_constructs.analysis.rules.permissions_boundary import approved_boundary
+    from least_privilege_constructs.analysis.rules.stack_view import StackView
 
     cdk_out = _with_stack_set(tmp_path, **props)
     # when the nag rules and the gate look at it
