@@ -162,7 +162,8 @@ class DeveloperTrust:
         referencingpermissionsets.html); the trust is pinned to one permission set through
         ``aws:PrincipalArn`` (``arn:aws:iam::<account>:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_
         <name>_*``: the ``*`` after the path also matches the region segment of instances outside
-        us-east-1), never to every permission set of the account. Name it with ``permission_set_name`` or
+        us-east-1), never to every permission set of the account; an ``ArnNotLike`` on ``..._<name>_*_*`` keeps
+        out the roles of another permission set whose name extends this one (``<name>_admin``). Name it with ``permission_set_name`` or
         pass ``permission_set``: a :class:`~least_privilege_constructs.DeveloperPermissionSet` (its ``name``
         gives the pattern, so renaming the permission set renames the trust) or its name.
         """
@@ -186,11 +187,12 @@ class DeveloperTrust:
                 f"name the permission set whose roles may assume the developer role (1-32 characters of "
                 f"letters, digits and +=,.@_-, no wildcard), got {permission_set_name!r}: trusting every "
                 f"{permission_set_role_prefix}* role would let any permission set of the account in")
+        roles = f"arn:aws:iam::{account_id}:role/aws-reserved/sso.amazonaws.com/*{permission_set_role_prefix}"
         conditions = {
-            "ArnLike": {
-                "aws:PrincipalArn": f"arn:aws:iam::{account_id}:role/aws-reserved/sso.amazonaws.com/*"
-                f"{permission_set_role_prefix}{permission_set_name}_*"
-            }
+            "ArnLike": {"aws:PrincipalArn": f"{roles}{permission_set_name}_*"},
+            # permission set names may contain "_": without this, the roles of a permission set named
+            # "<name>_<more>" would match "<name>_*" too. The unique suffix Identity Center appends has no "_".
+            "ArnNotLike": {"aws:PrincipalArn": f"{roles}{permission_set_name}_*_*"},
         }
         return cls("identity-center", lambda: iam.AccountPrincipal(account_id), conditions,
                    external_reason=f"DeveloperTrust.identity_center: only the roles of permission set "

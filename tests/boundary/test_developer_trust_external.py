@@ -77,8 +77,9 @@ def test_identity_center_trust_from_a_permission_set_object() -> None:
     # when the trust names it by object or by name, then the same one-permission-set pattern
     by_object = DeveloperTrust.identity_center(ACCOUNT, permission_set=ps)
     by_name = DeveloperTrust.identity_center(ACCOUNT, "PaymentsDevelopers")
-    assert by_object.conditions == by_name.conditions == {"ArnLike": {"aws:PrincipalArn": (
-        f"arn:aws:iam::{ACCOUNT}:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_PaymentsDevelopers_*")}}
+    roles = f"arn:aws:iam::{ACCOUNT}:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_PaymentsDevelopers_"
+    assert by_object.conditions == by_name.conditions == {"ArnLike": {"aws:PrincipalArn": f"{roles}*"},
+                                                         "ArnNotLike": {"aws:PrincipalArn": f"{roles}*_*"}}
     assert "'PaymentsDevelopers'" in (by_object.external_reason or "")
 
 
@@ -90,3 +91,40 @@ def test_identity_center_trust_rejects_a_bad_permission_set(kwargs: dict[str, ob
     with pytest.raises(LeastPrivilegeError, match="LPC-DEVROLE-013") as info:
         DeveloperTrust.identity_center(ACCOUNT, **kwargs)  # type: ignore[arg-type]
     assert text in str(info.value)
+
+
+SSO_ROLES = f"arn:aws:iam::{ACCOUNT}:role/aws-reserved/sso.amazonaws.com"
+
+
+@pytest.mark.parametrize(("role", "outcome"), [
+    (f"{SSO_ROLES}/AWSReservedSSO_Payments_0123456789abcdef", "Allowed"),
+    (f"{SSO_ROLES}/eu-west-1/AWSReservedSSO_Payments_0123456789abcdef", "Allowed"),
+    # another permission set whose name extends this one ("Payments_Admin": names may contain "_")
+    (f"{SSO_ROLES}/AWSReservedSSO_Payments_Admin_0123456789abcdef", "ImplicitlyDenied"),
+    (f"{SSO_ROLES}/AWSReservedSSO_PaymentsAdmin_0123456789abcdef", "ImplicitlyDenied"),
+    (f"{SSO_ROLES}/AWSReservedSSO_Other_0123456789abcdef", "ImplicitlyDenied"),
+    (f"arn:aws:iam::{ACCOUNT}:role/AWSReservedSSO_Payments_0123456789abcdef", "ImplicitlyDenied"),
+])
+def test_identity_center_trust_admits_only_the_named_permission_sets_roles(role: str, outcome: str) -> None:
+    """Identity Center's roles are ``AWSReservedSSO_<permission set name>_<unique suffix>`` under
+    ``/aws-reserved/sso.amazonaws.com/`` (plus the region outside us-east-1):
+    https://docs.aws.amazon.com/singlesignon/latest/userguide/referencingpermissionsets.html. Decided by our
+    evaluator and by the independent one (@cloud-copilot/iam-simulate)."""
+    from least_privilege_constructs.analysis.reasoning import PolicySet, Request, evaluate
+    from tests.analysis.reasoning.test_differential import run_iam_simulate
+
+    # given the condition of a developer role's trust in permission set "Payments" (evaluated here on an identity
+    # policy: the condition, not the trust policy's principal rules, is what pins the permission set)
+    trust = DeveloperTrust.identity_center(ACCOUNT, "Payments")
+    target = f"arn:aws:iam::{ACCOUNT}:role/developers/payments-dev"
+    identity = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                         "Resource": target, "Condition": trust.conditions}]}
+    # when a role of the account asks to assume the developer role
+    request = Request(role, "sts:AssumeRole", target, {"aws:PrincipalArn": role}, ACCOUNT)
+    ours = evaluate(request, PolicySet.build(identity=[identity])).outcome.value
+    [theirs] = run_iam_simulate([{"identity": [identity], "boundary": None, "scps": [], "rcps": [],
+                                  "resourcePolicy": None, "principal": role, "action": "sts:AssumeRole",
+                                  "resource": target, "context": {"aws:PrincipalArn": role}, "accountId": ACCOUNT}])
+    # then only the roles of that permission set may, by both evaluators
+    assert ours == outcome
+    assert theirs.get("result") == outcome, theirs
