@@ -241,7 +241,7 @@ class DefaultPolicies(Stack):
                 path=role_path,
                 description=f"Read-only access for people federated through {federation.describe()}"[:1000],
                 assume_role_policy_document=to_cdk_json(
-                    {"Version": "2012-10-17", "Statement": [federation.trust_statement()]}
+                    {"Version": "2012-10-17", "Statement": federation.trust_statements()}
                 ),
                 managed_policy_arns=[_aws_managed(n) for n in read_only_managed_policies],
                 permissions_boundary=self.boundary.managed_policy_arn if read_only_role_boundary else None,

@@ -101,8 +101,8 @@ class FederationProvider:
             )
         return cls(kind="identity_center", permission_sets=tuple(names))
 
-    def trust_statement(self) -> dict[str, Any]:
-        """The trust policy statement (JSON, with ``${AWS::Partition}``/``${AWS::AccountId}`` placeholders)."""
+    def _web_statement(self) -> dict[str, Any]:
+        """The SAML or OIDC trust statement (see :meth:`trust_statements`)."""
         account = "arn:${AWS::Partition}:iam::${AWS::AccountId}"
         if self.kind == "saml":
             return {
@@ -122,16 +122,30 @@ class FederationProvider:
                     "StringLike": {f"{host}:sub": list(self.subjects)},
                 },
             }
-        patterns = [
-            f"{account}:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_{name}_*"
-            for name in self.permission_sets
-        ]
-        return {
-            "Effect": "Allow",
-            "Principal": {"AWS": f"{account}:root"},
-            "Action": "sts:AssumeRole",
-            "Condition": {"ArnLike": {"aws:PrincipalArn": patterns if len(patterns) > 1 else patterns[0]}},
-        }
+        raise AssertionError(f"unknown federation kind {self.kind!r}")  # pragma: no cover
+
+    def trust_statements(self) -> list[dict[str, Any]]:
+        """The trust policy statements (JSON, with ``${AWS::Partition}``/``${AWS::AccountId}`` placeholders).
+
+        Identity Center: one statement per permission set, each pinning ``aws:PrincipalArn`` to the roles of that
+        set (``ArnLike .../*AWSReservedSSO_<name>_*``) and keeping out those of a set whose name extends it
+        (``ArnNotLike .../*AWSReservedSSO_<name>_*_*``: names may contain ``_``, the suffix Identity Center appends
+        has none). One statement per set, so that trusting both ``A`` and ``A_B`` admits exactly those two.
+        """
+        if self.kind != "identity_center":
+            return [self._web_statement()]
+        account = "arn:${AWS::Partition}:iam::${AWS::AccountId}"
+        statements = []
+        for name in self.permission_sets:
+            roles = f"{account}:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_{name}_"
+            statements.append({
+                "Effect": "Allow",
+                "Principal": {"AWS": f"{account}:root"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"ArnLike": {"aws:PrincipalArn": f"{roles}*"},
+                              "ArnNotLike": {"aws:PrincipalArn": f"{roles}*_*"}},
+            })
+        return statements
 
     def describe(self) -> str:
         """A short human description (used in the role's description)."""

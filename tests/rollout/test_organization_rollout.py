@@ -243,13 +243,12 @@ def test_large_template_switches_to_template_url(rollout_cdk_out: Path) -> None:
         "OrganizationalUnitIds": ["r-ab12"]
     }
     template = json.loads(template_file.read_text())
-    (trust,) = template["Resources"]["FederatedReadOnlyRole"]["Properties"]["AssumeRolePolicyDocument"][
-        "Statement"
-    ]
-    assert trust["Condition"]["ArnLike"]["aws:PrincipalArn"] == [
-        {
-            "Fn::Sub": f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_{ps}_*"
-        }
+    trusts = template["Resources"]["FederatedReadOnlyRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    # one statement per permission set: its roles, and not those of a set whose name extends it
+    roles = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_"
+    assert [t["Condition"] for t in trusts] == [
+        {"ArnLike": {"aws:PrincipalArn": {"Fn::Sub": f"{roles}{ps}_*"}},
+         "ArnNotLike": {"aws:PrincipalArn": {"Fn::Sub": f"{roles}{ps}_*_*"}}}
         for ps in ("ReadOnly", "Auditor")
     ]
 
