@@ -98,6 +98,8 @@ class OrganizationManagementStack(Stack):
             permission_set=self.developer_access,
             assignments=[AccountAssignment(group_id=config.DEVELOPERS_GROUP_ID, accounts=[config.WORKLOAD_ACCOUNT])],
             ou_accounts={config.WORKLOADS_OU: config.WORKLOADS_OU_ACCOUNTS},
+            # never a StackSet target; needed when this stack is a delegated administrator's
+            management_account_id=config.MANAGEMENT_ACCOUNT,
         )
 
 

@@ -46,7 +46,9 @@ ERROR_CODES: dict[str, tuple[str, str]] = {
     "LPC-ROLLOUT-050": (
         "construction",
         "a `PermissionSetRollout` argument (rollout, permission set, assignments, principal ids, accounts, "
-        "`ou_accounts` naming an OU the StackSet does not target, an empty reason)",
+        "`ou_accounts` naming an OU the StackSet does not target, an empty reason, `condition_accounts`, "
+        "`management_account_id` missing from a delegated administrator or an environment-agnostic stack, or "
+        "contradicting the stack's account)",
     ),
     "LPC-ROLLOUT-051": (
         "synthesis (validation)",
@@ -62,6 +64,11 @@ ERROR_CODES: dict[str, tuple[str, str]] = {
         "synthesis (validation)",
         "an assignment targets an account whose membership of the StackSet's OUs is not given "
         "(`ou_accounts`) and no `unverifiable_accounts_reason` accepts it",
+    ),
+    "LPC-ROLLOUT-054": (
+        "synthesis (validation, and on the written template)",
+        "a referenced policy exists only where a CloudFormation `Condition` holds, and `condition_accounts` "
+        "does not say it holds in an assigned account (and no `unverifiable_conditions_reason` accepts it)",
     ),
     "LPC-ROLLOUT-040": ("synthesis", "the StackSet template was needed before its stack was synthesized"),
     "LPC-ROLLOUT-041": ("synthesis", "the template is above CloudFormation's 1 MB limit for templates in S3"),

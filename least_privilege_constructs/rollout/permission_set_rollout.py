@@ -51,17 +51,32 @@ management account (the rollout's own account, unless it is deployed from a dele
 Which accounts are in an OU is not in the app: give it as ``ou_accounts`` (OU id -> accounts), or the
 account is *unverifiable* and synthesis fails (fail closed) unless ``unverifiable_accounts_reason`` says
 why it is fine (kept in the construct's metadata). The root ``r-xxxx`` reaches every member account but
-the management account.
+the management account: "StackSets doesn't deploy stack instances to the organization management account,
+even if the organization management account is in your organization or in an OU in your organization"
+(https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeploymentTargets.html).
+From a delegated administrator (or an environment-agnostic stack) the management account is not the stack's
+account, so ``management_account_id`` is required (LPC-ROLLOUT-050 otherwise).
+
+**Conditioned policies.** A policy resource with a CloudFormation ``Condition``
+(https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/conditions-section-structure.html) is created
+only in the stack instances where the condition is true. Which accounts those are cannot be told at synthesis,
+so a referenced policy whose every matching resource is conditioned fails (``LPC-ROLLOUT-054``) unless
+``condition_accounts`` says, for the condition's logical id, in which accounts it holds (an assignment outside
+them fails too), or ``unverifiable_conditions_reason`` says why it is fine. The check runs on the constructs
+(``cfn_options.condition``) at validation and again on the written template (a ``Condition`` added by an
+override).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import jsii
-from aws_cdk import Stack, Token
+from aws_cdk import FileAssetSource, Stack, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sso as sso
 from constructs import Construct, IValidation
@@ -69,11 +84,13 @@ from constructs import Construct, IValidation
 from least_privilege_constructs.errors import LeastPrivilegeError, construct_path
 from least_privilege_constructs.identity_center.developer_permission_set import DeveloperPermissionSet
 from least_privilege_constructs.rollout.organization_rollout import OrganizationRollout
+from least_privilege_constructs.rollout.synthesizer import StackSetTemplateSynthesizer
 from least_privilege_constructs.rollout.targets import ROOT_ID_RE, check_account_ids, check_ou_ids, is_token
 
 PrincipalType = Literal["GROUP", "USER"]
 
 UNVERIFIABLE_METADATA_KEY = "least-privilege:unverifiable-accounts-reason"
+UNVERIFIABLE_CONDITIONS_METADATA_KEY = "least-privilege:unverifiable-conditions-reason"
 
 
 @dataclass(frozen=True)
@@ -111,6 +128,12 @@ class PermissionSetRollout(Construct):
     :param ou_accounts: for a service-managed StackSet: the accounts in each target OU (child OUs included).
     :param unverifiable_accounts_reason: accept assignments to accounts whose membership of the target OUs
         is not given in ``ou_accounts`` (otherwise synthesis fails).
+    :param management_account_id: the organization's management account, to which a service-managed StackSet
+        never deploys; required from a delegated administrator and from an environment-agnostic stack.
+    :param condition_accounts: for a CloudFormation condition (its logical id in the StackSet template) on a
+        referenced policy: the accounts in which it is true.
+    :param unverifiable_conditions_reason: accept referenced policies whose conditions are not covered by
+        ``condition_accounts`` (otherwise synthesis fails).
     """
 
     def __init__(
@@ -123,6 +146,9 @@ class PermissionSetRollout(Construct):
         assignments: Sequence[AccountAssignment],
         ou_accounts: Mapping[str, Sequence[str]] | None = None,
         unverifiable_accounts_reason: str | None = None,
+        management_account_id: str | None = None,
+        condition_accounts: Mapping[str, Sequence[str]] | None = None,
+        unverifiable_conditions_reason: str | None = None,
     ) -> None:
         where = construct_path(scope, construct_id)
         if not isinstance(rollout, OrganizationRollout):
@@ -158,15 +184,32 @@ class PermissionSetRollout(Construct):
             raise LeastPrivilegeError("LPC-ROLLOUT-050", where,
                                       f"ou_accounts names {unknown}, which the StackSet does not target "
                                       f"({list(rollout.organizational_unit_ids)})")
-        if unverifiable_accounts_reason is not None and not unverifiable_accounts_reason.strip():
-            raise LeastPrivilegeError("LPC-ROLLOUT-050", where, "unverifiable_accounts_reason must say why")
+        for argument, reason in (("unverifiable_accounts_reason", unverifiable_accounts_reason),
+                                 ("unverifiable_conditions_reason", unverifiable_conditions_reason)):
+            if reason is not None and (not isinstance(reason, str) or not reason.strip()):
+                raise LeastPrivilegeError("LPC-ROLLOUT-050", where, f"{argument} must say why")
+        if isinstance(condition_accounts, (str, Sequence)):
+            raise LeastPrivilegeError("LPC-ROLLOUT-050", where, "condition_accounts must map condition logical "
+                                      "ids to account lists")
+        holds: dict[str, list[str]] = {}
+        for condition, members in (condition_accounts or {}).items():
+            if not isinstance(condition, str) or not condition.strip():
+                raise LeastPrivilegeError("LPC-ROLLOUT-050", where,
+                                          f"condition_accounts: {condition!r} must be a condition's logical id")
+            holds[condition] = check_account_ids(where, f"condition_accounts[{condition!r}]", members)
+        management = _management_account(where, rollout, management_account_id)
         super().__init__(scope, construct_id)
         self.rollout = rollout
         self.permission_set = permission_set
         self._membership = membership
         self._unverifiable_reason = unverifiable_accounts_reason
+        self._management = management
+        self._condition_accounts = holds
+        self._conditions_reason = unverifiable_conditions_reason
         if unverifiable_accounts_reason:
             self.node.add_metadata(UNVERIFIABLE_METADATA_KEY, unverifiable_accounts_reason)
+        if unverifiable_conditions_reason:
+            self.node.add_metadata(UNVERIFIABLE_CONDITIONS_METADATA_KEY, unverifiable_conditions_reason)
 
         self.assignments: list[sso.CfnAssignment] = []
         """The ``AWS::SSO::Assignment`` resources, each depending on the StackSet."""
@@ -187,6 +230,9 @@ class PermissionSetRollout(Construct):
                 self.assignments.append(cfn_assignment)
         self._accounts = sorted({a for _, _, accounts in checked for a in accounts})
         self.node.add_validation(_RolloutValidation(self))
+        synthesizer = rollout.template.synthesizer
+        if isinstance(synthesizer, StackSetTemplateSynthesizer):
+            synthesizer.on_template(self._check_written_template)
 
     # -- the checks (run by CDK's validation phase, after aspects, before the templates are written) -------
 
@@ -202,19 +248,76 @@ class PermissionSetRollout(Construct):
     def template_policies(self) -> tuple[set[tuple[str, str]], list[str]]:
         """(name, path) of every named ``AWS::IAM::ManagedPolicy`` in the StackSet's template, and the
         construct paths of managed policies whose name or path is not known at synthesis."""
+        found = {(name, path) for name, path, _, _ in self._named_policies()[0]}
+        return found, self._named_policies()[1]
+
+    def _named_policies(self) -> tuple[list[_PolicyResource], list[str]]:
+        """Each named managed policy of the template's constructs (name, path, where, condition logical id)
+        and the construct paths of those whose name or path is not known at synthesis."""
         template = self.rollout.template
-        found: set[tuple[str, str]] = set()
+        named: list[_PolicyResource] = []
         unnamed: list[str] = []
         for child in template.node.find_all():
             if not isinstance(child, iam.CfnManagedPolicy):
                 continue
             name = template.resolve(child.managed_policy_name)
             path = template.resolve(child.path) if child.path is not None else "/"
+            condition = child.cfn_options.condition
+            condition_id = template.resolve(condition.logical_id) if condition is not None else None
             if isinstance(name, str) and isinstance(path, str) and not is_token(name) and not is_token(path):
-                found.add((name, path))
+                named.append((name, path, child.node.path, str(condition_id) if condition_id else None))
             else:
                 unnamed.append(child.node.path)
-        return found, unnamed
+        return named, unnamed
+
+    def conditioned_policies(self, policies: Sequence[_PolicyResource] | None = None) -> list[str]:
+        """Messages for references whose policy exists only where a CloudFormation condition holds
+        (LPC-ROLLOUT-054): the condition is not known to hold in an assigned account."""
+        resources = self._named_policies()[0] if policies is None else policies
+        out = []
+        for ref in self.references():
+            matches = [(where, cond) for name, path, where, cond in resources if (name, path) == (ref.name, ref.path)]
+            if not matches or any(cond is None for _, cond in matches):
+                continue  # missing (051) or created in every stack instance
+            conditions = sorted({cond for _, cond in matches if cond is not None})
+            unstated = [c for c in conditions if c not in self._condition_accounts]
+            if unstated and self._conditions_reason:
+                continue
+            covered = {a for c in conditions for a in self._condition_accounts.get(c, ())}
+            lacking = [a for a in self._accounts if a not in covered]
+            if not lacking:
+                continue
+            resources_text = ", ".join(f"{where} (Condition {cond})" for where, cond in matches)
+            if unstated:
+                fix = (f"say in which accounts {' and '.join(repr(c) for c in unstated)} holds with "
+                       "condition_accounts={'<condition>': ['<account>', ...]}, or pass "
+                       "unverifiable_conditions_reason='why'")
+            else:
+                fix = "the condition does not hold there (condition_accounts); remove the assignment or the condition"
+            out.append(
+                f"[LPC-ROLLOUT-054] {self.node.path}: {ref.what} {ref.path}{ref.name} of the permission set "
+                f"{self.permission_set.name!r} is created by the StackSet template only where a CloudFormation "
+                f"condition holds ({resources_text}), and it is not known to hold in the assigned account(s) "
+                f"{lacking}: {fix}")
+        return out
+
+    def _check_written_template(self, path: Path, source: FileAssetSource) -> None:
+        """Re-check the conditions on the written template (a ``Condition`` set by an override)."""
+        template = json.loads(path.read_text(encoding="utf-8"))
+        resources = template.get("Resources", {}) if isinstance(template, dict) else {}
+        policies: list[_PolicyResource] = []
+        for logical_id, resource in resources.items():
+            if not isinstance(resource, dict) or resource.get("Type") != "AWS::IAM::ManagedPolicy":
+                continue
+            props = resource.get("Properties") or {}
+            name, policy_path = props.get("ManagedPolicyName"), props.get("Path", "/")
+            condition = resource.get("Condition")
+            if isinstance(name, str) and isinstance(policy_path, str):
+                policies.append((name, policy_path, f"{source.file_name}#/Resources/{logical_id}",
+                                 str(condition) if condition is not None else None))
+        problems = self.conditioned_policies(policies)
+        if problems:
+            raise RuntimeError("\n".join(problems))
 
     def missing_policies(self) -> list[str]:
         """Messages for the references the StackSet's template does not create (LPC-ROLLOUT-051)."""
@@ -240,11 +343,12 @@ class PermissionSetRollout(Construct):
             return None
         if rollout.permission_model == "SELF_MANAGED":
             return account in rollout.target_accounts
-        # StackSets never deploys to the management account (API_DeploymentTargets); the stack is in it unless
-        # the StackSet is deployed from a delegated administrator (which *is* a target when in the OUs)
-        management = Stack.of(rollout).account
-        delegated = rollout.stack_set.call_as == "DELEGATED_ADMIN"
-        if not delegated and not Token.is_unresolved(management) and account == management:
+        # StackSets never deploys to the management account, even when it is in a target OU or under the
+        # root (API_DeploymentTargets); its id is known (checked at construction)
+        management = self._management
+        if management is None or is_token(management):
+            return None
+        if account == management:
             return False
         if account in rollout.excluded_accounts:
             return False
@@ -296,4 +400,49 @@ class _RolloutValidation:
         self._owner = owner
 
     def validate(self) -> list[str]:
-        return [*self._owner.missing_policies(), *self._owner.unreached_accounts()]
+        owner = self._owner
+        return [*owner.missing_policies(), *owner.unreached_accounts(), *owner.conditioned_policies()]
+
+
+_PolicyResource = tuple[str, str, str, str | None]
+"""A named managed policy of the StackSet template: name, path, where (construct path or template location),
+and the logical id of its CloudFormation condition (None when created in every stack instance)."""
+
+
+def _management_account(where: str, rollout: OrganizationRollout, given: str | None) -> str | None:
+    """The organization's management account, which a service-managed StackSet never deploys to."""
+    if given is not None:
+        given = check_account_ids(where, "management_account_id", [given])[0]
+    if rollout.permission_model == "SELF_MANAGED":
+        return given  # exactly its accounts: the management account is not special
+    stack_account = Stack.of(rollout).account
+    delegated = rollout.stack_set.call_as == "DELEGATED_ADMIN"
+    doc = ("StackSets doesn't deploy stack instances to the organization management account, even under the root "
+           "or in a target OU (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/"
+           "API_DeploymentTargets.html)")
+    if delegated:
+        if given is None:
+            raise LeastPrivilegeError(
+                "LPC-ROLLOUT-050", where,
+                f"the StackSet {rollout.node.path} is deployed from a delegated administrator and targets "
+                f"{list(rollout.organizational_unit_ids)}: give management_account_id, the organization's "
+                f"management account, which no assignment may rely on; {doc}")
+        if not Token.is_unresolved(stack_account) and given == stack_account:
+            raise LeastPrivilegeError(
+                "LPC-ROLLOUT-050", where,
+                f"management_account_id {given} is the stack's own account, but the StackSet is deployed from a "
+                "delegated administrator, which is a member account")
+        return given
+    if Token.is_unresolved(stack_account):
+        if given is None:
+            raise LeastPrivilegeError(
+                "LPC-ROLLOUT-050", where,
+                f"the stack of {rollout.node.path} is environment-agnostic: give management_account_id (the "
+                f"account it deploys to, the organization's management account); {doc}")
+        return given
+    if given is not None and given != stack_account:
+        raise LeastPrivilegeError(
+            "LPC-ROLLOUT-050", where,
+            f"management_account_id {given} is not the stack's account {stack_account}: without "
+            "delegated_admin the StackSet is deployed from the management account")
+    return stack_account

@@ -38,12 +38,18 @@ from typing import Any
 
 KINDS = ("partiql", "transact-write", "transact-get")
 
-_IDENT = r'(?:"((?:[^"]|"")+)"|([A-Za-z0-9_-]+))'
-_STATEMENT = re.compile(
-    r"^\s*(?:(?P<select>SELECT)\b.*?\bFROM\s+|(?P<insert>INSERT)\s+INTO\s+|(?P<update>UPDATE)\s+"
-    r"|(?P<delete>DELETE)\s+FROM\s+)" + _IDENT + r"(?:\s*\.\s*" + _IDENT + r")?",
-    re.IGNORECASE | re.DOTALL,
+_TOKEN = re.compile(
+    r"""(?P<space>\s+)
+      | (?P<comment>--[^\n]*|/\*.*?\*/)
+      | (?P<quoted>"(?:[^"]|"")*")
+      | (?P<string>'(?:[^']|'')*')
+      | (?P<bad>["']|/\*)
+      | (?P<word>[A-Za-z0-9_$]+)
+      | (?P<other>.)""",
+    re.VERBOSE | re.DOTALL,
 )
+"""PartiQL's lexical elements: ``"..."`` identifiers and ``'...'`` strings (a doubled quote escapes one),
+``--`` and ``/* */`` comments, words, any other character; ``bad`` is an unterminated quote or comment."""
 PARTIQL_ACTIONS = {"select": "dynamodb:PartiQLSelect", "insert": "dynamodb:PartiQLInsert",
                    "update": "dynamodb:PartiQLUpdate", "delete": "dynamodb:PartiQLDelete"}
 WRITE_ACTIONS = {"put": "dynamodb:PutItem", "update": "dynamodb:UpdateItem", "delete": "dynamodb:DeleteItem",
@@ -85,19 +91,69 @@ def statements(request: Any) -> list[str]:
     return found
 
 
+def _tokens(text: str) -> list[tuple[str, str]] | None:
+    """The significant tokens of ``text`` as ``(kind, value)``: ``quoted`` (the identifier, unescaped),
+    ``string``, ``word`` or ``other``; comments and white space dropped. None when a quote or a comment is
+    not closed."""
+    out: list[tuple[str, str]] = []
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup or "other"
+        if kind == "bad":
+            return None
+        if kind == "quoted":
+            out.append((kind, m.group()[1:-1].replace('""', '"')))
+        elif kind not in ("space", "comment"):
+            out.append((kind, m.group()))
+    return out
+
+
+def _is_word(token: tuple[str, str] | None, word: str) -> bool:
+    return token is not None and token[0] == "word" and token[1].lower() == word
+
+
 def parse_statement(text: str) -> tuple[str, str, str | None] | None:
     """``(verb, table, index or None)`` of a PartiQL for DynamoDB statement, or None when it is not a
-    plain SELECT / INSERT / UPDATE / DELETE on a named table."""
-    m = _STATEMENT.match(text)
-    if m is None:
+    plain SELECT / INSERT / UPDATE / DELETE on a named table.
+
+    The statement is read token by token, so that ``FROM``, ``INTO`` or a table name inside a quoted
+    identifier, a string or a comment is never taken for the statement's own: the grammar is
+    ``SELECT expression FROM table[.index] ...``, ``INSERT INTO table VALUE item``, ``UPDATE table
+    SET|REMOVE ...`` and ``DELETE FROM table WHERE ...`` (DynamoDB's PartiQL reference,
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ql-reference.statements.html). Anything
+    unexpected after the table (a second name, an unclosed quote) answers None: the caller then grants every
+    PartiQL action of the row, never fewer.
+    """
+    tokens = _tokens(text)
+    if not tokens or tokens[0][0] != "word":
         return None
-    verb = next(v for v in PARTIQL_ACTIONS if m.group(v))
-    groups = m.groups()[4:]
-    table = (groups[0] or "").replace('""', '"') or groups[1]
-    index = (groups[2] or "").replace('""', '"') or groups[3]
-    if not table:
+    verb = tokens[0][1].lower()
+    at: int | None = None
+    if verb == "select":
+        depth = 0
+        for i, (kind, value) in enumerate(tokens[1:], start=1):
+            if kind == "other" and value in "([{":
+                depth += 1
+            elif kind == "other" and value in ")]}":
+                depth -= 1
+            elif depth == 0 and _is_word((kind, value), "from"):
+                at = i + 1
+                break
+    elif verb in ("insert", "delete"):
+        at = 2 if len(tokens) > 1 and _is_word(tokens[1], "into" if verb == "insert" else "from") else None
+    elif verb == "update":
+        at = 1
+    if at is None or at >= len(tokens) or tokens[at][0] not in ("quoted", "word") or not tokens[at][1]:
         return None
-    return verb, table, index if verb == "select" and index else None
+    table = tokens[at][1]
+    rest = tokens[at + 1:]
+    index = None
+    if verb == "select" and len(rest) >= 2 and rest[0] == ("other", ".") and rest[1][0] in ("quoted", "word"):
+        index, rest = rest[1][1] or None, rest[2:]
+        if index is None:
+            return None
+    if rest and rest[0][0] != "word":  # a clause keyword (WHERE, VALUE, SET, ORDER, ...) or the end
+        return None
+    return verb, table, index
 
 
 def transact_items(request: Any) -> Iterator[tuple[str, str | None]]:

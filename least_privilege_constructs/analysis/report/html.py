@@ -6,7 +6,9 @@ runs with a role → role), drawn as inline SVG laid out here (no script library
 Input is the gate's JSON report (:meth:`least_privilege_constructs.analysis.gate.GateReport.to_dict`); its
 ``inventory`` (see :mod:`.inventory`) gives the principals. Every value from the report is escaped
 (policy text and construct paths are attacker-controlled); the page's Content-Security-Policy allows no
-network request at all (``default-src 'none'``), only its own inline style and script.
+network request at all (``default-src 'none'``), and only its own inline style and script, named by their
+SHA-256 hashes (``'sha256-<base64>'``, https://www.w3.org/TR/CSP3/#grammardef-hash-source): no other inline
+script or style runs, even if one got into the page.
 
 Example::
 
@@ -19,6 +21,8 @@ Example::
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -28,9 +32,6 @@ from typing import Any
 
 from least_privilege_constructs.analysis.catalog import ACCESS_LEVELS
 from least_privilege_constructs.analysis.iam.arn import Arn
-
-CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
-"""No fetch, no frame, no font, no external image: the page needs nothing beyond itself."""
 
 _BLOCKING_DEFAULT = ("ERROR", "SECURITY_WARNING")
 
@@ -64,6 +65,18 @@ el.classList.toggle('hidden',q!==''&&el.getAttribute('data-filter').toLowerCase(
 """
 
 
+def csp_hash(text: str) -> str:
+    """The CSP hash source of an inline ``<script>`` or ``<style>`` whose content is exactly ``text``:
+    ``'sha256-'`` + base64 of the SHA-256 of its UTF-8 bytes (CSP Level 3, hash-source)."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+CSP = (f"default-src 'none'; style-src {csp_hash(_STYLE)}; script-src {csp_hash(_SCRIPT)}; img-src data:; "
+       "base-uri 'none'; form-action 'none'")
+"""No fetch, no frame, no font, no external image, no inline script or style but the page's own (by hash):
+the page needs nothing beyond itself."""
+
+
 def _e(value: Any) -> str:
     """Escaped text (for element content and quoted attribute values alike)."""
     return html.escape("" if value is None else str(value), quote=True)
@@ -88,14 +101,17 @@ def _where(finding: Mapping[str, Any]) -> str:
     return "/".join(parts) or str(origin.get("source") or "")
 
 
-def _finding_rows(findings: Sequence[Mapping[str, Any]], attribute: str, acknowledged: bool) -> str:
+def _finding_rows(findings: Sequence[Mapping[str, Any]], attribute: str, state: str) -> str:
+    """Table rows of ``findings`` whose ``state`` is ``open``, ``acknowledged`` or ``ignored``."""
     rows = []
     for index, f in enumerate(findings):
         kind = str(f.get("findingType", ""))
         origin = f.get("origin") or {}
         policy = origin.get("policy_name") or ""
         ack = ""
-        if acknowledged:
+        if state == "ignored":
+            ack = '<td class="muted">ignored (an <span class="path">ignore-finding</span> setting)</td>'
+        elif state == "acknowledged":
             ack = (f'<td>{_badge("ACK", "acknowledged")} at <span class="path">{_e(f.get("acknowledgedAt"))}'
                    f'</span><br>{_e(f.get("reason"))}</td>')
         elif (f.get("details") or {}).get("blankAcknowledgment"):
@@ -116,16 +132,20 @@ def _finding_rows(findings: Sequence[Mapping[str, Any]], attribute: str, acknowl
 def _findings_section(report: Mapping[str, Any]) -> str:
     findings = list(report.get("findings") or [])
     acknowledged = list(report.get("acknowledged") or [])
+    ignored = list(report.get("ignored") or [])
     head = ("<tr><th>type</th><th>issue</th><th>construct path</th><th>message</th>"
             "<th>acknowledgment</th></tr>")
     body = [f'<section id="findings"><h2>Findings ({len(findings)} open, {len(acknowledged)} acknowledged, '
-            f'{len(report.get("ignored") or [])} ignored)</h2>']
+            f'{len(ignored)} ignored)</h2>']
     if findings:
-        body.append(f"<table>{head}{_finding_rows(findings, 'data-finding', False)}</table>")
+        body.append(f"<table>{head}{_finding_rows(findings, 'data-finding', 'open')}</table>")
     else:
         body.append('<p class="ok">No open findings.</p>')
     if acknowledged:
-        body.append(f"<h3>Acknowledged</h3><table>{head}{_finding_rows(acknowledged, 'data-ack', True)}</table>")
+        body.append(f"<h3>Acknowledged</h3><table>{head}"
+                    f"{_finding_rows(acknowledged, 'data-ack', 'acknowledged')}</table>")
+    if ignored:
+        body.append(f"<h3>Ignored</h3><table>{head}{_finding_rows(ignored, 'data-ignored', 'ignored')}</table>")
     body.append("</section>")
     return "".join(body)
 
@@ -184,7 +204,22 @@ def _permission_table(rows: Sequence[Mapping[str, Any]]) -> str:
             "resources and conditions the statements name); cut = never allowed because of the boundary.</p>")
 
 
-def _principal_block(p: Mapping[str, Any], findings_of: Mapping[str, list[tuple[str, str]]]) -> str:
+_Scope = tuple[str, str, str]
+"""(template source, stack, construct path or label): where a principal is, and what its findings are keyed by,
+so that the same construct path in two stacks or accounts is two principals."""
+
+
+def _principal_scope(p: Mapping[str, Any]) -> _Scope:
+    return (str(p.get("source") or ""), str(p.get("stack") or ""), str(p.get("label") or p.get("name") or ""))
+
+
+def _finding_scope(f: Mapping[str, Any]) -> _Scope:
+    origin = f.get("origin") or {}
+    source = str(origin.get("source") or "")
+    return (source, str(origin.get("stack") or source), _where(f))
+
+
+def _principal_block(p: Mapping[str, Any], findings_of: Mapping[_Scope, list[tuple[str, str]]]) -> str:
     boundary = p.get("boundary")
     if boundary is None:
         bound = '<span class="cut">no permissions boundary</span>'
@@ -194,7 +229,7 @@ def _principal_block(p: Mapping[str, Any], findings_of: Mapping[str, list[tuple[
     else:
         bound = f'boundary <b>{_e(boundary.get("name"))}</b> <span class="path muted">{_e(boundary.get("arn"))}</span>'
     label = str(p.get("label") or p.get("name") or "")
-    codes = findings_of.get(label, [])
+    codes = findings_of.get(_principal_scope(p), [])
     count = sum(int(r["granted"]) for r in p.get("permissions") or [])
     effective = (None if any(r["effective"] is None for r in p.get("permissions") or [])
                  else sum(int(r["effective"]) for r in p.get("permissions") or []))
@@ -215,12 +250,13 @@ def _principal_block(p: Mapping[str, Any], findings_of: Mapping[str, list[tuple[
 
 def _principals_section(report: Mapping[str, Any]) -> str:
     principals = list((report.get("inventory") or {}).get("principals") or [])
-    findings_of: dict[str, list[tuple[str, str]]] = {}
+    findings_of: dict[_Scope, list[tuple[str, str]]] = {}
     for f in report.get("findings") or []:
-        findings_of.setdefault(_where(f), []).append((str(f.get("issueCode")), str(f.get("findingType"))))
-    grouped: dict[str, dict[str, list[Mapping[str, Any]]]] = {}
+        findings_of.setdefault(_finding_scope(f), []).append((str(f.get("issueCode")), str(f.get("findingType"))))
+    grouped: dict[str, dict[tuple[str, str], list[Mapping[str, Any]]]] = {}
     for p in principals:
-        grouped.setdefault(str(p.get("account")), {}).setdefault(str(p.get("stack")), []).append(p)
+        scope = _principal_scope(p)
+        grouped.setdefault(str(p.get("account")), {}).setdefault((scope[1], scope[0]), []).append(p)
     out = [f'<section id="principals"><h2>Principals ({len(principals)})</h2>'
            '<p><input id="filter" type="search" placeholder="filter principals and findings"></p>']
     if not principals and report.get("principals"):
@@ -229,8 +265,11 @@ def _principals_section(report: Mapping[str, Any]) -> str:
         count = sum(len(v) for v in stacks.values())
         out.append(f'<h3 data-account="{_e(account)}">Account {_e(account)} <span class="muted">({count} '
                    "principals)</span></h3>")
-        for stack, members in sorted(stacks.items()):
-            out.append(f'<h4 class="path" data-stack="{_e(stack)}">{_e(stack)}</h4>')
+        names = [stack for stack, _ in stacks]
+        for (stack, source), members in sorted(stacks.items()):
+            # the same stack name twice in an account (two regions): tell them apart by their template
+            more = f' <span class="muted">({_e(source)})</span>' if names.count(stack) > 1 and source else ""
+            out.append(f'<h4 class="path" data-stack="{_e(stack)}">{_e(stack)}{more}</h4>')
             out.extend(_principal_block(p, findings_of) for p in sorted(members, key=lambda p: str(p.get("label"))))
     out.append("</section>")
     return "".join(out)

@@ -149,6 +149,7 @@ def principal_entries(extraction: Any, managed_policy_documents: Mapping[str, An
             "account": accounts.get((principal.source, principal.stack)) or account_of(principal.arn)
             or UNKNOWN_ACCOUNT,
             "stack": principal.stack or principal.source,
+            "source": principal.source,
             "constructPath": principal.construct_path,
             "boundary": None,
             "unanalyzedPolicies": unanalyzed,

@@ -40,6 +40,52 @@ def test_statement_verb_and_table(text: str, parsed: tuple[str, str, str | None]
     assert parse_statement(text) == parsed
 
 
+# Statements from DynamoDB's PartiQL reference: "PartiQL select statements for DynamoDB"
+# (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ql-reference.select.html), "PartiQL insert
+# statements" (.../ql-reference.insert.html), "PartiQL update statements" (.../ql-reference.update.html), "PartiQL
+# delete statements" (.../ql-reference.delete.html). Identifiers are "double-quoted" and strings 'single-quoted'
+# (a doubled quote escapes one); a FROM, INTO or table name inside them, or inside a -- or /* */ comment, is text.
+@pytest.mark.parametrize("text, parsed", [
+    # the pages' own examples
+    ('SELECT OrderID, Total FROM "Orders" WHERE OrderID = 1', ("select", "Orders", None)),
+    ('SELECT OrderID, Total FROM "Orders" WHERE OrderID IN [1, 2, 3] ORDER BY OrderID DESC',
+     ("select", "Orders", None)),
+    ("SELECT * FROM \"Orders\" WHERE OrderID = 100 and Address='some address'", ("select", "Orders", None)),
+    ('SELECT * FROM "TableName"."IndexName"', ("select", "TableName", "IndexName")),
+    ("INSERT INTO \"Music\" value {'Artist' : 'Acme Band','SongTitle' : 'PartiQL Rocks'}", ("insert", "Music", None)),
+    ("UPDATE \"Music\" SET AwardsWon=1 SET AwardDetail={'Grammys':[2020, 2018]} WHERE Artist='Acme Band' "
+     "AND SongTitle='PartiQL Rocks'", ("update", "Music", None)),
+    ("UPDATE \"Music\" REMOVE AwardDetail.Grammys[2] WHERE Artist='Acme Band' AND SongTitle='PartiQL Rocks'",
+     ("update", "Music", None)),
+    ("DELETE FROM \"Music\" WHERE \"Artist\" = 'Acme Band' AND \"SongTitle\" = 'PartiQL Rocks' RETURNING ALL OLD *",
+     ("delete", "Music", None)),
+    # a quoted identifier is never a keyword: the projection "FROM Secrets" is an attribute
+    ('SELECT "FROM Secrets" FROM "Music"', ("select", "Music", None)),
+    ('SELECT "a""FROM" FROM "T""q"', ("select", 'T"q', None)),
+    # nor is a string, with its escaped quote
+    ("SELECT * FROM \"Music\" WHERE Artist = 'it''s FROM \"Secrets\"'", ("select", "Music", None)),
+    ("SELECT * FROM \"Music\" WHERE Artist IN ['FROM \"Secrets\"']", ("select", "Music", None)),
+    # nor a comment, before or inside the statement
+    ('-- SELECT * FROM "Secrets"\nSELECT * FROM "Music"', ("select", "Music", None)),
+    ('SELECT * /* FROM "Secrets" */ FROM "Music"', ("select", "Music", None)),
+    ('/* INSERT INTO "Secrets" */ INSERT INTO "Music" VALUE {\'Artist\': ?}', ("insert", "Music", None)),
+    ('UPDATE /* "Secrets" */ "Music" SET x = ? WHERE pk = ?', ("update", "Music", None)),
+    ('DELETE -- "Secrets"\n FROM "Music" WHERE pk = ?', ("delete", "Music", None)),
+    # unreadable: unclosed quote or comment, a second name after the table, no table -> None (every action)
+    ('SELECT * FROM "Music', None),
+    ("SELECT * FROM \"Music\" WHERE a = 'x", None),
+    ('SELECT * FROM "Music" /* x', None),
+    ('SELECT * FROM "Music", "Secrets"', None),
+    ('SELECT "FROM Secrets"', None),
+    ('INSERT "Music" VALUE {}', None),
+])
+def test_statement_reads_identifiers_strings_and_comments(
+        text: str, parsed: tuple[str, str, str | None] | None) -> None:
+    # given a statement from the PartiQL reference (or a variant hiding keywords in quotes or comments)
+    # when parsed, then its verb and its own table (and index) only
+    assert parse_statement(text) == parsed
+
+
 @pytest.mark.parametrize("kind, params, parts, noted", [
     # given the statement, when split, then the one action of its verb on its table
     ("partiql", {"statement": 'UPDATE "Music" SET x = ? WHERE pk = ?'},

@@ -18,6 +18,7 @@ from least_privilege_constructs.analysis.findings import Finding, FindingType, P
 from least_privilege_constructs.analysis.gate import AcknowledgedFinding, GateReport
 from least_privilege_constructs.analysis.report.html import (
     CSP,
+    csp_hash,
     escalation_graph,
     html_report_path,
     render_html,
@@ -103,7 +104,7 @@ def _report(**extra: Any) -> dict[str, Any]:
         "inventory": {"principals": [{
             "key": "k", "label": f"App/{EVIL}/Resource", "kind": "role", "name": "r",
             "arn": "arn:aws:iam::111111111111:role/r", "account": "111111111111", "stack": "App",
-            "constructPath": f"App/{EVIL}/Resource", "unanalyzedPolicies": [],
+            "source": "cdk.out/App.template.json", "constructPath": f"App/{EVIL}/Resource", "unanalyzedPolicies": [],
             "boundary": {"arn": "arn:aws:iam::111111111111:policy/b", "name": EVIL, "known": True},
             "permissions": permission_rows([_allow(["s3:GetObject", "sqs:SendMessage"])], _allow("s3:*"),
                                            bounded=True)}]},
@@ -124,6 +125,70 @@ def test_given_a_report_when_rendered_then_the_page_loads_nothing_from_anywhere(
     assert f'<meta http-equiv="Content-Security-Policy" content="{CSP}">' in page
     assert "default-src 'none'" in CSP
     assert not re.search(r"\b(src|href|action|xlink:href)\s*=|url\(|@import", page, re.IGNORECASE)
+
+
+def test_given_the_page_when_its_csp_is_read_then_it_allows_exactly_its_own_script_and_style_by_hash() -> None:
+    # CSP Level 3 hash-source: 'sha256-' + base64(SHA-256 of the element's text), https://www.w3.org/TR/CSP3/
+    page = render_html(_report())
+    [script] = re.findall(r"<script>(.*?)</script>", page, re.S)
+    [style] = re.findall(r"<style>(.*?)</style>", page, re.S)
+    directives = dict(d.strip().split(" ", 1) for d in CSP.split(";"))
+    assert directives["script-src"] == csp_hash(script) and directives["style-src"] == csp_hash(style)
+    assert "unsafe-inline" not in CSP and "unsafe-hashes" not in CSP
+    assert not re.search(r"\sstyle\s*=|\son[a-z]+\s*=", page)  # no inline attribute the hashes would not cover
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("", "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"),  # SHA-256 of nothing, base64
+    ("alert(1)", "'sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI='"),
+])
+def test_given_a_text_when_hashed_then_the_csp_hash_source_is_sha256_base64(text: str, expected: str) -> None:
+    assert csp_hash(text) == expected
+
+
+def test_given_ignored_findings_when_rendered_then_each_is_listed_not_only_counted() -> None:
+    # given a report with an ignored finding whose message is attacker-controlled
+    ignored = {"findingType": "WARNING", "issueCode": "MISSING_VERSION", "message": f"no version {EVIL}",
+               "check": "validate-policy", "locations": [],
+               "origin": {"source": "cdk.out/App.template.json", "stack": "App", "construct_path": "App/Ignored"}}
+    page = render_html(_report(ignored=[ignored]))
+    # then the count, and a row with its issue code, path and escaped message
+    assert "1 ignored)" in page and page.count("data-ignored=") == 1
+    row = page.split('data-ignored="0"')[1].split("</tr>")[0]
+    assert "MISSING_VERSION" in row and "App/Ignored" in row and "no version &lt;script&gt;" in row
+    assert EVIL not in page
+
+
+def _principal(source: str, stack: str, account: str) -> dict[str, Any]:
+    return {"key": f"{source}#{stack}#Role", "label": "Stage/App/Role/Resource", "kind": "role", "name": "r",
+            "arn": f"arn:aws:iam::{account}:role/{stack}-r", "account": account, "stack": stack, "source": source,
+            "constructPath": "Stage/App/Role/Resource", "unanalyzedPolicies": [], "boundary": None,
+            "permissions": permission_rows([_allow("s3:GetObject")], None, bounded=False)}
+
+
+@pytest.mark.parametrize(("principals", "flagged"), [
+    pytest.param([_principal("cdk.out/A.template.json", "App-A", "111111111111"),
+                  _principal("cdk.out/B.template.json", "App-B", "111111111111")], [True, False],
+                 id="same construct path in two stacks"),
+    pytest.param([_principal("cdk.out/A.template.json", "App", "111111111111"),
+                  _principal("cdk.out/B.template.json", "App", "222222222222")], [True, False],
+                 id="same stack name and path in two accounts"),
+])
+def test_given_principals_with_the_same_label_when_rendered_then_findings_stay_with_their_own(
+        principals: list[dict[str, Any]], flagged: list[bool]) -> None:
+    # given a finding of the first principal only
+    first = principals[0]
+    finding = {"findingType": "ERROR", "issueCode": "PASS_ROLE_WITH_STAR_IN_RESOURCE", "message": "m",
+               "check": "validate-policy", "locations": [],
+               "origin": {"source": first["source"], "stack": first["stack"], "construct_path": first["label"]}}
+    page = render_html(_report(findings=[finding], acknowledged=[], inventory={"principals": principals}))
+    # then each principal is its own block, and only the first carries the finding's badge
+    blocks = page.split('<details class="principal"')[1:]
+    assert len(blocks) == 2
+    by_arn = {b.split('<p class="path muted">')[1].split("<")[0]: b for b in blocks}
+    for p, expected in zip(principals, flagged, strict=True):
+        summary = by_arn[p["arn"]].split("</summary>")[0]
+        assert ("PASS_ROLE_WITH_STAR_IN_RESOURCE" in summary) is expected
 
 
 def test_given_findings_acknowledgments_and_principals_when_rendered_then_each_is_on_the_page() -> None:
