@@ -44,21 +44,33 @@ def no_admin_access(resource: RuleInput) -> RuleResult:
         return NOT_APPLICABLE
     findings: list[NagFinding] = []
     for doc in grant_documents(resource):
-        for i, stmt in statements(doc):
-            if not is_allow(stmt):
-                continue
-            actions = strings(stmt.get("Action"))
-            if any(a in ("*", "*:*") for a in actions) and "*" in strings(stmt.get("Resource")):
-                ref = statement_ref(doc.label, i, stmt)
-                findings.append(NagFinding(f"Admin::{ref}", f"statement {ref} allows every action on every resource"))
+        findings += _admin_statements(doc)
     if resource.resource_type in PRINCIPAL_TYPES:
         resource.require("ManagedPolicyArns")
-        for arn in strings(resource.properties.get("ManagedPolicyArns")):
-            parsed = Arn.parse(arn)
-            name = parsed.name if parsed else ""
-            if parsed and parsed.account == "aws" and (
-                    name in ADMIN_MANAGED_POLICIES or is_admin_like(aws_managed_document(arn))):
-                findings.append(NagFinding(f"ManagedPolicy::{name}", f"attaches the AWS managed policy {name}"))
+        findings += _admin_managed_policies(resource.properties.get("ManagedPolicyArns"))
+    return findings
+
+
+def _admin_statements(doc: PolicyDoc) -> list[NagFinding]:
+    """Each Allow statement of ``doc`` granting ``*`` (or ``*:*``) on ``*``."""
+    findings: list[NagFinding] = []
+    for i, stmt in statements(doc):
+        actions = strings(stmt.get("Action"))
+        if is_allow(stmt) and any(a in ("*", "*:*") for a in actions) and "*" in strings(stmt.get("Resource")):
+            ref = statement_ref(doc.label, i, stmt)
+            findings.append(NagFinding(f"Admin::{ref}", f"statement {ref} allows every action on every resource"))
+    return findings
+
+
+def _admin_managed_policies(arns: object) -> list[NagFinding]:
+    """Each AWS managed policy ARN among ``arns`` that is admin-like (by name, or by its packaged document)."""
+    findings: list[NagFinding] = []
+    for arn in strings(arns):
+        parsed = Arn.parse(arn)
+        name = parsed.name if parsed else ""
+        if parsed and parsed.account == "aws" and (
+                name in ADMIN_MANAGED_POLICIES or is_admin_like(aws_managed_document(arn))):
+            findings.append(NagFinding(f"ManagedPolicy::{name}", f"attaches the AWS managed policy {name}"))
     return findings
 
 
@@ -70,16 +82,5 @@ def _permission_set(resource: RuleInput) -> list[NagFinding]:
     resource.require("ManagedPolicies")
     inline = resource.properties.get("InlinePolicy")
     if inline:
-        doc = PolicyDoc("InlinePolicy", load_document(inline, "InlinePolicy"), "InlinePolicy")
-        for i, stmt in statements(doc):
-            actions = strings(stmt.get("Action"))
-            if is_allow(stmt) and any(a in ("*", "*:*") for a in actions) and "*" in strings(stmt.get("Resource")):
-                ref = statement_ref("InlinePolicy", i, stmt)
-                findings.append(NagFinding(f"Admin::{ref}", f"statement {ref} allows every action on every resource"))
-    for arn in strings(resource.properties.get("ManagedPolicies")):
-        parsed = Arn.parse(arn)
-        name = parsed.name if parsed else ""
-        if parsed and parsed.account == "aws" and (
-                name in ADMIN_MANAGED_POLICIES or is_admin_like(aws_managed_document(arn))):
-            findings.append(NagFinding(f"ManagedPolicy::{name}", f"attaches the AWS managed policy {name}"))
-    return findings
+        findings += _admin_statements(PolicyDoc("InlinePolicy", load_document(inline, "InlinePolicy"), "InlinePolicy"))
+    return findings + _admin_managed_policies(resource.properties.get("ManagedPolicies"))
