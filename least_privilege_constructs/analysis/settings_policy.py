@@ -8,7 +8,10 @@ principal, exempt a role path, ignore a finding. In ``ci`` mode the gate's setti
 repository may move it, and :func:`compare` (one pure function) returns the effective settings and one
 :class:`Weakening` per key moved the other way. Each weakening is a blocking ``LPC-SETTINGS-WEAKENED`` finding
 naming the key, both values and the line of ``cdk.json``; the gate runs with the platform's value, not the
-repository's. A key without a declared direction counts as weakened (fail closed).
+repository's. How the analysis runs and where its answers come from (``mode``, ``region``, ``profile``, the
+cache's settings: :attr:`Direction.PLATFORM`) the repository cannot set at all: its value is not applied and is
+reported as a non-blocking ``LPC-SETTINGS-PLATFORM`` note. A key without a declared direction counts as weakened
+(fail closed).
 
     >>> from least_privilege_constructs.analysis.settings import resolve
     >>> platform = resolve({}, env={})
