@@ -17,9 +17,11 @@ policy's origin is not part of the key: the same policy in two constructs is one
   again, overwritten, and listed in :attr:`ResultCache.unauthenticated` (the gate reports each as a
   ``LPC-CACHE-UNAUTHENTICATED`` finding naming the file). The content-hash key alone authenticates
   nothing: anyone can compute it.
-- In pipeline mode (``ci``), a cache directory inside the source tree is refused (``LPC-CACHE-001``)
-  unless entries are authenticated: a commit could otherwise ship its own answers
-  (:func:`check_ci_cache_location`).
+- In pipeline mode (``ci``), a cache directory inside the source tree (:func:`source_tree_roots`: every
+  checkout of the build and the git working tree of ``cdk.json``) is refused (``LPC-CACHE-001``) unless
+  entries are authenticated: a commit could otherwise ship its own answers (:func:`check_ci_cache_location`).
+  Without a key, the disk cache is used only where the platform's settings put it (``cacheDir`` is a
+  platform-owned setting in ``ci`` mode); otherwise it is not used at all (in-run de-duplication only).
 
 Example::
 
@@ -36,10 +38,12 @@ import hashlib
 import hmac
 import json
 import os
+import shutil
+import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,11 +74,53 @@ class CacheLocationError(ValueError):
     """The cache directory is not acceptable (e.g. inside ``cdk.out``)."""
 
 
-def source_tree_roots(base_dir: str | os.PathLike[str] | None = None) -> list[Path]:
-    """The directories the commit under review controls in a pipeline: the directory of ``cdk.json``, the
-    working directory and the CI's checkout (``CODEBUILD_SRC_DIR``, ``GITHUB_WORKSPACE``)."""
-    roots = [base_dir, os.getcwd(), os.environ.get("CODEBUILD_SRC_DIR"), os.environ.get("GITHUB_WORKSPACE")]
-    return [Path(r).expanduser().resolve() for r in roots if r]
+CHECKOUT_VARIABLES = ("CODEBUILD_SRC_DIR", "GITHUB_WORKSPACE")
+"""The CI's checkout folders; CodeBuild also places every further input at ``CODEBUILD_SRC_DIR_<artifact>``
+(https://docs.aws.amazon.com/codebuild/latest/userguide/sample-multi-in-out.html)."""
+
+
+def git_top_level(directory: str | os.PathLike[str]) -> Path | None:
+    """The top level of the git working tree holding ``directory`` (``git rev-parse --show-toplevel``); without a
+    usable ``git``, the nearest folder at or above it holding a ``.git`` entry (a folder, or the file of a worktree
+    or submodule). None when ``directory`` is in no working tree (e.g. a CodePipeline source artifact, which is
+    unpacked without ``.git``)."""
+    start = Path(directory).expanduser().resolve()
+    if not start.is_dir():
+        return None
+    git = shutil.which("git")
+    if git is not None:
+        try:
+            proc = subprocess.run([git, "-C", str(start), "rev-parse", "--show-toplevel"], capture_output=True,
+                                  text=True, check=False, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            proc = None
+        if proc is not None and proc.returncode == 0 and proc.stdout.strip():
+            return Path(proc.stdout.strip()).resolve()
+    for candidate in (start, *start.parents):  # git missing or refusing (e.g. dubious ownership): the layout
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def source_tree_roots(base_dir: str | os.PathLike[str] | None = None,
+                      env: Mapping[str, str] | None = None) -> list[Path]:
+    """The directories the commit under review controls in a pipeline: the directory of ``cdk.json`` and the git
+    working tree holding it (:func:`git_top_level`: a ``cdk.json`` in a subfolder of a monorepo), the working
+    directory, and every CI checkout (``CODEBUILD_SRC_DIR``, each ``CODEBUILD_SRC_DIR_<artifact>`` of a further
+    input, ``GITHUB_WORKSPACE``)."""
+    environment = os.environ if env is None else env
+    roots: list[str | os.PathLike[str] | None] = [base_dir, os.getcwd()]
+    roots += [environment.get(name) for name in CHECKOUT_VARIABLES]
+    roots += [value for name, value in sorted(environment.items()) if name.startswith("CODEBUILD_SRC_DIR_")]
+    for folder in (base_dir, os.getcwd()):
+        top = git_top_level(folder) if folder else None
+        if top is not None:
+            roots.append(top)
+    out: list[Path] = []
+    for root in roots:
+        if root and (path := Path(root).expanduser().resolve()) not in out:
+            out.append(path)
+    return out
 
 
 def check_ci_cache_location(directory: Path, roots: Sequence[Path], authenticated: bool) -> None:

@@ -95,6 +95,23 @@ def build_offline(settings: Settings) -> Backend:
     return OfflineBackend()
 
 
+PLATFORM_SOURCES = ("platform settings", "environment variable", "--")
+"""How a setting's source starts when the pipeline chose it (its platform settings, environment or flags)."""
+
+
+def ci_cache_unused(settings: Settings) -> str | None:
+    """Why pipeline mode leaves the disk cache unused, or None: without an HMAC key an entry cannot be
+    authenticated, so it is read only from a ``cacheDir`` the platform chose (its settings, the pipeline's
+    environment or flags), never from the default folder nor from one a ``cdk.json`` names."""
+    if not settings.ci or settings.cache_hmac_key:
+        return None
+    source = settings.source_of("cache_dir")
+    if source.startswith(PLATFORM_SOURCES):
+        return None
+    return (f"disk cache not used: pipeline mode without LEAST_PRIVILEGE_CACHE_HMAC_KEY and cacheDir not chosen "
+            f"by the platform ({source})")
+
+
 def wrap_with_cache(backend: Backend, settings: Settings, cdk_out: str | None = None) -> CachingBackend:
     """The cache wrapper the settings ask for (``cache: false`` keeps only in-run de-duplication; the offline
     analyzer's answers go to disk only with ``cacheOffline``)."""
@@ -105,6 +122,9 @@ def wrap_with_cache(backend: Backend, settings: Settings, cdk_out: str | None = 
         check_cache_location(settings.cache_path(), cdk_out)  # a misplaced cache is refused all the same
         return CachingBackend(backend, None)
     max_age = settings.cache_max_age_hours * 3600 if settings.cache_max_age_hours > 0 else None
+    if ci_cache_unused(settings) is not None:
+        check_cache_location(settings.cache_path(), cdk_out)
+        return CachingBackend(backend, None)
     if settings.ci:  # the commit under review controls the source tree: no unauthenticated answers from there
         check_ci_cache_location(settings.cache_path(), source_tree_roots(settings.base_dir),
                                 authenticated=bool(settings.cache_hmac_key))
@@ -144,8 +164,10 @@ def select_backend(settings: Settings, *, cdk_out: str | None = None) -> tuple[C
         where = f"cache {wrapped.cache.directory}" + (
             " (entries authenticated)" if wrapped.cache.authenticated
             else " (entries not authenticated: no LEAST_PRIVILEGE_CACHE_HMAC_KEY)" if settings.ci else "")
-    elif settings.cache and backend.name == "offline":
+    elif settings.cache and backend.name == "offline" and not settings.cache_offline:
         where = "offline answers not cached on disk (cacheOffline)"
+    elif settings.cache and (unused := ci_cache_unused(settings)) is not None:
+        where = unused
     else:
         where = "cache disabled"
     return wrapped, f"{reason}; {where}"

@@ -402,8 +402,9 @@ SETTINGS: tuple[Setting, ...] = (
     _row("ci", "boolean", False,
          "Pipeline mode, set by `PolicyValidationStage` and the GitHub Action (never by cdk.json): the gate's "
          "settings are `platformSettings`, cdk.json may only tighten them (a weakening is a blocking "
-         "`LPC-SETTINGS-WEAKENED` finding), and a disk cache inside the source tree is refused unless "
-         "`cacheHmacKey` authenticates its entries.",
+         "`LPC-SETTINGS-WEAKENED` finding) and cannot set `mode`, `region`, `profile` or the cache's settings "
+         "(an `LPC-SETTINGS-PLATFORM` note); without `cacheHmacKey` the disk cache is used only in a `cacheDir` "
+         "the platform chose, outside the source tree.",
          _bool, env="LEAST_PRIVILEGE_CI", flag="--ci", section="pipeline", in_cdk_json=False),
     _row("platformSettings", "JSON object or path", None,
          "The platform team's `least-privilege` settings for `ci` mode: inline JSON, or a file (a `cdk.json` or "

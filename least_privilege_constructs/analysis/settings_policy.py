@@ -8,7 +8,10 @@ principal, exempt a role path, ignore a finding. In ``ci`` mode the gate's setti
 repository may move it, and :func:`compare` (one pure function) returns the effective settings and one
 :class:`Weakening` per key moved the other way. Each weakening is a blocking ``LPC-SETTINGS-WEAKENED`` finding
 naming the key, both values and the line of ``cdk.json``; the gate runs with the platform's value, not the
-repository's. A key without a declared direction counts as weakened (fail closed).
+repository's. How the analysis runs and where its answers come from (``mode``, ``region``, ``profile``, the
+cache's settings: :attr:`Direction.PLATFORM`) the repository cannot set at all: its value is not applied and is
+reported as a non-blocking ``LPC-SETTINGS-PLATFORM`` note. A key without a declared direction counts as weakened
+(fail closed).
 
     >>> from least_privilege_constructs.analysis.settings import resolve
     >>> platform = resolve({}, env={})
@@ -43,6 +46,8 @@ from least_privilege_constructs.analysis.settings import (
 
 WEAKENED = "LPC-SETTINGS-WEAKENED"
 """Issue code of a repository setting weaker than the platform's (blocking: a finding of type ERROR)."""
+PLATFORM_HOLDS = "LPC-SETTINGS-PLATFORM"
+"""Issue code of a repository value of a :attr:`Direction.PLATFORM` row that was not applied (a note: SUGGESTION)."""
 CHECK = "settings"
 
 
@@ -60,19 +65,26 @@ class Direction(StrEnum):
     EQUAL = "may not change"
     """What is checked against (the approved boundary, the escalation context): any change is a weakening."""
     FREE = "not a security decision"
-    """How the analysis runs (region, retries, time-outs, where the report goes): the repository's value is used.
-    The cache is governed by ``ci`` mode itself (refused in the source tree unless authenticated)."""
+    """How the analysis runs (retries, time-outs, where the report goes): the repository's value is used."""
+    PLATFORM = "the platform's value holds"
+    """How the pipeline runs the analysis and where its answers come from (``mode``, ``region``, ``profile``, the
+    disk cache: ``cache``, ``cacheOffline``, ``cacheDir``): in ``ci`` mode the platform's value holds whatever
+    ``cdk.json`` says (a repository could otherwise point the cache at answers it committed, or pick the
+    backend). A differing repository value is not applied and is reported as a non-blocking
+    ``LPC-SETTINGS-PLATFORM`` note naming the key."""
     PIPELINE = "pipeline only"
     """Set by the pipeline's environment or flags; ``cdk.json`` may not name it at all (``LPC-SETTINGS-007``)."""
 
 
-_FREE = ("mode", "region", "profile", "cache", "cacheOffline", "cacheDir", "cacheMaxAgeHours", "maxConcurrency",
+_PLATFORM = ("mode", "region", "profile", "cache", "cacheOffline", "cacheDir")
+_FREE = ("cacheMaxAgeHours", "maxConcurrency",
          "retryMode", "maxAttempts", "throttleRetries", "connectTimeout", "readTimeout", "credentialTimeout",
          # a longer document is not sent and fails closed (ANALYSIS_FAILED): any value is sound
          "maxPolicyChars", "reportPath", "htmlReport", "templateRepositories")
 
 DIRECTIONS: Mapping[str, Direction] = MappingProxyType({
     **{key: Direction.FREE for key in _FREE},
+    **{key: Direction.PLATFORM for key in _PLATFORM},
     **{f"checks.{name}": Direction.ENABLE
        for name in ("validatePolicy", "noNewAccess", "accessNotGranted", "noPublicAccess", "escalation")},
     "treatAsBlocking": Direction.SUPERSET,
@@ -120,6 +132,18 @@ class Weakening:
         if cdk_json is not None:
             origin = PolicyOrigin(source=str(cdk_json), json_path=f"context.{CONTEXT_KEY}.{self.key}",
                                   location=_location(Path(cdk_json), self.key))
+        if self.direction is Direction.PLATFORM:  # not a weakening: the repository's value is simply not used
+            return Finding(
+                FindingType.SUGGESTION, PLATFORM_HOLDS,
+                f"{self.source or 'cdk.json'} sets {self.key}, which the platform owns in pipeline mode "
+                f"({self.direction.value}): the gate used the platform's "
+                f"{_show(self.platform) if self.platform is not None else 'default'}, not the "
+                f"repository's {_show(self.repository)}.",
+                locations=[["context", CONTEXT_KEY, *self.key.split(".")]] if cdk_json is not None else [],
+                origin=origin, check=CHECK,
+                details={"setting": self.key, "direction": self.direction.name,
+                         "platformValue": _plain(self.platform), "repositoryValue": _plain(self.repository)},
+            )
         return Finding(
             FindingType.ERROR, WEAKENED,
             f"{self.source or 'cdk.json'} weakens the platform's setting {self.key} ({self.direction.value}): "
@@ -142,6 +166,9 @@ class Comparison:
     """How many keys the repository's ``cdk.json`` sets (each compared with the platform's value)."""
     tightened: tuple[str, ...] = field(default=())
     """Keys where the repository's stricter value was taken."""
+    notes: tuple[Weakening, ...] = field(default=())
+    """Keys the platform owns (:attr:`Direction.PLATFORM`) that the repository sets to another value: not applied,
+    reported as non-blocking ``LPC-SETTINGS-PLATFORM`` notes."""
 
 
 def _plain(value: Any) -> Any:
@@ -194,6 +221,8 @@ def _tighten(direction: Direction | None, key: str, platform: Any, repo: Any) ->
         return platform, (None if _hashable(platform) == _hashable(repo) else "changed")
     if direction is Direction.FREE:
         return repo, None
+    if direction is Direction.PLATFORM:  # reported by compare() as a note, never applied
+        return platform, None
     # PIPELINE rows never come from cdk.json (resolve refuses them); a key without a direction: fail closed
     return platform, "no declared direction for this setting (fail closed)"
 
@@ -211,6 +240,7 @@ def compare(platform: ResolvedSettings, repository: ResolvedSettings,
     weakenings: list[Weakening] = []
     tightened: list[str] = []
     compared = 0
+    notes: list[Weakening] = []
     for setting in SETTINGS:
         key = setting.key
         if not repository.is_set(key):
@@ -218,6 +248,13 @@ def compare(platform: ResolvedSettings, repository: ResolvedSettings,
         compared += 1
         direction = directions.get(key)
         own = platform.source_of(key)
+        if direction is Direction.PLATFORM:
+            mine, theirs = platform[key], repository[key]
+            if key == "cacheDir":  # compared as the directories they name
+                mine, theirs = _absolute(key, mine, platform), _absolute(key, theirs, repository)
+            if _hashable(_plain(mine)) != _hashable(_plain(theirs)):
+                notes.append(Weakening(key, direction, mine, theirs, "not applied", repository.source_of(key)))
+            continue
         if direction is Direction.FREE and own.startswith(("environment variable", "--")):
             continue
         mine, theirs = platform[key], repository[key]
@@ -233,11 +270,11 @@ def compare(platform: ResolvedSettings, repository: ResolvedSettings,
         if _hashable(_plain(effective)) != _hashable(_plain(mine)) or direction is Direction.FREE:
             sources[key] = repository.source_of(key)
             tightened.append(key)
-    for key in ("references", *_PATH_KEYS):  # relative paths of either side, made absolute
+    for key in ("references", "cacheDir", *_PATH_KEYS):  # relative paths of either side, made absolute
         values[key] = _absolute(key, values[key], platform)
     merged = ResolvedSettings(MappingProxyType(values), MappingProxyType(sources),
                               repository.base_dir or platform.base_dir, repository.origin)
-    return Comparison(merged, tuple(weakenings), compared, tuple(tightened))
+    return Comparison(merged, tuple(weakenings), compared, tuple(tightened), tuple(notes))
 
 
 def _absolute(key: str, value: Any, side: ResolvedSettings) -> Any:
@@ -263,10 +300,12 @@ class GateSettings:
         return bool(self.settings["ci"])
 
     def findings(self) -> list[Finding]:
-        """One blocking ``LPC-SETTINGS-WEAKENED`` finding per weakened key (none outside ``ci`` mode)."""
+        """One blocking ``LPC-SETTINGS-WEAKENED`` finding per weakened key, and one non-blocking
+        ``LPC-SETTINGS-PLATFORM`` note per platform-owned key the repository sets otherwise (none outside ``ci``
+        mode)."""
         if self.comparison is None:
             return []
-        return [w.finding(self.cdk_json) for w in self.comparison.weakenings]
+        return [w.finding(self.cdk_json) for w in (*self.comparison.weakenings, *self.comparison.notes)]
 
 
 def resolve_gate_settings(cdk_json: str | os.PathLike[str] | None = None, *, env: Mapping[str, str] | None = None,
@@ -304,6 +343,7 @@ def _location(cdk_json: Path, key: str) -> Any:
 __all__ = [
     "CHECK",
     "DIRECTIONS",
+    "PLATFORM_HOLDS",
     "WEAKENED",
     "Comparison",
     "Direction",

@@ -17,7 +17,9 @@ What runs (one CodeBuild project, tools pinned to this library's version and a f
    may only tighten them (a weakening is a blocking ``LPC-SETTINGS-WEAKENED`` finding), and cache entries are
    authenticated with the key of ``cache_hmac_key`` (a Secrets Manager secret, ``LEAST_PRIVILEGE_CACHE_HMAC_KEY``).
 2. ``lpc diff --deployed`` against what CloudFormation holds (``cloudformation:GetTemplate``): broadening
-   (exit 2) is exported as ``BROADENING=true`` with a one-line summary ``DIFF``; exit 1 fails the build.
+   (exit 2), and any suppression the change brings (``ACKNOWLEDGMENT_ADDED`` / ``ACKNOWLEDGMENT_APPLIES``, not
+   blocking but for a person to see), is exported as ``BROADENING=true`` with a one-line summary ``DIFF``
+   (:func:`review_commands`); exit 1 fails the build.
 3. A manual approval whose text carries the diff (``#{ns.DIFF}``, resolved by CodePipeline), and, beside it,
    a small CodeBuild step that approves it at once when nothing broadened
    (``codepipeline:PutApprovalResult``, as CDK's ``ConfirmPermissionsBroadening`` does with a Lambda).
@@ -70,6 +72,27 @@ def _tool_version() -> str:
 def default_install_commands(version: str | None = None) -> list[str]:
     """Pinned installs: this library at exactly ``version`` (its dependencies by its own pins)."""
     return [f"pip install --no-cache-dir 'least-privilege-constructs=={version or _tool_version()}'"]
+
+
+REVIEW_CODES = ("ACKNOWLEDGMENT_ADDED", "ACKNOWLEDGMENT_APPLIES")
+"""Non-blocking rows of ``lpc diff`` that still need a person: the suppressions the change brings (an
+acknowledgment it adds, or one covering a principal or policy it adds or changes). Like broadening, they set
+``BROADENING=true`` (no auto-approval) and are counted in the approval's text."""
+
+
+def review_commands(diff_md: str) -> list[str]:
+    """Shell lines over ``lpc diff``'s Markdown (exit code in ``DIFF_EXIT``): ``DIFF``, the count of each code of
+    the table's rows that need an approval (blocking, ``:warning:``, or one of :data:`REVIEW_CODES`), and
+    ``BROADENING``: ``false`` only when the diff exited 0 and no such row exists."""
+    codes = "|".join(REVIEW_CODES)
+    rows = (f"grep '^| ' {diff_md} | awk -F'|' '$2 ~ /:warning:/ || $3 ~ /`({codes})`/ {{print $3}}' "
+            "| tr -d '` ' | sort | uniq -c | tr -s ' \\n' ' ' | cut -c1-900")
+    return [
+        f'export DIFF="$({rows})"',
+        'if [ "${DIFF_EXIT:-0}" = "2" ] || [ -n "$(echo "$DIFF" | tr -d " ")" ]; then export BROADENING=true; '
+        "else export BROADENING=false; fi",
+        'if [ -z "$(echo "$DIFF" | tr -d " ")" ]; then export DIFF="no broadening"; fi',
+    ]
 
 
 class PolicyValidationStage:
@@ -160,7 +183,8 @@ class PolicyValidationStage:
         if diff_deployed and approval:
             self.approval = pipelines.ManualApprovalStep(
                 f"{id}Approval",
-                comment=f"Permissions broadening: {self.validate.exported_variable('DIFF')} "
+                comment=f"Permissions broadening or suppressions (acknowledgments) to review: "
+                        f"{self.validate.exported_variable('DIFF')} "
                         "(the full diff is in the validation step's output, lpc-reports/diff.md).")
             self.approval.add_step_dependency(self.validate)
             assert pipeline_name is not None
@@ -204,10 +228,7 @@ class PolicyValidationStage:
                 f"{diff} --format sarif -o {REPORTS}/diff.sarif || true",
                 f"cat {REPORTS}/diff.md",
                 'if [ "${DIFF_EXIT:-0}" = "1" ]; then echo "lpc diff failed"; exit 1; fi',
-                'if [ "${DIFF_EXIT:-0}" = "2" ]; then export BROADENING=true; else export BROADENING=false; fi',
-                f"export DIFF=\"$(grep '^| :warning:' {REPORTS}/diff.md | grep -o '`[A-Z_]*`' | sort | uniq -c | tr -d '`' | "
-                "tr -s ' \\n' ' ' | cut -c1-900)\"",
-                'if [ -z "$DIFF" ]; then export DIFF="no broadening"; fi',
+                *review_commands(f"{REPORTS}/diff.md"),
             ]
         return commands
 
@@ -254,7 +275,8 @@ class PolicyValidationStage:
     def _auto_approve_commands(action_name: str) -> list[str]:
         """Wait for the approval's token (it runs beside this step), then approve it when nothing broadened."""
         return [
-            'if [ "$BROADENING" != "false" ]; then echo "Broadening: waiting for a manual approval."; exit 0; fi',
+            'if [ "$BROADENING" != "false" ]; then echo "Broadening or acknowledgments: waiting for a manual approval."; '
+            "exit 0; fi",
             f'ACTION="{action_name}"',
             "for i in $(seq 1 60); do "
             "TOKEN=$(aws codepipeline get-pipeline-state --name \"$PIPELINE_NAME\" --query "

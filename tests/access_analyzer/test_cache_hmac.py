@@ -5,6 +5,7 @@ makes an entry trustworthy."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,10 @@ from least_privilege_constructs.access_analyzer.cache import (
     CacheLocationError,
     ResultCache,
     check_ci_cache_location,
+    git_top_level,
+    source_tree_roots,
 )
-from least_privilege_constructs.access_analyzer.mode import wrap_with_cache
+from least_privilege_constructs.access_analyzer.mode import select_backend, wrap_with_cache
 from least_privilege_constructs.access_analyzer.offline import OfflineBackend
 from least_privilege_constructs.access_analyzer.settings import Settings
 
@@ -82,10 +85,14 @@ def test_ci_cache_location(tmp_path: Path, where: str, authenticated: bool, refu
         check_ci_cache_location(tmp_path / where, roots, authenticated)
 
 
-def test_given_ci_mode_when_the_cache_in_the_source_tree_is_used_then_it_is_refused_unless_authenticated(
+PLATFORM_SOURCE = {"cache_dir": "platform settings context least-privilege.cacheDir"}
+
+
+def test_given_ci_mode_when_the_platform_puts_the_cache_in_the_source_tree_then_it_is_refused_unless_authenticated(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    settings = Settings(mode="offline", cache_offline=True, cache_dir=".lpc-cache", base_dir=str(tmp_path), ci=True)
+    settings = Settings(mode="offline", cache_offline=True, cache_dir=".lpc-cache", base_dir=str(tmp_path), ci=True,
+                        sources=PLATFORM_SOURCE)
     with pytest.raises(CacheLocationError, match=IN_SOURCE_TREE):
         wrap_with_cache(OfflineBackend(), settings)
     keyed = Settings(mode="offline", cache_offline=True, cache_dir=".lpc-cache", base_dir=str(tmp_path), ci=True,
@@ -98,3 +105,63 @@ def test_given_ci_mode_when_the_cache_in_the_source_tree_is_used_then_it_is_refu
     # outside ci mode, unchanged
     assert wrap_with_cache(OfflineBackend(), Settings(mode="offline", cache_offline=True, cache_dir=".lpc-cache",
                                                       base_dir=str(tmp_path))).cache is not None
+
+
+@pytest.mark.parametrize("source, used", [
+    ("platform settings context least-privilege.cacheDir", True),
+    ("environment variable LEAST_PRIVILEGE_CACHE_DIR", True),
+    ("--cache-dir", True),
+    ("cdk.json context least-privilege.cacheDir", False),   # the commit's choice (e.g. the synth plugin in ci)
+    ("default", False),                                      # nobody chose it: it cannot be vouched for
+])
+def test_given_ci_mode_without_a_key_then_the_disk_cache_is_used_only_where_the_platform_put_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str, used: bool) -> None:
+    # given a build whose checkout is elsewhere, and a cache folder outside it, chosen by `source`
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "checkout").mkdir()
+    settings = Settings(mode="offline", cache_offline=True, cache_dir=str(tmp_path / "platform-cache"),
+                        base_dir=str(tmp_path / "checkout"), ci=True, sources={"cache_dir": source})
+    monkeypatch.chdir(tmp_path / "checkout")
+    # when the backend is wrapped, then the disk cache is used only for the platform's choice
+    backend, reason = select_backend(settings)
+    assert (backend.cache is not None) is used
+    assert ("disk cache not used" in reason) is not used
+
+
+def test_source_tree_roots_cover_every_codebuild_input_and_the_git_working_tree_of_cdk_json(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given a monorepo checked out as a further CodeBuild input, cdk.json in its infra/ subfolder
+    repo, primary = tmp_path / "repo", tmp_path / "primary"
+    (repo / "infra").mkdir(parents=True)
+    primary.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    env = {"CODEBUILD_SRC_DIR": str(primary), "CODEBUILD_SRC_DIR_repo": str(repo)}
+    monkeypatch.chdir(primary)
+    # when the source tree's roots are listed
+    roots = source_tree_roots(repo / "infra", env=env)
+    # then the primary input, the further input and the repository's top level are all in it
+    assert {primary.resolve(), repo.resolve(), (repo / "infra").resolve()} <= set(roots)
+    # and a cache the repository's cdk.json points at (infra/../.lpc-cache) is inside the source tree
+    with pytest.raises(CacheLocationError, match=IN_SOURCE_TREE):
+        check_ci_cache_location(repo / "infra" / ".." / ".lpc-cache", roots, authenticated=False)
+
+
+@pytest.mark.parametrize("layout", ["git folder", "worktree file"])
+def test_git_top_level_without_git_falls_back_to_the_nearest_dot_git(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: str) -> None:
+    # given a checkout whose .git is a folder (a clone) or a file (a worktree, a submodule), and no git on PATH
+    (tmp_path / "infra").mkdir()
+    if layout == "git folder":
+        (tmp_path / ".git").mkdir()
+    else:
+        (tmp_path / ".git").write_text("gitdir: /elsewhere\n")
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
+    # when its top level is asked from the subfolder, then it is the folder holding .git
+    assert git_top_level(tmp_path / "infra") == tmp_path.resolve()
+
+
+def test_git_top_level_of_a_folder_outside_any_working_tree_is_none(tmp_path: Path) -> None:
+    # a CodePipeline source artifact is unpacked without .git: no extra root (the checkout variables cover it)
+    if any((p / ".git").exists() for p in (tmp_path, *tmp_path.parents)):
+        pytest.skip("the temporary folder is inside a git working tree on this machine")
+    assert git_top_level(tmp_path) is None

@@ -18,6 +18,7 @@ from least_privilege_constructs.analysis.settings import (
 )
 from least_privilege_constructs.analysis.settings_policy import (
     DIRECTIONS,
+    PLATFORM_HOLDS,
     WEAKENED,
     Direction,
     compare,
@@ -81,6 +82,41 @@ def test_given_a_tightening_cdk_json_when_compared_then_no_weakening_and_the_str
     assert result.settings[key] == effective
 
 
+@pytest.mark.parametrize("repo_context, key", [
+    ({"cacheDir": "../.lpc-cache"}, "cacheDir"),
+    ({"cacheOffline": True}, "cacheOffline"),
+    ({"cache": False}, "cache"),
+    ({"mode": "offline"}, "mode"),
+    ({"region": "us-east-1"}, "region"),
+    ({"profile": "developer"}, "profile"),
+])
+def test_given_ci_mode_when_cdk_json_sets_a_platform_owned_setting_then_the_platform_value_holds_with_a_note(
+        tmp_path: Path, repo_context: dict[str, Any], key: str) -> None:
+    # given platform settings that choose the cache and the backend, and a cdk.json choosing otherwise
+    platform = {"mode": "online", "region": "eu-west-1", "profile": "pipeline", "cache": True, "cacheOffline": False,
+                "cacheDir": "/var/cache/lpc"}
+    cdk_json = tmp_path / "infra" / "cdk.json"
+    cdk_json.parent.mkdir()
+    cdk_json.write_text(json.dumps({"context": {"least-privilege": repo_context}}, indent=2))
+    env = {"LEAST_PRIVILEGE_CI": "true", "LEAST_PRIVILEGE_PLATFORM_SETTINGS": json.dumps(platform)}
+    # when the gate's settings are resolved in pipeline mode
+    gate = resolve_gate_settings(cdk_json, env=env, base_dir=cdk_json.parent)
+    # then the platform's value is the one used, and one non-blocking note names the key (not a weakening)
+    assert gate.settings[key] == platform[key]
+    [note] = gate.findings()
+    assert (note.issue_code, note.finding_type, note.details["setting"]) == (PLATFORM_HOLDS, FindingType.SUGGESTION, key)
+    assert note.origin is not None and note.origin.source == str(cdk_json)
+    # and outside pipeline mode the repository's value is used, as before
+    assert resolve_gate_settings(cdk_json, env={}, base_dir=cdk_json.parent).settings[key] != platform[key]
+
+
+def test_given_ci_mode_when_cdk_json_repeats_the_platform_value_then_no_note() -> None:
+    platform = resolve({"mode": "offline", "cacheDir": "/var/cache/lpc"}, env={})
+    repository = resolve({"mode": "offline", "cacheDir": "/var/cache/lpc"}, env={})
+    result = compare(platform, repository)
+    assert (result.weakenings, result.notes) == ((), ())
+
+
 def test_given_cdk_json_naming_a_pipeline_only_setting_then_it_is_refused_with_its_code() -> None:
     # the commit must not switch pipeline mode off, nor pick the platform's settings or the cache key
     for context in ({"ci": False}, {"platformSettings": "{}"}, {"cacheHmacKey": "k"}):
@@ -98,7 +134,7 @@ def test_given_a_weakened_cdk_json_file_when_resolved_in_ci_mode_then_the_findin
     # when the gate's settings are resolved
     gate = resolve_gate_settings(cdk_json, env=env, base_dir=tmp_path)
     # then one blocking finding names the setting, both values and the line of cdk.json
-    [finding] = gate.findings()
+    [finding] = [f for f in gate.findings() if f.is_blocking(gate.settings["treatAsBlocking"])]
     assert (finding.issue_code, finding.finding_type, finding.details["setting"]) == (
         WEAKENED, FindingType.ERROR, "treatAsBlocking")
     assert finding.details["platformValue"] == ["ERROR", "SECURITY_WARNING"]
@@ -106,6 +142,9 @@ def test_given_a_weakened_cdk_json_file_when_resolved_in_ci_mode_then_the_findin
     position = finding.origin.position() if finding.origin else None
     assert position is not None and position.line == 6
     assert gate.settings["treatAsBlocking"] == {FindingType.ERROR, FindingType.SECURITY_WARNING}
+    # and the repository's mode (a platform-owned setting) is not applied: a non-blocking note says so
+    [note] = [f for f in gate.findings() if f.issue_code == PLATFORM_HOLDS]
+    assert (note.finding_type, note.details["setting"], gate.settings["mode"]) == (FindingType.SUGGESTION, "mode", "auto")
     # and outside ci mode nothing changes: the repository's value, no finding
     plain = resolve_gate_settings(cdk_json, env={}, base_dir=tmp_path)
     assert plain.findings() == [] and plain.settings["treatAsBlocking"] == {FindingType.ERROR}

@@ -71,6 +71,11 @@ def pipeline_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return tmp_path
 
 
+def findings_of(report: dict[str, Any], code: str) -> list[dict[str, Any]]:
+    return [f for f in [*report.get("BlockingFindings", []), *report.get("NonBlockingFindings", [])]
+            if f["issueCode"] == code]
+
+
 def test_given_a_planted_pass_in_the_repository_cache_when_the_pipeline_gates_then_the_verdict_stays_fail(
         pipeline_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     # given a repository whose role is granted a sensitive action, with the offline answers cached in the repository
@@ -83,24 +88,76 @@ def test_given_a_planted_pass_in_the_repository_cache_when_the_pipeline_gates_th
     capsys.readouterr()
     assert gate(cdk_out, *CACHED_CHECKS_ONLY) == 0
     capsys.readouterr()
-    plant_pass(pipeline_env / ".lpc-cache")
-    # when the pipeline gates without an HMAC key, the cache in the source tree is refused
-    assert gate(cdk_out, "--ci", *CACHED_CHECKS_ONLY) == 1
+    # when the pipeline gates with its own settings: cdk.json's cache settings are not applied (the platform owns
+    # them), so the planted answers are not read; each ignored key is a note
+    assert gate(cdk_out, "--ci", "--mode", "offline", *CACHED_CHECKS_ONLY) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert "ACCESS_GRANTED" in {f["issueCode"] for f in report["BlockingFindings"]}
+    assert {f["details"]["setting"] for f in findings_of(report, "LPC-SETTINGS-PLATFORM")} == {"cacheOffline", "cacheDir"}
+    # when the platform itself puts the cache in the source tree, without an HMAC key it is refused
+    platform = ["--platform-settings", json.dumps({"cacheOffline": True, "cacheDir": str(pipeline_env / ".lpc-cache")})]
+    assert gate(cdk_out, "--ci", "--mode", "offline", *CACHED_CHECKS_ONLY, *platform) == 1
     assert "LPC-CACHE-001" in capsys.readouterr().err
     # when the pipeline gates with its key
     monkeypatch.setenv("LEAST_PRIVILEGE_CACHE_HMAC_KEY", "pipeline-secret")
-    code = gate(cdk_out, "--ci", *CACHED_CHECKS_ONLY)
+    code = gate(cdk_out, "--ci", "--mode", "offline", *CACHED_CHECKS_ONLY, *platform)
     report = json.loads(capsys.readouterr().out)
     # then the verdict is FAIL: the grant of the sensitive action is found again
     assert code == 2
     assert "ACCESS_GRANTED" in {f["issueCode"] for f in report["BlockingFindings"]}
     # and every planted entry is reported, naming its file
-    reported = {f["origin"]["source"] for f in report["NonBlockingFindings"] if f["issueCode"] == "LPC-CACHE-UNAUTHENTICATED"}
+    reported = {f["origin"]["source"] for f in findings_of(report, "LPC-CACHE-UNAUTHENTICATED")}
     assert reported == {str(p) for p in planted}
     # and the entries are now authenticated: the next run reads them and reports nothing planted
-    assert gate(cdk_out, "--ci", *CACHED_CHECKS_ONLY) == 2
+    assert gate(cdk_out, "--ci", "--mode", "offline", *CACHED_CHECKS_ONLY, *platform) == 2
     again = json.loads(capsys.readouterr().out)
-    assert not [f for f in again.get("NonBlockingFindings", []) if f["issueCode"] == "LPC-CACHE-UNAUTHENTICATED"]
+    assert not findings_of(again, "LPC-CACHE-UNAUTHENTICATED")
+
+
+def monorepo(root: Path) -> tuple[Path, Path]:
+    """CDK Pipelines' layout: the synth output is the primary input, the repository (cdk.json in infra/, the cache
+    it names at the repository's top, ../.lpc-cache) a further input. Returns (cdk.out, cdk.json)."""
+    infra = root / "repo" / "infra"
+    cdk_out = repository(infra, {"cacheOffline": True, "cacheDir": "../.lpc-cache"}, broadening=True)
+    (root / "primary").mkdir()
+    cdk_out = cdk_out.rename(root / "primary" / "cdk.out")
+    return cdk_out, infra / "cdk.json"
+
+
+def test_given_a_monorepo_with_a_planted_cache_above_cdk_json_when_the_pipeline_gates_then_it_is_not_read(
+        pipeline_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # given the repository's own cache, above its cdk.json, filled by a developer run then planted with PASS
+    cdk_out, cdk_json = monorepo(pipeline_env)
+    monkeypatch.chdir(cdk_out.parent)
+    args = ["gate", str(cdk_out), "--cdk-json", str(cdk_json), "--format", "json", "--mode", "offline",
+            *CACHED_CHECKS_ONLY]
+    assert main(args) == 2
+    assert plant_pass(pipeline_env / "repo" / ".lpc-cache")
+    capsys.readouterr()
+    # when the pipeline gates (primary input = the synth output, as CodeBuild sets it)
+    monkeypatch.setenv("CODEBUILD_SRC_DIR", str(cdk_out.parent))
+    code = main([*args, "--ci", "--platform-settings", '{"treatAsBlocking":["ERROR","SECURITY_WARNING"]}'])
+    report = json.loads(capsys.readouterr().out)
+    # then the planted answers are not read: the verdict is FAIL, and cdk.json's cache settings are notes
+    assert code == 2
+    assert "ACCESS_GRANTED" in {f["issueCode"] for f in report["BlockingFindings"]}
+    assert {f["details"]["setting"] for f in findings_of(report, "LPC-SETTINGS-PLATFORM")} == {"cacheOffline", "cacheDir"}
+
+
+def test_given_a_monorepo_input_when_the_platform_puts_the_cache_in_it_without_a_key_then_it_is_refused(
+        pipeline_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # given the repository as a further CodeBuild input (CODEBUILD_SRC_DIR_<artifact>), the cache at its top level
+    cdk_out, cdk_json = monorepo(pipeline_env)
+    monkeypatch.chdir(cdk_out.parent)
+    monkeypatch.setenv("CODEBUILD_SRC_DIR", str(cdk_out.parent))
+    monkeypatch.setenv("CODEBUILD_SRC_DIR_repo", str(pipeline_env / "repo"))
+    platform = json.dumps({"cacheOffline": True, "cacheDir": str(pipeline_env / "repo" / ".lpc-cache")})
+    # when the pipeline gates without an HMAC key
+    code = main(["gate", str(cdk_out), "--cdk-json", str(cdk_json), "--mode", "offline", "--ci", *CACHED_CHECKS_ONLY,
+                 "--platform-settings", platform])
+    # then the cache is refused: it is inside a checkout of the commit under review
+    assert code == 1
+    assert "LPC-CACHE-001" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("weakening, setting", [

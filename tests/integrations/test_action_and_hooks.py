@@ -22,7 +22,7 @@ BAD = {"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "arn:aws:s3:::bu
 WIDER = {"Effect": "Allow", "Action": ["s3:GetObject", "s3:DeleteObject"], "Resource": "arn:aws:s3:::bucket/*"}
 
 
-def assembly(path: Path, statement: dict[str, Any]) -> Path:
+def assembly(path: Path, statement: dict[str, Any], acknowledged: bool = False) -> Path:
     path.mkdir(parents=True)
     role = {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
@@ -33,7 +33,9 @@ def assembly(path: Path, statement: dict[str, Any]) -> Path:
                                                                                "Properties": role}}}))
     (path / "manifest.json").write_text(json.dumps({"version": "36.0.0", "artifacts": {"App": {
         "type": "aws:cloudformation:stack", "environment": "aws://111122223333/eu-west-1",
-        "properties": {"templateFile": "App.template.json", "stackName": "App"}}}}))
+        "properties": {"templateFile": "App.template.json", "stackName": "App"},
+        "metadata": {"/App/Role": [{"type": "aws:cdk:acknowledged-rules", "data": {
+            "LeastPrivilege-PolicyValidation::ACCESS_GRANTED": "SEC-12: reviewed"}}]} if acknowledged else {}}}}))
     return path
 
 
@@ -50,7 +52,8 @@ def action() -> dict[str, Any]:
     return yaml.safe_load((ROOT / "action.yml").read_text())
 
 
-def run_steps(tmp_path: Path, env: dict[str, str], inputs: dict[str, str]) -> tuple[int, dict[str, str], str]:
+def run_steps(tmp_path: Path, env: dict[str, str], inputs: dict[str, str],
+              log: list[str] | None = None) -> tuple[int, dict[str, str], str]:
     """Run the action's own `run` steps after the install (with `${{ inputs.x }}` and the steps' outputs
     substituted as GitHub does), stopping at the first failing step."""
     inputs = {**{name: str(spec.get("default", "")) for name, spec in action()["inputs"].items()}, **inputs}
@@ -76,6 +79,8 @@ def run_steps(tmp_path: Path, env: dict[str, str], inputs: dict[str, str]) -> tu
                     "GITHUB_OUTPUT": str(out_file), "GITHUB_STEP_SUMMARY": str(summary)}
         proc = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=tmp_path, env=step_env, capture_output=True,
                               text=True, timeout=300)
+        if log is not None:
+            log.append(proc.stdout)
         if "id" in step:
             outputs[step["id"]] = dict(line.split("=", 1) for line in out_file.read_text().splitlines() if "=" in line)
         if proc.returncode != 0:
@@ -151,3 +156,34 @@ def test_given_a_cdk_json_weakening_the_platform_settings_when_the_action_gates_
     results = json.loads((tmp_path / "lpc-reports" / "gate.sarif").read_text())["runs"][0]["results"]
     assert [r["ruleId"] for r in results] == ["LPC-SETTINGS-WEAKENED"]
     assert "treatAsBlocking" in results[0]["message"]["text"]
+
+
+@pytest.mark.parametrize("fail_on_broadening, code, annotation", [
+    ("false", 0, "::warning::the change brings acknowledgments"),
+    ("true", 2, "::error::the change brings acknowledgments"),
+])
+def test_given_a_change_that_only_adds_an_acknowledgment_when_the_action_diffs_then_it_is_flagged_like_broadening(
+        tmp_path: Path, fail_on_broadening: str, code: int, annotation: str) -> None:
+    # given the same clean role before and after, the change acknowledging a finding (nothing broadens)
+    inputs = {"cdk-out": str(assembly(tmp_path / "new", CLEAN, acknowledged=True)), "mode": "offline",
+              "base-cdk-out": str(assembly(tmp_path / "base", CLEAN)), "fail-on-broadening": fail_on_broadening,
+              "platform-settings": "{}"}
+    log: list[str] = []
+    # when the action runs
+    returncode, outputs, summary = run_steps(tmp_path, lpc_on_path(tmp_path), inputs, log)
+    # then the diff exits 0, the acknowledgment is in the summary and flagged as broadening is
+    assert outputs["diff"] == "0" and "`ACKNOWLEDGMENT_ADDED`" in summary
+    assert returncode == code and annotation in "".join(log)
+
+
+@pytest.mark.parametrize("platform, warned", [("", True), ('{"treatAsBlocking": ["ERROR"]}', False)])
+def test_given_no_platform_settings_when_the_action_gates_then_it_warns_that_the_defaults_are_used(
+        tmp_path: Path, platform: str, warned: bool) -> None:
+    # given an unset organization variable (GitHub substitutes an empty string) or a set one
+    inputs = {"cdk-out": str(assembly(tmp_path / "new", CLEAN)), "mode": "offline", "platform-settings": platform}
+    log: list[str] = []
+    # when the action runs in pipeline mode
+    returncode, _outputs, _ = run_steps(tmp_path, lpc_on_path(tmp_path), inputs, log)
+    # then only the empty value is warned about, naming the defaults
+    assert returncode == 0
+    assert ("::warning::platform-settings is empty" in "".join(log)) is warned

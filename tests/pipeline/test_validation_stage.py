@@ -191,7 +191,11 @@ def test_given_bad_input_then_errors_have_stable_codes(tmp_path: Path) -> None:
 
 BOUNDARY_ARN = "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/boundaries/lpc-developer-boundary"
 # --- the BuildSpec's commands, run locally ---------------------------------------------------------
-def _assembly(path: Path, action: str) -> Path:
+ACK = {"/App/Role": [{"type": "aws:cdk:acknowledged-rules",
+                      "data": {"LeastPrivilege-PolicyValidation::ACCESS_GRANTED": "SEC-12: reviewed"}}]}
+
+
+def _assembly(path: Path, action: str, metadata: dict[str, Any] | None = None, extra_role: bool = False) -> Path:
     path.mkdir(parents=True)
     role = {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
@@ -199,11 +203,15 @@ def _assembly(path: Path, action: str) -> Path:
         "PermissionsBoundary": {"Fn::Sub": BOUNDARY_ARN},
         "Policies": [{"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": action.split(","), "Resource": "arn:aws:s3:::bucket/*"}]}}]}
-    (path / "App.template.json").write_text(json.dumps({"Resources": {"Role": {"Type": "AWS::IAM::Role",
-                                                                               "Properties": role}}}))
+    resources = {"Role": {"Type": "AWS::IAM::Role", "Metadata": {"aws:cdk:path": "App/Role/Resource"},
+                          "Properties": role}}
+    if extra_role:  # a new role under the acknowledged construct path
+        resources["Helper"] = {"Type": "AWS::IAM::Role", "Metadata": {"aws:cdk:path": "App/Role/Helper/Resource"},
+                               "Properties": role}
+    (path / "App.template.json").write_text(json.dumps({"Resources": resources}))
     (path / "manifest.json").write_text(json.dumps({"version": "36.0.0", "artifacts": {"App": {
         "type": "aws:cloudformation:stack", "environment": "aws://111122223333/eu-west-1",
-        "properties": {"templateFile": "App.template.json", "stackName": "App"}}}}))
+        "properties": {"templateFile": "App.template.json", "stackName": "App"}, "metadata": metadata or {}}}}))
     return path
 
 
@@ -231,19 +239,25 @@ def run_buildspec(spec: dict[str, Any], work: Path, new: Path, deployed: Path) -
     return proc.returncode, exported, proc.stdout + proc.stderr
 
 
-@pytest.mark.parametrize("new_actions, code, broadening, diff", [
-    ("s3:GetObject", 0, "false", "no broadening"),
-    ("s3:GetObject,s3:DeleteObject", 0, "true", "1 NEW_ACCESS"),
-    ("s3:GetObjekt", 2, None, None),
+@pytest.mark.parametrize("new_actions, code, broadening, diff, change", [
+    ("s3:GetObject", 0, "false", "no broadening", {}),
+    ("s3:GetObject,s3:DeleteObject", 0, "true", "1 NEW_ACCESS", {}),
+    ("s3:GetObjekt", 2, None, None, {}),
+    # nothing broadens, but the change adds an acknowledgment: a person approves it (review2 ack2)
+    ("s3:GetObject", 0, "true", "1 ACKNOWLEDGMENT_ADDED", {"new_ack": True}),
+    # an acknowledgment already deployed covers a role the change adds under it
+    ("s3:GetObject", 0, "true", "1 ACKNOWLEDGMENT_APPLIES 1 NEW_PRINCIPAL", {"old_ack": True, "new_ack": True,
+                                                                             "extra_role": True}),
 ])
 def test_given_fixture_assemblies_when_the_buildspec_runs_then_gate_blocks_and_diff_exports(
         synthesized: Any, tmp_path: Path, new_actions: str, code: int, broadening: str | None,
-        diff: str | None) -> None:
+        diff: str | None, change: dict[str, bool]) -> None:
     if shutil.which("bash") is None:
         pytest.skip("needs bash")
     template, _ = synthesized
-    deployed = _assembly(tmp_path / "deployed", "s3:GetObject")
-    new = _assembly(tmp_path / "new", new_actions)
+    deployed = _assembly(tmp_path / "deployed", "s3:GetObject", ACK if change.get("old_ack") else None)
+    new = _assembly(tmp_path / "new", new_actions, ACK if change.get("new_ack") else None,
+                    extra_role=change.get("extra_role", False))
     returncode, exported, output = run_buildspec(spec_of(template, "Validate"), tmp_path, new, deployed)
     assert returncode == code, output
     assert exported.get("BROADENING") == broadening

@@ -74,9 +74,14 @@ CODES: dict[str, str] = {
     "BOUNDARY_ADDED": "a permissions boundary was added (narrowing)",
     "PRINCIPAL_REMOVED": "a role, user or group was removed (narrowing)",
     "ACKNOWLEDGMENT_ADDED": "a finding acknowledged (suppressed) by the change: its id, construct path and reason, "
-                            "for review (not blocking)",
+                            "for review (not blocking; the pipeline asks for approval)",
+    "ACKNOWLEDGMENT_APPLIES": "an acknowledgment (existing or new) whose scope covers a principal or policy the "
+                              "change adds or changes: it suppresses that finding there too (for review, not "
+                              "blocking; the pipeline asks for approval)",
     "LPC-SETTINGS-WEAKENED": "the repository's cdk.json weakens a setting the platform owns (pipeline mode): "
                              "blocking",
+    "LPC-SETTINGS-PLATFORM": "the repository's cdk.json sets a value the platform owns in pipeline mode (backend, "
+                             "cache): not applied (a note)",
 }
 """Every issue code the diff emits, with what it means (SARIF rule descriptions, the README table)."""
 

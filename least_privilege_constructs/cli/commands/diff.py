@@ -11,7 +11,8 @@ naming new principals, new principals and new public access. Statements split, m
 wildcard against its expansion are not changes.
 
 For review, it also lists every acknowledgment (suppressed finding) the change adds, with its construct path
-and reason (not blocking), and, with the platform's settings (``--ci`` / ``--platform-settings``, as ``lpc
+and reason, and every acknowledgment, old or new, whose scope covers a principal or policy the change adds or
+changes (``ACKNOWLEDGMENT_APPLIES``; neither is blocking, the pipeline asks for an approval), and, with the platform's settings (``--ci`` / ``--platform-settings``, as ``lpc
 gate``), every setting of ``cdk.json`` that weakens them (``LPC-SETTINGS-WEAKENED``, blocking).
 
 Exit codes: 0 no broadening, 2 broadening (or an answer that could not be decided: fail closed), 1 usage
@@ -70,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
     from least_privilege_constructs.analysis.diff import DiffOptions, diff_extractions, render_diff
     from least_privilege_constructs.analysis.diff.acknowledgments import (
         added_acknowledgments,
+        applying_acknowledgments,
+        changed_targets,
         read_acknowledgments,
     )
     from least_privilege_constructs.analysis.extract import extract_policies
@@ -91,8 +94,11 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("--role-arn-template needs --deployed")
     old = _deployed(args.paths[0], args.role_arn_template) if args.deployed else extract_policies([args.paths[0]])
     result = diff_extractions(old, new, options)
-    review = added_acknowledgments(None if args.deployed else read_acknowledgments(args.paths[0]),
-                                   read_acknowledgments(args.paths[-1]))
+    acknowledgments = read_acknowledgments(args.paths[-1])
+    review = added_acknowledgments(None if args.deployed else read_acknowledgments(args.paths[0]), acknowledgments)
+    # the suppressions the change brings without touching an acknowledgment: a principal or policy added or
+    # changed under an acknowledged construct path
+    review += applying_acknowledgments(acknowledgments, changed_targets(old, new))
     result.findings = sort_findings([*result.findings, *review, *_weakenings(args)])
     to_stdout = args.output in (None, "-")
     text = render_diff(result, args.format, color=args.format == "text" and to_stdout and use_color(sys.stdout))
