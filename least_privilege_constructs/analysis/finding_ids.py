@@ -13,8 +13,12 @@ Each such class has one **owner** (the first code of its row in :data:`MERGE_CLA
 class on the same construct are merged into the owner's finding, the others listed in
 ``details["alsoReportedAs"]`` and in the message ("also reported as ...").
 
-**Acknowledged once.** A merged finding is acknowledged by an acknowledgment of **any** of its ids, so the
-acknowledgments written for either check keep working. Each id is accepted in every namespace of this
+**Acknowledged once, per mistake.** The duplicates of one mistake (the codes of one row of
+:data:`MERGE_CLASSES`) are acknowledged by an acknowledgment of **any** of their ids, so the acknowledgments
+written for either check keep working. A consequence folded in (:data:`CONSEQUENCES`: ``ACCESS_GRANTED``,
+``BEYOND_BOUNDARY``, ``DEAD_GRANT``) names no action, so it is no acknowledgment of the mistake, nor the
+mistake's of it: the merged finding is acknowledged only when the mistake and each folded consequence are
+(:func:`acknowledgment_groups`). Acknowledging a warning never hides an error folded beside it. Each id is accepted in every namespace of this
 library's plugins (``LeastPrivilege-PolicyValidation::``, ``LeastPrivilegeChecks::``,
 ``LeastPrivilege-BoundaryEnforcement::``); ``LP-*`` ids also unqualified (``Annotation::LP-IAM4``), and the
 rule id alone (``LP-IAM4``) acknowledges every finding of that rule, as the nag pack always allowed.
@@ -40,6 +44,10 @@ from least_privilege_constructs.analysis.findings import Finding
 NAMESPACES = ("LeastPrivilege-PolicyValidation", "LeastPrivilegeChecks", "LeastPrivilege-BoundaryEnforcement")
 """The plugins of this library: an id qualified with any of them acknowledges the finding."""
 ALSO_REPORTED_AS = "alsoReportedAs"
+FOLDED_CONSEQUENCES = "foldedConsequences"
+"""The ids of the consequences folded into a merged finding: each needs its own acknowledgment."""
+FOLDED = "folded"
+"""What each folded finding said (``[{"id", "type", "message"}]``): nothing of theirs is lost in the merge."""
 
 MERGE_CLASSES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("boundary", ("LP-IAM1", "LPC-BOUNDARY-MISSING")),
@@ -65,7 +73,7 @@ def finding_id(finding: Finding) -> str:
 
 
 def finding_ids(finding: Finding) -> list[str]:
-    """Every id that acknowledges ``finding``: its own, its rule's (``LP-*``), those merged into it."""
+    """Every id of ``finding``: its own, its rule's (``LP-*``), those merged into it (consequences included)."""
     ids = [finding_id(finding)]
     if finding.issue_code.startswith("LP-"):
         ids.append(finding.issue_code)
@@ -73,17 +81,41 @@ def finding_ids(finding: Finding) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def acknowledgment_keys(finding: Finding) -> list[str]:
-    """The stored acknowledgment ids (``<namespace>::<id>``, as CDK records them) that cover ``finding``."""
+def _keys(ids: Sequence[str]) -> list[str]:
     keys: list[str] = []
-    for fid in finding_ids(finding):
+    for fid in ids:
         keys.extend(f"{ns}::{fid}" for ns in NAMESPACES)
         if fid.startswith("LP-"):
             keys.append(f"Annotation::{fid}")
-    legacy = (finding.details or {}).get("acknowledgmentId")
+    return keys
+
+
+def acknowledgment_groups(finding: Finding) -> list[list[str]]:
+    """The stored acknowledgment ids (``<namespace>::<id>``, as CDK records them) that acknowledge ``finding``,
+    in groups that must **each** be matched: the mistake (its own ids and the same mistake's duplicates: any
+    one of them), then one group per folded consequence (its own id only).
+
+    >>> from least_privilege_constructs.analysis.findings import Finding, FindingType, PolicyOrigin
+    >>> f = Finding(FindingType.ERROR, "LP-IAM4", "PassRole on *.", origin=PolicyOrigin(construct_path="A/R"),
+    ...             details={"alsoReportedAs": ["PASS_ROLE_WITH_STAR_IN_RESOURCE", "BEYOND_BOUNDARY"],
+    ...                      "foldedConsequences": ["BEYOND_BOUNDARY"]})
+    >>> [len(group) for group in acknowledgment_groups(f)], acknowledgment_groups(f)[1][0]
+    ([7, 3], 'LeastPrivilege-PolicyValidation::BEYOND_BOUNDARY')
+    """
+    details = finding.details or {}
+    consequences = [str(c) for c in details.get(FOLDED_CONSEQUENCES, ())]
+    mistake = [i for i in finding_ids(finding) if i not in consequences]
+    first = _keys(mistake)
+    legacy = details.get("acknowledgmentId")
     if legacy:
-        keys.insert(0, str(legacy))
-    return list(dict.fromkeys(keys))
+        first.insert(0, str(legacy))
+    return [list(dict.fromkeys(first)), *(_keys([c]) for c in dict.fromkeys(consequences))]
+
+
+def acknowledgment_keys(finding: Finding) -> list[str]:
+    """Every stored acknowledgment id that takes part in acknowledging ``finding`` (all of
+    :func:`acknowledgment_groups`, flattened)."""
+    return list(dict.fromkeys(k for group in acknowledgment_groups(finding) for k in group))
 
 
 def _merge_key(finding: Finding) -> tuple[str, str] | None:
@@ -137,10 +169,16 @@ def merge_duplicates(findings: Sequence[Finding]) -> list[Finding]:
             out.extend(owners)
             continue
         also = list(dict.fromkeys(finding_id(f) for f in others))
+        # a consequence folded into another class's finding keeps its own acknowledgment
+        consequences = list(dict.fromkeys(
+            finding_id(f) for f in others if f.issue_code in CONSEQUENCES and f.issue_code not in names))
+        folded = [{"id": finding_id(f), "type": f.finding_type.value, "message": f.message} for f in others]
         worst = min((f.finding_type for f in group), key=lambda t: t.rank)
         for owner in owners:
+            details = {**(owner.details or {}), ALSO_REPORTED_AS: also, FOLDED: folded}
+            if consequences:
+                details[FOLDED_CONSEQUENCES] = consequences
             out.append(replace(
                 owner, finding_type=worst if worst.rank < owner.finding_type.rank else owner.finding_type,
-                message=f"{owner.message} (also reported as {', '.join(also)})",
-                details={**(owner.details or {}), ALSO_REPORTED_AS: also}))
+                message=f"{owner.message} (also reported as {', '.join(also)})", details=details))
     return out

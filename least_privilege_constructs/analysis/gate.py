@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from least_privilege_constructs.analysis.finding_ids import acknowledgment_keys, merge_duplicates
+from least_privilege_constructs.analysis.finding_ids import acknowledgment_groups, merge_duplicates
 from least_privilege_constructs.analysis.findings import (
     DEFAULT_BLOCKING,
     Finding,
@@ -377,12 +377,28 @@ def apply_acknowledgments(findings: Sequence[Finding], cdk_out: str | os.PathLik
     accepted: list[AcknowledgedFinding] = []
     for finding in findings:
         path = finding.origin.construct_path if finding.origin else None
-        hits = [(key, h) for key in acknowledgment_keys(finding) if (h := acks.lookup(path, key)) is not None]
-        key, hit = next(((k, h) for k, h in hits if h[1]), hits[0] if hits else ("", None))
-        if hit is not None and hit[1]:
-            accepted.append(AcknowledgedFinding(finding, hit[0], hit[1], key))
-        elif hit is not None:
-            still.append(replace(finding, details={**(finding.details or {}), BLANK_ACKNOWLEDGMENT: hit[0]}))
+        # each group (the mistake, then each folded consequence) needs an acknowledgment with a reason
+        matched: list[tuple[str, tuple[str, str]]] = []
+        blank: tuple[str, str] | None = None
+        missing: list[str] = []
+        for group in acknowledgment_groups(finding):
+            hits = [(key, h) for key in group if (h := acks.lookup(path, key)) is not None]
+            reasoned = next(((k, h) for k, h in hits if h[1]), None)
+            if reasoned is not None:
+                matched.append(reasoned)
+                continue
+            if hits and blank is None:
+                blank = hits[0][1]
+            missing.append(group[0].split("::", 1)[-1])
+        if matched and not missing:
+            where = matched[0][1][0]
+            reason = " | ".join(dict.fromkeys(h[1] for _, h in matched))
+            accepted.append(AcknowledgedFinding(finding, where, reason, ", ".join(k for k, _ in matched)))
+        elif blank is not None:
+            still.append(replace(finding, details={**(finding.details or {}), BLANK_ACKNOWLEDGMENT: blank[0]}))
+        elif matched:  # the mistake or some consequences acknowledged, not all: still open, saying what is not
+            still.append(replace(finding, details={**(finding.details or {}), "unacknowledged": missing,
+                                                   "acknowledgedAs": [k for k, _ in matched]}))
         else:
             still.append(finding)
     return still, accepted

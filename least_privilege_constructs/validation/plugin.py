@@ -254,6 +254,13 @@ def _violation(finding: Finding, blocking: Any, cdk_out: str) -> PolicyViolation
         rule_name = f"LP-ACK[{rule_name}]"
         description = (f"the acknowledgment of '{finding_id(finding)}' on {blank_at} gives no "
                        f"reason, so it acknowledges nothing; {description}")
+    unacknowledged = (finding.details or {}).get("unacknowledged")
+    if unacknowledged and not blank_at:
+        # part of a merged finding is acknowledged (CDK would suppress it by that id): name what is not
+        rule_name = f"LP-ACK[{rule_name}]"
+        description = (f"acknowledged as {', '.join((finding.details or {}).get('acknowledgedAs', []))}, but not "
+                       f"what is folded into it: {', '.join(unacknowledged)} (a consequence names no action: "
+                       f"acknowledge it by its own id, or fix the policy); {description}")
     return PolicyViolation(
         rule_name=rule_name,
         description=description,

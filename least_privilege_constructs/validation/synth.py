@@ -84,6 +84,29 @@ def _cli_reads_report(app: Any) -> bool:
     return value is False or value == "false"
 
 
+def _outside_top_level_stacks(app: Any, failures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The failed reports' violations none of whose constructs is in a top-level stack of ``app`` (they are in
+    a ``Stage``), as reports of the same shape. On any doubt (no construct tree), every violation."""
+    try:
+        from aws_cdk import Stack
+
+        tops = [child.node.path for child in app.node.children if Stack.is_stack(child)]
+    except Exception:  # not a construct tree: treat every violation as unseen (fail closed)
+        return failures
+
+    def seen(path: str) -> bool:
+        path = path.strip("/")
+        return any(path == top or path.startswith(f"{top}/") for top in tops)
+
+    hidden = []
+    for report in failures:
+        violations = [v for v in report.get("violations", []) or []
+                      if not any(seen(str(c.get("constructPath", ""))) for c in v.get("violatingConstructs", []) or [])]
+        if violations:
+            hidden.append({**report, "violations": violations})
+    return hidden
+
+
 def _root(app: Any) -> Any:
     try:
         return app.node.root
@@ -129,7 +152,19 @@ def synth(app: Any, *, exit_on_failure: bool = True, printer: Callable[[str], No
         return assembly
     cli_reads = _cli_reads_report(app)
     if cli_reads and os.environ.get("CDK_CLI_VERSION"):
-        return assembly  # the CLI prints every violation from the report and exits 1
+        hidden = _outside_top_level_stacks(app, failures)
+        if not hidden:
+            return assembly  # the CLI prints every violation from the report and exits 1
+        # the CLI keeps only the violations of the stacks it selects (the top-level ones): those inside a Stage
+        # (CDK Pipelines) would pass unseen and the run exit 0. Print them, and fail the run here.
+        for block in format_violations(hidden):
+            emit(block)
+        count = sum(len(r.get("violations", [])) for r in hidden)
+        emit(f"least-privilege: synthesis blocked: {count} violation(s) inside stages, which `cdk synth` does not "
+             f"report; report: {os.path.join(assembly.directory, REPORT_FILE)}")
+        if exit_on_failure:
+            raise SystemExit(1)
+        return assembly
     if cli_reads:  # nobody printed the report: print it here
         for block in format_violations(failures):
             emit(block)

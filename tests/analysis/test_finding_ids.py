@@ -93,3 +93,29 @@ def test_boundary_enforcements_exemption_id_is_kept() -> None:
                  acknowledgmentId="LeastPrivilege-BoundaryEnforcement::LPC-BOUNDARY-MISSING")
     assert acknowledgment_keys(finding)[0] == "LeastPrivilege-BoundaryEnforcement::LPC-BOUNDARY-MISSING"
     assert finding_ids(finding) == ["LPC-BOUNDARY-MISSING"]
+
+
+@pytest.mark.parametrize(("stored", "open_ids"), [
+    # a consequence names no action: acknowledging it does not accept the mistake folded beside it, nor the reverse
+    ({"LeastPrivilege-PolicyValidation::BEYOND_BOUNDARY": "ec2 grant dead until boundary v2"},
+     ["LP-IAM4[Resource::*]"]),
+    ({"LeastPrivilege-PolicyValidation::LP-IAM4[Resource::*]": "legacy deployer"}, ["BEYOND_BOUNDARY"]),
+    ({"LeastPrivilege-PolicyValidation::ACCESS_GRANTED": "reviewed", "Annotation::LP-IAM4": "legacy"},
+     ["BEYOND_BOUNDARY"]),
+    # both acknowledged: accepted
+    ({"LeastPrivilege-PolicyValidation::BEYOND_BOUNDARY": "dead", "Annotation::LP-IAM4": "legacy"}, None),
+])
+def test_a_folded_consequence_and_the_mistake_are_acknowledged_separately(
+        tmp_path: object, stored: dict[str, str], open_ids: list[str] | None) -> None:
+    from least_privilege_constructs.analysis.gate import apply_acknowledgments
+
+    # given PassRole on * with its boundary consequence folded in, acknowledged on the role by some ids
+    (merged,) = merge_duplicates([_f("LP-IAM4", POLICY, fid="LP-IAM4[Resource::*]"),
+                                  _f("BEYOND_BOUNDARY", POLICY, FindingType.WARNING)])
+    # when the gate applies the acknowledgments
+    still, accepted = apply_acknowledgments([merged], "/nonexistent/cdk.out", outside={"/App/Worker": stored})
+    # then the finding is accepted only when the mistake and the consequence are each acknowledged
+    if open_ids is None:
+        assert [a.finding for a in accepted] == [merged] and not still
+    else:
+        assert not accepted and [f.details["unacknowledged"] for f in still] == [open_ids]

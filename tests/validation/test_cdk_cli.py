@@ -98,3 +98,36 @@ def test_cdk_synth_prints_every_violation_and_exits_non_zero(tmp_path: Path) -> 
     assert out.count("Acknowledge with") == 1, out[-3000:]
     assert "Acknowledge with 'LeastPrivilege-PolicyValidation::LP-IAM4[Resource::*]'" in out, out[-3000:]
     assert "also reported as PASS_ROLE_WITH_STAR_IN_RESOURCE" in out, out[-3000:]
+
+
+STAGE_APP = """
+from aws_cdk import App, Stack, Stage, Validations
+from aws_cdk import aws_iam as iam
+from least_privilege_constructs import (
+    BoundaryEnforcement, LeastPrivilegeChecks, LeastPrivilegeValidation, PermissionsBoundaryPolicy,
+)
+from least_privilege_constructs.validation.synth import synth
+
+app = App()
+platform = Stack(app, "Platform")
+boundary = PermissionsBoundaryPolicy(platform, "Boundary", allowed_services=["s3"])
+prod = Stage(app, "Prod")
+workload = Stack(prod, "Workload")
+iam.Role(workload, "Worker", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), path="/app/")
+BoundaryEnforcement.of(app).apply(boundary)
+Validations.of(app).add_plugins(LeastPrivilegeChecks(app), LeastPrivilegeValidation(app, quiet=True))
+synth(app)
+"""
+
+
+def test_a_violation_inside_a_stage_fails_cdk_synth(tmp_path: Path) -> None:
+    """The pinned CLI keeps only the violations of the stacks it selects (the top-level ones); a role inside a
+    ``Stage`` (every CDK Pipelines app) without the boundary must still fail ``cdk synth``, naming the role."""
+    # given an app whose only unbounded role is in a stack of a Stage
+    # when the pinned CDK CLI synthesizes it
+    proc = run_cdk_synth(tmp_path / "stage", STAGE_APP)
+    out = proc.stdout + proc.stderr
+    # then the run fails, and the violation is printed with its construct path
+    assert proc.returncode != 0, out
+    assert "Prod/Workload/Worker" in out and "LP-IAM1" in out, out
+    assert "inside stages" in out, out
