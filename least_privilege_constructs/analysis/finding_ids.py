@@ -46,6 +46,8 @@ NAMESPACES = ("LeastPrivilege-PolicyValidation", "LeastPrivilegeChecks", "LeastP
 ALSO_REPORTED_AS = "alsoReportedAs"
 FOLDED_CONSEQUENCES = "foldedConsequences"
 """The ids of the consequences folded into a merged finding: each needs its own acknowledgment."""
+COVERED_CONSEQUENCES = "coveredConsequences"
+"""The ids of consequences about the mistake's own statement: acknowledged with the mistake, never acknowledging it."""
 FOLDED = "folded"
 """What each folded finding said (``[{"id", "type", "message"}]``): nothing of theirs is lost in the merge."""
 
@@ -104,7 +106,8 @@ def acknowledgment_groups(finding: Finding) -> list[list[str]]:
     """
     details = finding.details or {}
     consequences = [str(c) for c in details.get(FOLDED_CONSEQUENCES, ())]
-    mistake = [i for i in finding_ids(finding) if i not in consequences]
+    covered = {str(c) for c in details.get(COVERED_CONSEQUENCES, ())}
+    mistake = [i for i in finding_ids(finding) if i not in consequences and i not in covered]
     first = _keys(mistake)
     legacy = details.get("acknowledgmentId")
     if legacy:
@@ -125,6 +128,15 @@ def _merge_key(finding: Finding) -> tuple[str, str] | None:
     if finding.issue_code == "EXTERNAL_PRINCIPAL" and (finding.details or {}).get("principals") != ["*"]:
         return None
     return hit[0], finding.origin.construct_path.strip("/")
+
+
+def _statement_key(finding: Finding) -> tuple[str, str, str, int] | None:
+    """(template, stack, policy's JSON path, statement index) of the statement a finding points at, if any."""
+    origin = finding.origin
+    for loc in finding.locations:
+        if len(loc) >= 2 and loc[0] == "Statement" and isinstance(loc[1], int) and origin is not None:
+            return (origin.source, origin.stack or "", origin.json_path or origin.logical_id or "", loc[1])
+    return None
 
 
 def merge_duplicates(findings: Sequence[Finding]) -> list[Finding]:
@@ -169,15 +181,20 @@ def merge_duplicates(findings: Sequence[Finding]) -> list[Finding]:
             out.extend(owners)
             continue
         also = list(dict.fromkeys(finding_id(f) for f in others))
-        # a consequence folded into another class's finding keeps its own acknowledgment
-        consequences = list(dict.fromkeys(
-            finding_id(f) for f in others if f.issue_code in CONSEQUENCES and f.issue_code not in names))
+        # a consequence folded into another class's finding keeps its own acknowledgment, unless it is about a
+        # statement the mistake's own findings point at (PassRole on * in Statement[0], beyond the boundary there)
+        statements = {k for f in group if f.issue_code in names and (k := _statement_key(f)) is not None}
+        folded_in = [f for f in others if f.issue_code in CONSEQUENCES and f.issue_code not in names]
+        consequences = list(dict.fromkeys(finding_id(f) for f in folded_in if _statement_key(f) not in statements))
+        covered = list(dict.fromkeys(finding_id(f) for f in folded_in if _statement_key(f) in statements))
         folded = [{"id": finding_id(f), "type": f.finding_type.value, "message": f.message} for f in others]
         worst = min((f.finding_type for f in group), key=lambda t: t.rank)
         for owner in owners:
             details = {**(owner.details or {}), ALSO_REPORTED_AS: also, FOLDED: folded}
             if consequences:
                 details[FOLDED_CONSEQUENCES] = consequences
+            if covered:
+                details[COVERED_CONSEQUENCES] = covered
             out.append(replace(
                 owner, finding_type=worst if worst.rank < owner.finding_type.rank else owner.finding_type,
                 message=f"{owner.message} (also reported as {', '.join(also)})", details=details))

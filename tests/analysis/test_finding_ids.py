@@ -119,3 +119,24 @@ def test_a_folded_consequence_and_the_mistake_are_acknowledged_separately(
         assert [a.finding for a in accepted] == [merged] and not still
     else:
         assert not accepted and [f.details["unacknowledged"] for f in still] == [open_ids]
+
+
+@pytest.mark.parametrize(("stored", "accepted"), [
+    ({"Annotation::LP-IAM4": "legacy deployer"}, True),  # the consequence of the same statement comes with it
+    ({"LeastPrivilege-PolicyValidation::BEYOND_BOUNDARY": "a dead ec2 grant"}, False),  # never the other way
+])
+def test_a_consequence_of_the_mistakes_own_statement_is_acknowledged_with_it(
+        stored: dict[str, str], accepted: bool) -> None:
+    from least_privilege_constructs.analysis.gate import apply_acknowledgments
+
+    # given PassRole on * in Statement[0], seen by the rule, by Access Analyzer and as beyond the boundary there
+    origin = PolicyOrigin(construct_path=POLICY, source="S.template.json", json_path="Resources.P.Properties")
+    parts = [Finding(FindingType.ERROR, "LP-IAM4", "m", origin=origin, details={"findingId": "LP-IAM4[Resource::*]"}),
+             Finding(FindingType.SECURITY_WARNING, "PASS_ROLE_WITH_STAR_IN_RESOURCE", "m", [["Statement", 0, "Action"]],
+                     origin=origin),
+             Finding(FindingType.WARNING, "BEYOND_BOUNDARY", "m", [["Statement", 0]], origin=origin)]
+    (merged,) = merge_duplicates(parts)
+    # when acknowledged on the role
+    _still, acks = apply_acknowledgments([merged], "/nonexistent/cdk.out", outside={"/App/Worker": stored})
+    # then the mistake's acknowledgment covers its own statement's consequence; the consequence's covers nothing
+    assert bool(acks) is accepted
