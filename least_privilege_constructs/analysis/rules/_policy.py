@@ -86,6 +86,17 @@ def strings(value: Any) -> list[str]:
     return [v for v in as_list(value) if isinstance(v, str)]
 
 
+def element_text(stmt: dict[str, Any], name: str) -> str:
+    """A statement's ``Action`` or ``Resource`` (or its ``Not`` form) in words, for a finding's message.
+
+    >>> element_text({"NotAction": ["s3:DeleteBucket"]}, "Action"), element_text({"Resource": "*"}, "Resource")
+    ('every action except s3:DeleteBucket', '*')
+    """
+    if f"Not{name}" in stmt:
+        return f"every {name.lower()} except {', '.join(strings(stmt.get(f'Not{name}'))) or '(none listed)'}"
+    return ", ".join(strings(stmt.get(name))) or f"(no {name})"
+
+
 @functools.lru_cache(maxsize=4096)
 def expand(pattern: str) -> frozenset[str]:
     """The catalog actions an action pattern grants (``*`` means every action; unknown -> empty)."""

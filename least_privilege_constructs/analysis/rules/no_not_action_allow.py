@@ -5,6 +5,7 @@ from __future__ import annotations
 from least_privilege_constructs.analysis.rules._policy import (
     IDENTITY_POLICY_TYPES,
     PolicyDoc,
+    element_text,
     grant_documents,
     is_allow,
     load_document,
@@ -57,5 +58,7 @@ def no_not_action_allow(resource: RuleInput) -> RuleResult:
             ref = statement_ref(doc.label, i, stmt)
             for field in ("NotAction", "NotResource"):
                 if field in stmt:
-                    findings.append(NagFinding(f"{field}::{ref}", f"statement {ref} is an Allow with {field}"))
+                    findings.append(NagFinding(f"{field}::{ref}", f"statement {ref} is an Allow with {field}: "
+                                               f"{element_text(stmt, 'Action')} on {element_text(stmt, 'Resource')}"))
     return findings
+

@@ -9,6 +9,7 @@ from least_privilege_constructs.analysis.iam.condition_keys import wildcard_rest
 from least_privilege_constructs.analysis.iam.wildcards import has_wildcards
 from least_privilege_constructs.analysis.rules._policy import (
     condition_values,
+    element_text,
     is_allow,
     principals,
     statements,
@@ -110,5 +111,6 @@ def resource_policy_not_public(resource: RuleInput) -> RuleResult:
         if is_allow(stmt) and _is_public(stmt) and not scoped_to_org_or_account(stmt):
             ref = statement_ref(None, i, stmt)
             findings.append(NagFinding(f"Statement::{ref}",
-                                       f"statement {ref} allows any principal without an org or account condition"))
+                                       f"statement {ref} allows any principal {element_text(stmt, 'Action')} on "
+                                       f"{element_text(stmt, 'Resource')} without an org or account condition"))
     return findings
