@@ -55,8 +55,15 @@ MERGE_CLASSES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("boundary", ("LP-IAM1", "LPC-BOUNDARY-MISSING")),
     ("pass-role", ("LP-IAM4", "PASS_ROLE_WITH_STAR_IN_RESOURCE", "PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE")),
     ("public", ("LP-RES1", "PUBLIC_ACCESS", "EXTERNAL_PRINCIPAL")),
-    ("not-action", ("LP-IAM5", "ALLOW_WITH_NOT_ACTION", "ALLOW_WITH_NOT_RESOURCE", "ALLOW_WITH_NOT_PRINCIPAL")),
+    # Access Analyzer's PassRole / service-linked-role warnings that exist only because of a NotAction or
+    # NotResource in an Allow (access-analyzer-reference-policy-checks.html): the same statement LP-IAM5 reports
+    ("not-action", ("LP-IAM5", "ALLOW_WITH_NOT_ACTION", "ALLOW_WITH_NOT_RESOURCE", "ALLOW_WITH_NOT_PRINCIPAL",
+                    "PASS_ROLE_WITH_STAR_IN_RESOURCE_AND_NOT_ACTION", "PASS_ROLE_WITH_STAR_IN_ACTION_AND_NOT_RESOURCE",
+                    "PASS_ROLE_WITH_NOT_ACTION_AND_NOT_RESOURCE", "PASS_ROLE_WITH_NOT_RESOURCE",
+                    "CREATE_SLR_WITH_STAR_IN_RESOURCE_AND_NOT_ACTION", "CREATE_SLR_WITH_STAR_IN_ACTION_AND_NOT_RESOURCE",
+                    "CREATE_SLR_WITH_NOT_ACTION_AND_NOT_RESOURCE", "CREATE_SLR_WITH_NOT_RESOURCE")),
     ("beyond-boundary", ("BEYOND_BOUNDARY", "DEAD_GRANT")),
+    ("escalation-action", ("LP-IAM3",)),
 )
 """Mistake class -> its codes, owner first. ``EXTERNAL_PRINCIPAL`` joins only for the principal ``*``."""
 

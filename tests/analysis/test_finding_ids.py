@@ -6,6 +6,7 @@ import pytest
 
 from least_privilege_constructs.analysis.acknowledgments import Acknowledgments
 from least_privilege_constructs.analysis.finding_ids import (
+    acknowledgment_groups,
     acknowledgment_keys,
     finding_id,
     finding_ids,
@@ -140,3 +141,23 @@ def test_a_consequence_of_the_mistakes_own_statement_is_acknowledged_with_it(
     _still, acks = apply_acknowledgments([merged], "/nonexistent/cdk.out", outside={"/App/Worker": stored})
     # then the mistake's acknowledgment covers its own statement's consequence; the consequence's covers nothing
     assert bool(acks) is accepted
+
+
+def test_a_sensitive_action_granted_is_one_finding_with_its_consequences() -> None:
+    # given iam:CreateAccessKey on *: the rule LP-IAM3, check-access-not-granted and the boundary each see it
+    parts = [_f("ACCESS_GRANTED", POLICY), _f("LP-IAM3", POLICY, fid="LP-IAM3[Action::iam:CreateAccessKey]"),
+             _f("BEYOND_BOUNDARY", POLICY, FindingType.WARNING)]
+    # when merged, then one finding, owned by the rule, the others folded in as consequences to acknowledge
+    (merged,) = merge_duplicates(parts)
+    assert finding_id(merged) == "LP-IAM3[Action::iam:CreateAccessKey]"
+    assert merged.details["foldedConsequences"] == ["ACCESS_GRANTED", "BEYOND_BOUNDARY"]
+
+
+def test_access_analyzers_not_action_warnings_are_the_not_action_mistake() -> None:
+    # given an Allow with NotAction on *: LP-IAM5, and Access Analyzer's PassRole and service-linked-role warnings
+    parts = [_f("LP-IAM5", POLICY, fid="LP-IAM5[NotAction::0]"),
+             _f("PASS_ROLE_WITH_STAR_IN_RESOURCE_AND_NOT_ACTION", POLICY, FindingType.SECURITY_WARNING),
+             _f("CREATE_SLR_WITH_STAR_IN_RESOURCE_AND_NOT_ACTION", POLICY, FindingType.WARNING)]
+    # when merged, then one finding, acknowledged by any of the three ids
+    (merged,) = merge_duplicates(parts)
+    assert finding_id(merged) == "LP-IAM5[NotAction::0]" and len(acknowledgment_groups(merged)) == 1
