@@ -358,10 +358,10 @@ the acknowledgment is ignored, and the plugin reports the finding as ``LP-ACK[<i
 def apply_acknowledgments(findings: Sequence[Finding], cdk_out: str | os.PathLike[str],
                           outside: Mapping[str, Mapping[str, str]] | None = None,
                           ) -> tuple[list[Finding], list[AcknowledgedFinding]]:
-    """Split ``findings`` into (still open, acknowledged with a reason) by the assembly's acknowledgments
-    of any of each finding's ids (:func:`~least_privilege_constructs.analysis.finding_ids.acknowledgment_keys`:
-    ``LeastPrivilege-PolicyValidation::<issue code>``, an ``LP-*`` id, the id of a finding merged into it) on
-    its construct or a parent. A blank reason acknowledges nothing: the finding stays open, marked with :data:`BLANK_ACKNOWLEDGMENT`."""
+    """Split ``findings`` into (still open, acknowledged with a reason) by the assembly's acknowledgments on
+    each finding's construct or a parent: one for the mistake (any of its ids: ``LeastPrivilege-PolicyValidation::
+    <issue code>``, an ``LP-*`` id, a duplicate merged into it) and one for each folded consequence
+    (:func:`~least_privilege_constructs.analysis.finding_ids.acknowledgment_groups`). A blank reason acknowledges nothing: the finding stays open, marked with :data:`BLANK_ACKNOWLEDGMENT`."""
     from dataclasses import replace
 
     from least_privilege_constructs.analysis.acknowledgments import Acknowledgments

@@ -30,6 +30,7 @@ from aws_cdk import Acknowledgment, Duration, Validations
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from least_privilege_constructs.analysis.iam.identity_center import permission_set_role_condition
 from least_privilege_constructs.analysis.iam.wildcards import service_of
 from least_privilege_constructs.boundary.boundary_document import (
     POLICY_WRITE_ACTIONS,
@@ -187,13 +188,8 @@ class DeveloperTrust:
                 f"name the permission set whose roles may assume the developer role (1-32 characters of "
                 f"letters, digits and +=,.@_-, no wildcard), got {permission_set_name!r}: trusting every "
                 f"{permission_set_role_prefix}* role would let any permission set of the account in")
-        roles = f"arn:aws:iam::{account_id}:role/aws-reserved/sso.amazonaws.com/*{permission_set_role_prefix}"
-        conditions = {
-            "ArnLike": {"aws:PrincipalArn": f"{roles}{permission_set_name}_*"},
-            # permission set names may contain "_": without this, the roles of a permission set named
-            # "<name>_<more>" would match "<name>_*" too. The unique suffix Identity Center appends has no "_".
-            "ArnNotLike": {"aws:PrincipalArn": f"{roles}{permission_set_name}_*_*"},
-        }
+        conditions = permission_set_role_condition(f"arn:aws:iam::{account_id}", permission_set_name,
+                                                   permission_set_role_prefix)
         return cls("identity-center", lambda: iam.AccountPrincipal(account_id), conditions,
                    external_reason=f"DeveloperTrust.identity_center: only the roles of permission set "
                    f"{permission_set_name!r} in account {account_id}")

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from least_privilege_constructs.analysis.iam.identity_center import permission_set_role_condition
 from least_privilege_constructs.errors import LeastPrivilegeError
 
 ProviderKind = Literal["saml", "oidc", "identity_center"]
@@ -137,13 +138,11 @@ class FederationProvider:
         account = "arn:${AWS::Partition}:iam::${AWS::AccountId}"
         statements = []
         for name in self.permission_sets:
-            roles = f"{account}:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_{name}_"
             statements.append({
                 "Effect": "Allow",
                 "Principal": {"AWS": f"{account}:root"},
                 "Action": "sts:AssumeRole",
-                "Condition": {"ArnLike": {"aws:PrincipalArn": f"{roles}*"},
-                              "ArnNotLike": {"aws:PrincipalArn": f"{roles}*_*"}},
+                "Condition": permission_set_role_condition(account, name),
             })
         return statements
 

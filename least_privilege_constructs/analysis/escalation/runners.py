@@ -263,7 +263,7 @@ def _compact_service(service: str, actions: tuple[str, ...], extras: frozenset[s
                 candidates.setdefault(pre + "*" + suf, frozenset())
     valid: dict[str, frozenset[str]] = {}
     for pattern in candidates:
-        matched = frozenset(a.split(":", 1)[1].lower() for a in catalog.expand_action(f"{service}:{pattern}"))
+        matched = frozenset(split_action(a)[1].lower() for a in catalog.expand_action(f"{service}:{pattern}"))
         covered = matched & targets
         if len(covered) >= 2 and matched <= allowed:
             valid[pattern] = covered

@@ -66,6 +66,7 @@ from least_privilege_constructs.analysis.findings import (
     format_path,
 )
 from least_privilege_constructs.analysis.iam.arn import Arn
+from least_privilege_constructs.analysis.iam.identity_center import SSO_ROLE_PATH, SSO_ROLE_PREFIX
 from least_privilege_constructs.analysis.model.spans import SourceLocation, SourceSpans
 
 CHECK = "extraction"
@@ -78,7 +79,6 @@ _PRINCIPAL_TYPES = {
     # the role IAM Identity Center provisions for a permission set in each assigned account (below)
     "AWS::SSO::PermissionSet": PrincipalKind.ROLE,
 }
-SSO_ROLE_PATH = "/aws-reserved/sso.amazonaws.com/"
 
 
 @dataclass
@@ -644,7 +644,7 @@ class Extractor:
             self._finding("UNRESOLVABLE_INTRINSIC", f"{logical_id}: the permission set's name", origin)
             name = logical_id
         prefix = f"arn:{unit.ctx.partition}:iam::{unit.ctx.account}:"
-        role_name = f"AWSReservedSSO_{name}"
+        role_name = f"{SSO_ROLE_PREFIX}{name}"
         principal = Principal(kind=PrincipalKind.ROLE, name=role_name, arn=f"{prefix}role{SSO_ROLE_PATH}{role_name}",
                               path=SSO_ROLE_PATH, source=unit.source, stack=unit.stack, logical_id=logical_id,
                               construct_path=origin.construct_path)

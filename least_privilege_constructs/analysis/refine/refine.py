@@ -41,7 +41,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from least_privilege_constructs.analysis.catalog import get_catalog
-from least_privilege_constructs.analysis.iam.wildcards import action_matches, has_wildcards, pattern_covers
+from least_privilege_constructs.analysis.iam.wildcards import (
+    action_matches,
+    has_wildcards,
+    pattern_covers,
+    split_action,
+)
 from least_privilege_constructs.analysis.managed_policies import aws_managed_document
 from least_privilege_constructs.analysis.refine import decisions as d
 from least_privilege_constructs.analysis.refine.bundle import load_bundle, parse_time
@@ -213,15 +218,15 @@ def _compress(pattern: str, kept: list[str], unused: set[str]) -> list[str]:
     out: list[str] = []
     by_service: dict[str, list[str]] = {}
     for action in kept:
-        by_service.setdefault(action.split(":", 1)[0], []).append(action)
+        by_service.setdefault(split_action(action)[0], []).append(action)
     for service, actions in sorted(by_service.items()):
-        if not any(u.split(":", 1)[0] == service for u in unused) and pattern_covers(
+        if not any(split_action(u)[0] == service for u in unused) and pattern_covers(
                 pattern, f"{service}:*", ignore_case=True):
             out.append(f"{service}:*")
             continue
         by_verb: dict[str, list[str]] = {}
         for action in actions:
-            m = _VERB.match(action.split(":", 1)[1])
+            m = _VERB.match(split_action(action)[1])
             by_verb.setdefault(m.group(1) if m else "", []).append(action)
         for verb, group in sorted(by_verb.items()):
             wildcard = f"{service}:{verb}*"
