@@ -26,11 +26,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:  # the template modules are imported in run(), keeping `lpc --help` fast
     from least_privilege_constructs.analysis.templates.catalog import TemplateCatalog
+    from least_privilege_constructs.analysis.templates.lint import LintResult
     from least_privilege_constructs.analysis.templates.template import PolicyTemplate
 
 EXIT_OK, EXIT_ERROR, EXIT_BLOCKING = 0, 1, 2
@@ -245,6 +247,16 @@ def _render(catalog: TemplateCatalog, args: argparse.Namespace, out: TextIO) -> 
     return EXIT_OK
 
 
+def _write_results(results: Sequence[LintResult], show_suggestions: bool, out: TextIO) -> None:
+    """The text report of lint results: one line per template, one per finding (suggestions on request)."""
+    for r in results:
+        shown = [f for f in r.findings if show_suggestions or f.finding_type.value != "SUGGESTION"]
+        out.write(f"{'ok  ' if r.ok else 'FAIL'}  {r.template.ref}  ({r.template.provenance.label()})\n")
+        for f in shown:
+            where = ", ".join(f.location_strings())
+            out.write(f"      {f.finding_type.value} {f.issue_code}{' at ' + where if where else ''}: {f.message}\n")
+
+
 def _lint(catalog: TemplateCatalog, args: argparse.Namespace, out: TextIO) -> int:
     from least_privilege_constructs.analysis.templates.lint import lint_templates
 
@@ -255,13 +267,7 @@ def _lint(catalog: TemplateCatalog, args: argparse.Namespace, out: TextIO) -> in
         json.dump({"results": [r.to_dict() for r in results], "failed": len(failed)}, out, indent=2)
         out.write("\n")
     else:
-        for r in results:
-            shown = [f for f in r.findings if args.show_suggestions or f.finding_type.value != "SUGGESTION"]
-            out.write(f"{'ok  ' if r.ok else 'FAIL'}  {r.template.ref}  ({r.template.provenance.label()})\n")
-            for f in shown:
-                where = ", ".join(f.location_strings())
-                out.write(f"      {f.finding_type.value} {f.issue_code}{' at ' + where if where else ''}: "
-                          f"{f.message}\n")
+        _write_results(results, args.show_suggestions, out)
         out.write(f"{len(results)} template(s) linted, {len(failed)} failed\n")
     return EXIT_BLOCKING if failed else EXIT_OK
 
@@ -300,13 +306,7 @@ def _lint_every_file(args: argparse.Namespace, out: TextIO) -> int:
     else:
         for e in errors:
             out.write(f"FAIL  {e.source or '?'}\n      ERROR {e}\n")
-        for r in results:
-            shown = [f for f in r.findings if args.show_suggestions or f.finding_type.value != "SUGGESTION"]
-            out.write(f"{'ok  ' if r.ok else 'FAIL'}  {r.template.ref}  ({r.template.provenance.label()})\n")
-            for f in shown:
-                where = ", ".join(f.location_strings())
-                out.write(f"      {f.finding_type.value} {f.issue_code}{' at ' + where if where else ''}: "
-                          f"{f.message}\n")
+        _write_results(results, args.show_suggestions, out)
         out.write(f"{len(results) + len(errors)} template(s) linted, "
                   f"{len(failed_results) + len(errors)} failed\n")
     return EXIT_BLOCKING if failed_results or errors else EXIT_OK
