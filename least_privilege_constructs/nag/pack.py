@@ -45,7 +45,7 @@ from constructs import IConstruct
 
 from least_privilege_constructs.analysis.rules.acknowledgments import Acknowledgments
 from least_privilege_constructs.analysis.rules.assembly_index import AssemblyIndex, ResourceLocation
-from least_privilege_constructs.analysis.rules.assembly_run import evaluate
+from least_privilege_constructs.analysis.rules.assembly_run import LocatedViews, evaluate
 from least_privilege_constructs.analysis.rules.base import (
     NagFinding,
     finding_key,
@@ -216,11 +216,10 @@ class LeastPrivilegeChecks(NagPack):
             self._reset()
 
     def _reset(self) -> None:
-        self._assemblies: dict[str, AssemblyTemplates] = {}
         self._views: dict[int, tuple[Any, StackView | TemplateError]] = {}
         self._acks: dict[str, tuple[tuple[dict[str, Any], ...], Any]] = {}
         self._index = AssemblyIndex(ENV_AGNOSTIC_ACCOUNT, DEFAULT_REGION)
-        self._located: dict[tuple[str, str], StackView | TemplateError] = {}
+        self._located = LocatedViews(self.config)  # templates and views, shared with the gate's rule run
         self._outside: dict[str, tuple[dict[str, Any], ...]] = {}
 
     # -- evaluation (pure Python) ----------------------------------------------------------------------
@@ -328,27 +327,10 @@ class LeastPrivilegeChecks(NagPack):
 
     # -- template lookups (cached) -----------------------------------------------------------------------
     def _assembly(self, directory: str, account: str, region: str) -> AssemblyTemplates:
-        assembly = self._assemblies.get(directory)
-        if assembly is None:
-            assembly = self._assemblies[directory] = AssemblyTemplates(directory, account=account, region=region)
-            assembly.load_exports()
-        return assembly
+        return self._located.assembly(directory, account, region)
 
     def _located_view(self, location: ResourceLocation) -> StackView | TemplateError:
-        key = (location.directory, location.stack.template_file)
-        view = self._located.get(key)
-        if view is None:
-            entry = location.stack
-            try:
-                assembly = self._assembly(location.directory, entry.account, entry.region)
-                view = StackView(assembly.template(entry.template_file), config=self.config,
-                                 stack_name=entry.stack_name, account=entry.account, region=entry.region,
-                                 assembly=assembly.context,
-                                 source=os.path.join(location.directory, entry.template_file))
-            except TemplateError as exc:
-                view = exc
-            self._located[key] = view
-        return view
+        return self._located.view_at(location.directory, location.stack)
 
     def _view(self, stack: Stack) -> StackView | TemplateError:
         cached = self._views.get(id(stack))

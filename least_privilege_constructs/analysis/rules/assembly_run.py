@@ -22,7 +22,11 @@ import os
 from collections.abc import Mapping
 
 from least_privilege_constructs.analysis.findings import Finding, FindingType, PolicyOrigin
-from least_privilege_constructs.analysis.rules.assembly_index import AssemblyIndex, IndexedTemplate
+from least_privilege_constructs.analysis.rules.assembly_index import (
+    AssemblyIndex,
+    IndexedTemplate,
+    StackEntry,
+)
 from least_privilege_constructs.analysis.rules.base import NOT_APPLICABLE, NagFinding, Unanalyzable
 from least_privilege_constructs.analysis.rules.config import NagConfig
 from least_privilege_constructs.analysis.rules.rule_set import (
@@ -79,20 +83,27 @@ class LocatedViews:
         self._assemblies: dict[str, AssemblyTemplates] = {}
         self._views: dict[tuple[str, str], StackView | TemplateError] = {}
 
+    def assembly(self, directory: str, account: str, region: str) -> AssemblyTemplates:
+        """The templates of the assembly in ``directory`` (read once; its exports loaded)."""
+        assembly = self._assemblies.get(directory)
+        if assembly is None:
+            assembly = self._assemblies[directory] = AssemblyTemplates(directory, account=account, region=region)
+            assembly.load_exports()
+        return assembly
+
     def view(self, tpl: IndexedTemplate) -> StackView | TemplateError:
-        key = (tpl.directory, tpl.entry.template_file)
+        return self.view_at(tpl.directory, tpl.entry)
+
+    def view_at(self, directory: str, entry: StackEntry) -> StackView | TemplateError:
+        """The view of the template of ``entry`` in the assembly in ``directory``."""
+        key = (directory, entry.template_file)
         view = self._views.get(key)
         if view is None:
-            entry = tpl.entry
             try:
-                assembly = self._assemblies.get(tpl.directory)
-                if assembly is None:
-                    assembly = AssemblyTemplates(tpl.directory, account=entry.account, region=entry.region)
-                    assembly.load_exports()
-                    self._assemblies[tpl.directory] = assembly
+                assembly = self.assembly(directory, entry.account, entry.region)
                 view = StackView(assembly.template(entry.template_file), config=self.config,
                                  stack_name=entry.stack_name, account=entry.account, region=entry.region,
-                                 assembly=assembly.context, source=os.path.join(tpl.directory, entry.template_file))
+                                 assembly=assembly.context, source=os.path.join(directory, entry.template_file))
             except TemplateError as exc:
                 view = exc
             self._views[key] = view
