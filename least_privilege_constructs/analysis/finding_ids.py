@@ -36,10 +36,12 @@ rule id alone (``LP-IAM4``) acknowledges every finding of that rule, as the nag 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import replace
 
-from least_privilege_constructs.analysis.findings import Finding
+from least_privilege_constructs.analysis.findings import Finding, FindingType
+from least_privilege_constructs.analysis.iam.wildcards import action_matches, has_wildcards
 
 NAMESPACES = ("LeastPrivilege-PolicyValidation", "LeastPrivilegeChecks", "LeastPrivilege-BoundaryEnforcement")
 """The plugins of this library: an id qualified with any of them acknowledges the finding."""
@@ -48,11 +50,19 @@ FOLDED_CONSEQUENCES = "foldedConsequences"
 """The ids of the consequences folded into a merged finding: each needs its own acknowledgment."""
 COVERED_CONSEQUENCES = "coveredConsequences"
 """The ids of consequences about the mistake's own statement: acknowledged with the mistake, never acknowledging it."""
+STATEMENTS = "statementPaths"
+"""``details`` key: the JSON paths of the statements an ``LP-*`` finding is about (``Resources.P.Properties.
+PolicyDocument.Statement[0]``)."""
+ACTIONS = "actions"
+"""``details`` key: the action patterns of those statements an ``LP-*`` finding reports."""
+ESCALATION_PATH = "<escalation path>"
+"""Stands for any finding of the escalation analysis in :data:`SUBSUMED`."""
 FOLDED = "folded"
 """What each folded finding said (``[{"id", "type", "message"}]``): nothing of theirs is lost in the merge."""
 
 MERGE_CLASSES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("boundary", ("LP-IAM1", "LPC-BOUNDARY-MISSING")),
+    ("admin", ("LP-IAM2",)),
     ("pass-role", ("LP-IAM4", "PASS_ROLE_WITH_STAR_IN_RESOURCE", "PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE")),
     ("public", ("LP-RES1", "PUBLIC_ACCESS", "EXTERNAL_PRINCIPAL")),
     # Access Analyzer's PassRole / service-linked-role warnings that exist only because of a NotAction or
@@ -137,18 +147,62 @@ def _merge_key(finding: Finding) -> tuple[str, str] | None:
     return hit[0], finding.origin.construct_path.strip("/")
 
 
-def _statement_key(finding: Finding) -> tuple[str, str, str, int] | None:
-    """(template, stack, policy's JSON path, statement index) of the statement a finding points at, if any."""
+def statement_keys(finding: Finding) -> frozenset[tuple[str, str]]:
+    """The policy statements ``finding`` is about, as (template, JSON path of the statement): from its
+    locations (``["Statement", 1, ...]`` below its policy), from ``details["statements"]`` (the ``LP-*`` rules)
+    and from ``details["statementOrigins"]`` (an escalation path's granting statements).
+
+    >>> from least_privilege_constructs.analysis.findings import Finding, FindingType, PolicyOrigin
+    >>> o = PolicyOrigin(source="t.json", json_path="Resources.P.Properties.PolicyDocument")
+    >>> f = Finding(FindingType.ERROR, "X", "m", locations=[["Statement", 1, "Action"]], origin=o)
+    >>> [path for _, path in statement_keys(f)]
+    ['Resources.P.Properties.PolicyDocument.Statement[1]']
+    """
     origin = finding.origin
-    for loc in finding.locations:
-        if len(loc) >= 2 and loc[0] == "Statement" and isinstance(loc[1], int) and origin is not None:
-            return (origin.source, origin.stack or "", origin.json_path or origin.logical_id or "", loc[1])
-    return None
+    details = finding.details or {}
+    keys: set[tuple[str, str]] = set()
+    if origin is not None and origin.json_path:
+        for loc in finding.locations:
+            if len(loc) >= 2 and loc[0] == "Statement" and isinstance(loc[1], int):
+                keys.add((_source(origin.source), f"{origin.json_path}.Statement[{loc[1]}]"))
+        for path in details.get(STATEMENTS, ()) or ():
+            keys.add((_source(origin.source), str(path)))
+    for granted in details.get("statementOrigins", ()) or ():
+        if not isinstance(granted, dict) or granted.get("kind") == "boundary":  # a boundary permits, grants nothing
+            continue
+        if granted.get("json_path") and isinstance(granted.get("statement"), int):
+            keys.add((_source(str(granted.get("source") or "")), f"{granted['json_path']}.Statement[{granted['statement']}]"))
+    return frozenset(keys)
+
+
+def _source(source: str) -> str:
+    return os.path.normcase(os.path.abspath(source)) if source else ""
+
+
+def _owner_class(finding: Finding) -> str | None:
+    hit = _CLASS_OF.get(finding.issue_code)
+    return hit[0] if hit else None
 
 
 def merge_duplicates(findings: Sequence[Finding]) -> list[Finding]:
-    """One finding per mistake: findings of one class (:data:`MERGE_CLASSES`) on the same construct merged
-    into the owner's (the most severe type of them kept; the others' ids in ``alsoReportedAs``)."""
+    """One finding per mistake, in two steps.
+
+    1. Findings of one class (:data:`MERGE_CLASSES`) on the same construct are merged into the owner's (the most
+       severe type of them kept; the others' ids in ``alsoReportedAs``); a consequence (:data:`CONSEQUENCES`) on
+       that construct joins it too.
+    2. A finding about a statement that another finding reports as a bigger mistake is folded into that one
+       (:data:`SUBSUMED`): an administrator statement (``LP-IAM2``) takes the ``iam:PassRole``, escalation-action
+       and service-linked-role findings on the same statement; ``LP-IAM2``/``LP-IAM3``/``LP-IAM4`` take an
+       escalation path of a principal without a boundary that their statements and actions alone grant (for a
+       bounded principal the path shows the boundary letting it through: a mistake of its own); a wildcard principal IAM rejects
+       (``UNSUPPORTED_WILDCARD_IN_PRINCIPAL``) takes the external-access and undetermined findings about it.
+       The folded finding is acknowledged with the one it is folded into, and never acknowledges it.
+    """
+    merged = _merge_classes(findings)
+    return [_with_suffix(f) for f in _fold_subsumed(merged)]
+
+
+def _merge_classes(findings: Sequence[Finding]) -> list[Finding]:
     groups: dict[tuple[str, str], list[Finding]] = {}
     order: list[Finding | tuple[str, str]] = []
     for f in findings:
@@ -160,6 +214,7 @@ def merge_duplicates(findings: Sequence[Finding]) -> list[Finding]:
             groups[key] = []
             order.append(key)
         groups[key].append(f)
+    class_rank = {name: i for i, (name, _) in enumerate(MERGE_CLASSES)}
     owned = {path for (name, path) in groups if name != "beyond-boundary"}
     for f in findings:  # consequences of a mistake another class owns on the same construct go there
         path = f.origin.construct_path.strip("/") if f.origin and f.origin.construct_path else None
@@ -169,7 +224,8 @@ def merge_duplicates(findings: Sequence[Finding]) -> list[Finding]:
                 groups[hit].remove(f)
             elif f in order:
                 order.remove(f)
-            target = next(k for k in groups if k[1] == path and k[0] != "beyond-boundary")
+            target = min((k for k in groups if k[1] == path and k[0] != "beyond-boundary"),
+                         key=lambda k: class_rank[k[0]])
             groups[target].append(f)
     out: list[Finding] = []
     for item in order:
@@ -187,22 +243,134 @@ def merge_duplicates(findings: Sequence[Finding]) -> list[Finding]:
         if not others:
             out.extend(owners)
             continue
-        also = list(dict.fromkeys(finding_id(f) for f in others))
         # a consequence folded into another class's finding keeps its own acknowledgment, unless it is about a
         # statement the mistake's own findings point at (PassRole on * in Statement[0], beyond the boundary there)
-        statements = {k for f in group if f.issue_code in names and (k := _statement_key(f)) is not None}
+        statements: frozenset[tuple[str, str]] = frozenset().union(
+            *(statement_keys(f) for f in group if f.issue_code in names))
         folded_in = [f for f in others if f.issue_code in CONSEQUENCES and f.issue_code not in names]
-        consequences = list(dict.fromkeys(finding_id(f) for f in folded_in if _statement_key(f) not in statements))
-        covered = list(dict.fromkeys(finding_id(f) for f in folded_in if _statement_key(f) in statements))
-        folded = [{"id": finding_id(f), "type": f.finding_type.value, "message": f.message} for f in others]
+        consequences = [f for f in folded_in if not _within(f, statements)]
+        covered = [f for f in folded_in if _within(f, statements)]
+        duplicates = [f for f in others if f not in folded_in]
         worst = min((f.finding_type for f in group), key=lambda t: t.rank)
         for owner in owners:
-            details = {**(owner.details or {}), ALSO_REPORTED_AS: also, FOLDED: folded}
-            if consequences:
-                details[FOLDED_CONSEQUENCES] = consequences
-            if covered:
-                details[COVERED_CONSEQUENCES] = covered
-            out.append(replace(
-                owner, finding_type=worst if worst.rank < owner.finding_type.rank else owner.finding_type,
-                message=f"{owner.message} (also reported as {', '.join(also)})", details=details))
+            out.append(_fold(owner, duplicates=duplicates, covered=covered, consequences=consequences, worst=worst))
     return out
+
+
+def _within(finding: Finding, statements: frozenset[tuple[str, str]]) -> bool:
+    keys = statement_keys(finding)
+    return bool(keys) and keys <= statements
+
+
+def _fold(owner: Finding, *, duplicates: Sequence[Finding] = (), covered: Sequence[Finding] = (),
+          consequences: Sequence[Finding] = (), worst: FindingType | None = None) -> Finding:
+    """``owner`` with other findings folded in: ``duplicates`` (the same mistake: any of their ids acknowledges
+    it), ``covered`` (acknowledged with it, never acknowledging it) and ``consequences`` (each needs its own
+    acknowledgment). A folded finding brings the findings folded into it, in the same roles but never as
+    duplicates of ``owner`` unless it is one itself."""
+    details = dict(owner.details or {})
+    also = [str(i) for i in details.get(ALSO_REPORTED_AS, ())]
+    folded = list(details.get(FOLDED, ()))
+    own_covered = [str(i) for i in details.get(COVERED_CONSEQUENCES, ())]
+    own_consequences = [str(i) for i in details.get(FOLDED_CONSEQUENCES, ())]
+    for role, items in (("duplicate", duplicates), ("covered", covered), ("consequence", consequences)):
+        for f in items:
+            fd = f.details or {}
+            ids = finding_ids(f)
+            also.extend(ids)
+            folded.append({"id": finding_id(f), "type": f.finding_type.value, "message": f.message})
+            folded.extend(fd.get(FOLDED, ()))
+            inner_consequences = [str(i) for i in fd.get(FOLDED_CONSEQUENCES, ())]
+            inner_covered = [str(i) for i in fd.get(COVERED_CONSEQUENCES, ())]
+            own_consequences.extend(inner_consequences)
+            if role == "duplicate":
+                own_covered.extend(inner_covered)
+            elif role == "covered":
+                own_covered.extend(i for i in ids if i not in inner_consequences)
+            else:
+                # one acknowledgment of the consequence's own mistake (its first id) stands for it
+                own_consequences.append(finding_id(f))
+                own_covered.extend(i for i in ids if i not in inner_consequences and i != finding_id(f))
+    own_ids = {finding_id(owner), owner.issue_code}
+    details[ALSO_REPORTED_AS] = [i for i in dict.fromkeys(also) if i not in own_ids]
+    details[FOLDED] = folded
+    consequences_out = [i for i in dict.fromkeys(own_consequences) if i not in own_ids]
+    covered_out = [i for i in dict.fromkeys(own_covered) if i not in own_ids and i not in consequences_out]
+    for key, value in ((FOLDED_CONSEQUENCES, consequences_out), (COVERED_CONSEQUENCES, covered_out)):
+        if value:
+            details[key] = value
+        else:
+            details.pop(key, None)
+    all_types = [owner.finding_type, *(f.finding_type for f in (*duplicates, *covered, *consequences))]
+    worst_type = min([*all_types, *([worst] if worst else [])], key=lambda t: t.rank)
+    return replace(owner, finding_type=worst_type, details=details)
+
+
+SUBSUMED: dict[str, frozenset[str]] = {
+    "LP-IAM2": frozenset({
+        "LP-IAM3", "LP-IAM4", "PASS_ROLE_WITH_STAR_IN_RESOURCE", "PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE",
+        "CREATE_SLR_WITH_STAR_IN_RESOURCE", "CREATE_SLR_WITH_STAR_IN_ACTION_AND_RESOURCE", *CONSEQUENCES,
+        ESCALATION_PATH}),
+    "LP-IAM3": frozenset({ESCALATION_PATH}),
+    "LP-IAM4": frozenset({ESCALATION_PATH}),
+    "UNSUPPORTED_WILDCARD_IN_PRINCIPAL": frozenset({"EXTERNAL_PRINCIPAL", "CHECK_UNDETERMINED"}),
+}
+"""Owner code -> what it takes in when the finding is about its statements only (``ESCALATION_PATH``: a
+finding of the escalation analysis, every permission of which the owner's actions grant)."""
+
+
+def _kind(finding: Finding) -> str:
+    return ESCALATION_PATH if finding.check == "escalation" else finding.issue_code
+
+
+def _subsumes(owner: Finding, other: Finding) -> bool:
+    if other is owner or _kind(other) not in SUBSUMED.get(owner.issue_code, ()):
+        return False
+    if not _within(other, statement_keys(owner)):
+        return False
+    details = other.details or {}
+    if _kind(other) == ESCALATION_PATH:
+        # only a principal without a boundary: for a bounded one the path says the boundary lets it through,
+        # which is a mistake of its own (in the boundary, or in what it lets the principal pass or assume)
+        if any(isinstance(o, dict) and o.get("kind") == "boundary" for o in details.get("statementOrigins", ())):
+            return False
+        patterns = [str(a) for a in (owner.details or {}).get(ACTIONS, ())]
+        permissions = [str(p) for p in details.get("permissions", ())]
+        return bool(patterns) and bool(permissions) and all(
+            any(action_matches(pattern, p) for pattern in patterns) for p in permissions)
+    if other.issue_code == "EXTERNAL_PRINCIPAL":
+        principals = [str(p) for p in details.get("principals", ())]
+        return bool(principals) and all(has_wildcards(p) and p != "*" for p in principals)
+    return True
+
+
+def _fold_subsumed(findings: list[Finding]) -> list[Finding]:
+    owners = [f for f in findings if f.issue_code in SUBSUMED]
+    if not owners:
+        return findings
+    # the biggest mistake first (an administrator statement takes what LP-IAM3 would otherwise take)
+    order = {code: i for i, code in enumerate(SUBSUMED)}
+    owners.sort(key=lambda f: order[f.issue_code])
+    taken: dict[int, list[Finding]] = {}
+    claimed: set[int] = set()
+    for owner in owners:
+        if id(owner) in claimed:
+            continue
+        for other in findings:
+            if id(other) not in claimed and id(other) != id(owner) and _subsumes(owner, other):
+                taken.setdefault(id(owner), []).append(other)
+                claimed.add(id(other))
+    out: list[Finding] = []
+    for f in findings:
+        if id(f) in claimed:
+            continue
+        inner = taken.get(id(f))
+        out.append(_fold(f, covered=inner) if inner else f)
+    return out
+
+
+def _with_suffix(finding: Finding) -> Finding:
+    also = (finding.details or {}).get(ALSO_REPORTED_AS)
+    if not also:
+        return finding
+    return replace(finding, message=f"{finding.message} (also reported as {', '.join(str(a) for a in also)})")

@@ -246,6 +246,8 @@ class CheckOutcome:
                     FindingType.ERROR,
                     CHECK_UNDETERMINED,
                     self.message or f"{self.check.value} could not be decided for {_label(origin)}",
+                    # located when the undecided part is known (the statements whose principal cannot be read)
+                    locations=[["Statement", r.statement_index] for r in self.reasons if r.statement_index is not None],
                     origin=origin,
                     check=self.check.value,
                 )

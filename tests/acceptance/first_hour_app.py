@@ -80,6 +80,23 @@ def main() -> None:  # cdk runs `python app.py`; importing this module (doctest 
     elif plant == "blank-acknowledgment":
         worker.add_to_policy(iam.PolicyStatement(actions=["iam:PassRole"], resources=["*"]))
         Validations.of(worker).acknowledge(Acknowledgment(id="LP-IAM4", reason=" "))
+    elif plant == "more-mistakes":  # one mistake on each construct, each seen by several checks
+        def role(name: str, **kwargs: object) -> iam.Role:
+            return iam.Role(workload, name, assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), path="/app/",
+                            **kwargs)  # type: ignore[arg-type]
+        admin = iam.PolicyDocument(statements=[iam.PolicyStatement(actions=["*"], resources=["*"])])
+        role("InlineAdmin", inline_policies={"admin": admin})
+        shared = s3.Bucket(workload, "Shared", enforce_ssl=True)
+        shared.add_to_resource_policy(iam.PolicyStatement(
+            principals=[iam.ArnPrincipal("arn:aws:iam::*:role/reader")], actions=["s3:GetObject"],
+            resources=[shared.arn_for_objects("*")]))
+        # outside the application path: a bounded role may pass roles under /app/ (the boundary allows it), and
+        # passing an unbounded one would be an escalation path of its own (B8)
+        keys = iam.Role(workload, "KeyMaker", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), path="/ops/")
+        keys.add_to_policy(iam.PolicyStatement(actions=["iam:CreateAccessKey"], resources=["*"]))
+        BoundaryEnforcement.of(app).exempt(keys, reason="rotates the CI user's keys (SEC-7)", remove_boundary=True)
+        accepted = role("AcceptedAdmin", inline_policies={"admin": admin})
+        Validations.of(accepted).acknowledge(Acknowledgment(id="LP-IAM2", reason="break-glass role (SEC-8)"))
 
     BoundaryEnforcement.of(app).apply(boundary)
     Validations.of(app).add_plugins(LeastPrivilegeChecks(app), LeastPrivilegeValidation(app))

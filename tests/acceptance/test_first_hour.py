@@ -48,6 +48,25 @@ PLANTS: dict[str, tuple[str, str, str, list[str]]] = {
 }
 
 
+# plant "more-mistakes": one mistake per construct -> (finding id, a word it names, merged ids)
+MORE_MISTAKES: dict[str, tuple[str, str, list[str]]] = {
+    # inline "*" on "*": also LP-IAM3[Action::*], LP-IAM4 (PassRole on *) and Access Analyzer's PassRole and
+    # service-linked-role warnings, all about the same statement
+    "Workload/InlineAdmin/Resource": ("LP-IAM2[Admin::admin/0]", "every action on every resource",
+                                      ["LP-IAM3[Action::*]", "LP-IAM4[Resource::*]",
+                                       "PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE",
+                                       "CREATE_SLR_WITH_STAR_IN_ACTION_AND_RESOURCE"]),
+    # a wildcard inside a principal ARN: IAM rejects it; external access and public access are undecidable
+    "Workload/Shared/Policy/Resource": ("UNSUPPORTED_WILDCARD_IN_PRINCIPAL", "principal",
+                                       ["EXTERNAL_PRINCIPAL", "CHECK_UNDETERMINED"]),
+    # an unbounded role granted iam:CreateAccessKey: the escalation path is the same statement
+    "Workload/KeyMaker/DefaultPolicy/Resource": ("LP-IAM3[Action::iam:CreateAccessKey]", "iam:CreateAccessKey",
+                                                 ["CreateAccessKey"]),
+}
+ACCEPTED_ADMIN = "Workload/AcceptedAdmin/Resource"
+"""An administrator role acknowledged once, by ``LP-IAM2``: everything folded into it is acknowledged with it."""
+
+
 def _synth(workdir: Path, plant: str) -> tuple[subprocess.CompletedProcess[str], Path]:
     if shutil.which("npx") is None or not (ROOT / "node_modules" / ".bin" / "cdk").exists():
         pytest.skip("needs the pinned CDK CLI: npx and node_modules (bash scripts/test.sh installs them)")
@@ -73,7 +92,7 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[sub
     workdir = tmp_path_factory.mktemp("first-hour")
     out: dict[str, tuple[subprocess.CompletedProcess[str], Path]] = {}
     started = time.perf_counter()
-    for plant in ["clean", *PLANTS]:
+    for plant in ["clean", *PLANTS, "more-mistakes"]:
         out[plant] = _synth(workdir, plant)
     print(f"first-hour: {len(out)} variants synthesized in {time.perf_counter() - started:.1f}s", file=sys.stderr)
     return out
@@ -135,3 +154,34 @@ def test_one_mistake_gives_exactly_one_finding_in_synth_and_gate(synthesized: di
     assert f["origin"]["construct_path"] == construct
     assert word in f["message"]
     assert code == (0 if f["findingType"] not in ("ERROR", "SECURITY_WARNING") else 2)
+
+
+def test_each_construct_s_one_mistake_is_one_finding_in_synth_and_gate(synthesized: dict[str, Any]) -> None:
+    # given three mistakes that several checks see each (admin, a wildcard principal, an unbounded key maker)
+    proc, app_dir = synthesized["more-mistakes"]
+    assert "Traceback" not in proc.stdout + proc.stderr
+    # when cdk synth ran: one violation per construct, under the owner's id, naming what it folds in
+    by_construct: dict[str, list[dict[str, Any]]] = {}
+    for v in _synth_violations(app_dir):
+        for c in v["violatingConstructs"]:
+            by_construct.setdefault(c["constructPath"], []).append(v)
+    assert sorted(by_construct) == sorted(MORE_MISTAKES), json.dumps(by_construct, indent=1)[:3000]
+    for construct, (finding_id, word, merged) in MORE_MISTAKES.items():
+        (v,) = by_construct[construct]
+        assert v["ruleName"] == finding_id
+        assert word in v["description"], v["description"]
+        for other in merged:
+            assert other in v["description"], (other, v["description"])
+    # a policy's finding names the principal it is granted to
+    assert "Granted to Workload/KeyMaker/Resource." in by_construct["Workload/KeyMaker/DefaultPolicy/Resource"][0][
+        "description"]
+    # and lpc gate: the same findings under the same ids; the acknowledged admin role is acknowledged whole
+    code, findings = _gate(app_dir)
+    assert code == 2
+    got = {f["origin"]["construct_path"]: (f.get("details") or {}).get("findingId") or f["issueCode"]
+           for f in findings}
+    assert got == {c: expected[0] for c, expected in MORE_MISTAKES.items()}
+    assert len(findings) == len(MORE_MISTAKES)
+    report = json.loads((app_dir / "synth-report.json").read_text())
+    accepted = [a for a in report["acknowledged"] if a["origin"]["construct_path"] == ACCEPTED_ADMIN]
+    assert [(a.get("details") or {}).get("findingId") for a in accepted] == ["LP-IAM2[Admin::admin/0]"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from least_privilege_constructs.analysis.acknowledgments import Acknowledgments
@@ -161,3 +163,112 @@ def test_access_analyzers_not_action_warnings_are_the_not_action_mistake() -> No
     # when merged, then one finding, acknowledged by any of the three ids
     (merged,) = merge_duplicates(parts)
     assert finding_id(merged) == "LP-IAM5[NotAction::0]" and len(acknowledgment_groups(merged)) == 1
+
+
+# -- a finding about a statement another finding reports as a bigger mistake is folded into that one ----------
+
+TEMPLATE = "cdk.out/App.template.json"
+DOC = "Resources.WorkerPolicy.Properties.PolicyDocument"
+
+
+def _at(code: str, path: str, statements: list[int], kind: FindingType = FindingType.ERROR, *,
+        fid: str | None = None, actions: list[str] | None = None, located: bool = False, check: str | None = None,
+        **details: object) -> Finding:
+    """A finding about ``statements`` of the policy ``DOC``: an ``LP-*`` one names them in details, another
+    by its locations (as validate-policy and the custom checks do)."""
+    extra: dict[str, object] = {"findingId": fid} if fid else {}
+    if code.startswith("LP-") and not located:
+        extra["statementPaths"] = [f"{DOC}.Statement[{i}]" for i in statements]
+        if actions:
+            extra["actions"] = actions
+    origin = PolicyOrigin(source=TEMPLATE, construct_path=path,
+                          json_path="Resources.WorkerPolicy.Properties" if code.startswith("LP-") else DOC)
+    locations = [["Statement", i] for i in statements] if not code.startswith("LP-") else []
+    return Finding(kind, code, f"{code} message", locations=locations, origin=origin, check=check,
+                   details={**extra, **details})
+
+
+def _path(permissions: list[str], statements: list[int]) -> Finding:
+    """A finding of the escalation analysis on the role, granted by ``statements`` of the role's policy."""
+    origins = [{"source": TEMPLATE, "json_path": DOC, "statement": i} for i in statements]
+    return Finding(FindingType.ERROR, "CreateAccessKey", "App/Worker/Resource can escalate", check="escalation",
+                   origin=PolicyOrigin(source=TEMPLATE, construct_path=ROLE, json_path="Resources.Worker"),
+                   details={"permissions": permissions, "statementOrigins": origins})
+
+
+def _bounded(path: Finding) -> Finding:
+    boundary = {"source": TEMPLATE, "json_path": "Resources.Boundary.Properties.PolicyDocument", "statement": 0,
+                "kind": "boundary"}
+    origins = [{**o, "kind": "identity"} for o in path.details["statementOrigins"]]
+    return replace(path, details={**path.details, "statementOrigins": [*origins, boundary]})
+
+
+ADMIN = _at("LP-IAM2", POLICY, [0], fid="LP-IAM2[Admin::0]", actions=["*"])
+
+
+@pytest.mark.parametrize(("findings", "expected"), [
+    # "*" on "*": the PassRole, escalation-action and service-linked-role findings of the same statement
+    ([ADMIN, _at("LP-IAM3", POLICY, [0], fid="LP-IAM3[Action::*]", actions=["*"]),
+      _at("LP-IAM4", POLICY, [0], fid="LP-IAM4[Resource::*]", actions=["iam:PassRole"]),
+      _at("PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE", POLICY, [0], FindingType.SECURITY_WARNING),
+      _at("CREATE_SLR_WITH_STAR_IN_ACTION_AND_RESOURCE", POLICY, [0], FindingType.WARNING)],
+     [("LP-IAM2[Admin::0]", ["LP-IAM3[Action::*]", "LP-IAM3", "LP-IAM4[Resource::*]", "LP-IAM4",
+                             "PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE",
+                             "CREATE_SLR_WITH_STAR_IN_ACTION_AND_RESOURCE"])]),
+    # PassRole on * in another statement is another mistake, even beside an administrator statement
+    ([ADMIN, _at("LP-IAM4", POLICY, [0, 1], fid="LP-IAM4[Resource::*]", actions=["iam:PassRole"])],
+     [("LP-IAM2[Admin::0]", []), ("LP-IAM4[Resource::*]", [])]),
+    # an escalation path that the LP-IAM3 statement and action alone grant
+    ([_at("LP-IAM3", POLICY, [0], fid="LP-IAM3[Action::iam:CreateAccessKey]", actions=["iam:CreateAccessKey"]),
+      _path(["iam:CreateAccessKey"], [0])],
+     [("LP-IAM3[Action::iam:CreateAccessKey]", ["CreateAccessKey"])]),
+    # ... not one that needs a permission the finding does not report, nor one granted by another statement
+    ([_at("LP-IAM3", POLICY, [0], fid="LP-IAM3[Action::iam:CreateAccessKey]", actions=["iam:CreateAccessKey"]),
+      _path(["iam:CreateAccessKey", "iam:ListUsers"], [0]), _path(["iam:CreateAccessKey"], [1])],
+     [("LP-IAM3[Action::iam:CreateAccessKey]", []), ("CreateAccessKey", []), ("CreateAccessKey", [])]),
+    # ... nor the path of a bounded principal: the boundary lets it through, a mistake of its own
+    ([_at("LP-IAM3", POLICY, [0], fid="LP-IAM3[Action::iam:CreateAccessKey]", actions=["iam:CreateAccessKey"]),
+      _bounded(_path(["iam:CreateAccessKey"], [0]))],
+     [("LP-IAM3[Action::iam:CreateAccessKey]", []), ("CreateAccessKey", [])]),
+    # a wildcard inside a principal ARN: external access to that principal, and the undecided public check of it
+    ([_at("UNSUPPORTED_WILDCARD_IN_PRINCIPAL", POLICY, [1]),
+      _at("EXTERNAL_PRINCIPAL", POLICY, [1], FindingType.SECURITY_WARNING, principals=["arn:aws:iam::*:role/r"]),
+      _at("CHECK_UNDETERMINED", POLICY, [1])],
+     [("UNSUPPORTED_WILDCARD_IN_PRINCIPAL", ["EXTERNAL_PRINCIPAL", "CHECK_UNDETERMINED"])]),
+    # ... not external access to a real account, nor an undecided check that names no statement
+    ([_at("UNSUPPORTED_WILDCARD_IN_PRINCIPAL", POLICY, [1]),
+      _at("EXTERNAL_PRINCIPAL", POLICY, [1], FindingType.SECURITY_WARNING,
+          principals=["arn:aws:iam::*:role/r", "999988887777"]),
+      _at("CHECK_UNDETERMINED", POLICY, [])],
+     [("UNSUPPORTED_WILDCARD_IN_PRINCIPAL", []), ("EXTERNAL_PRINCIPAL", []), ("CHECK_UNDETERMINED", [])]),
+])
+def test_a_finding_about_a_bigger_mistake_s_statement_is_folded_into_it(
+        findings: list[Finding], expected: list[tuple[str, list[str]]]) -> None:
+    merged = merge_duplicates(findings)
+    assert [(finding_id(f), f.details.get("alsoReportedAs", [])) for f in merged] == expected
+
+
+def test_what_is_folded_into_a_bigger_mistake_is_acknowledged_with_it_and_never_acknowledges_it() -> None:
+    # given an administrator statement that LP-IAM4 also reports (PassRole on *)
+    (merged,) = merge_duplicates([ADMIN, _at("LP-IAM4", POLICY, [0], fid="LP-IAM4[Resource::*]",
+                                             actions=["iam:PassRole"]),
+                                  _at("PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE", POLICY, [0])])
+    # then one acknowledgment, of the administrator statement, acknowledges all of it
+    (group,) = acknowledgment_groups(merged)
+    assert "LeastPrivilegeChecks::LP-IAM2" in group and "Annotation::LP-IAM2[Admin::0]" in group
+    # and an acknowledgment written for PassRole on * does not acknowledge administrator access
+    assert not any("LP-IAM4" in key or "PASS_ROLE" in key for key in group)
+    assert merged.details["coveredConsequences"] == ["LP-IAM4[Resource::*]", "LP-IAM4",
+                                                      "PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE"]
+    assert merged.message.endswith("(also reported as LP-IAM4[Resource::*], LP-IAM4, "
+                                   "PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE)")
+
+
+def test_a_folded_finding_brings_its_own_unacknowledged_consequences() -> None:
+    # given PassRole on * in the admin statement, whose merged finding carries a consequence about another statement
+    inner = _at("LP-IAM4", POLICY, [0], fid="LP-IAM4[Resource::*]", actions=["iam:PassRole"])
+    elsewhere = _at("ACCESS_GRANTED", POLICY, [3])
+    (merged,) = merge_duplicates([ADMIN, inner, elsewhere])
+    # then the consequence still needs an acknowledgment of its own
+    assert merged.details["foldedConsequences"] == ["ACCESS_GRANTED"]
+    assert len(acknowledgment_groups(merged)) == 2

@@ -350,3 +350,40 @@ def test_iam3_message_names_the_resources_when_the_action_is_the_finding() -> No
     assert inp is not None
     (finding,) = RULE["LP-IAM3"](inp)
     assert finding.detail == "iam:CreateUser on arn:aws:iam::1:user/x"
+
+
+# -- what the gate needs to tell one mistake's findings apart: each finding names its statements and actions ----
+
+@pytest.mark.parametrize(("rule_id", "document", "expected"), [
+    ("LP-IAM2", doc(allow("s3:GetObject"), allow("*")),
+     {("Admin::1", ("PolicyDocument.Statement[1]",), ("*",))}),
+    # the same action in two statements: one finding, both statements
+    ("LP-IAM3", doc(allow("iam:CreateAccessKey"), allow(["s3:GetObject", "iam:CreateAccessKey"])),
+     {("Action::iam:CreateAccessKey", ("PolicyDocument.Statement[0]", "PolicyDocument.Statement[1]"),
+       ("iam:CreateAccessKey",))}),
+    ("LP-IAM4", doc(allow("iam:PassRole")),
+     {("Resource::*", ("PolicyDocument.Statement[0]",), ("iam:PassRole",))}),
+    ("LP-IAM5", doc({"Effect": "Allow", "NotAction": "s3:DeleteBucket", "Resource": "*"}),
+     {("NotAction::0", ("PolicyDocument.Statement[0]",), ())}),
+])
+def test_a_rule_names_the_statements_and_actions_of_its_finding(rule_id: str, document: dict[str, Any],
+                                                                 expected: set[tuple[str, tuple[str, ...], tuple[str, ...]]]) -> None:
+    view = StackView({"Resources": {"R": role(), "P": policy(document)}}, config=NagConfig())
+    inp = view.rule_input("P")
+    assert inp is not None
+    result = RULE[rule_id](inp)
+    assert result is not NOT_APPLICABLE
+    assert {(f.key, f.statements, f.actions) for f in result} == expected  # type: ignore[union-attr]
+
+
+def test_a_policy_s_recipients_are_its_roles_and_the_principals_that_attach_it() -> None:
+    # given an inline policy on two roles and a managed policy one user attaches by Ref
+    view = StackView({"Resources": {
+        "A": role(), "B": role(), "C": role(), "P": policy(doc(allow("s3:GetObject")), roles=("B", "A")),
+        "M": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": doc(allow("s3:GetObject"))}},
+        "U": {"Type": "AWS::IAM::User", "Properties": {"ManagedPolicyArns": [{"Ref": "M"}]}},
+    }})
+    # then each policy's recipients are listed in template order
+    assert view.recipients("P") == ["A", "B"]
+    assert view.recipients("M") == ["U"]
+    assert view.recipients("A") == []

@@ -337,7 +337,7 @@ class PrincipalModel:
                     origin = self._origins.get(ref.policy)
                     if origin is not None:
                         origins.append({"policy": ref.policy, "statement": ref.index, "sid": ref.sid,
-                                        **origin.to_dict()})
+                                        "kind": ref.kind, **origin.to_dict()})
         return EscalationPath(
             principal=self.subject.label,
             principal_arn=self.arn,

@@ -85,6 +85,7 @@ from least_privilege_constructs.analysis.reasoning.smt import (
     account_glob,
     request_from_model,
     solve_by,
+    unsupported_principal,
 )
 from least_privilege_constructs.analysis.reasoning.strings import Glob, find_witness
 from least_privilege_constructs.analysis.reasoning.target import Target
@@ -303,6 +304,14 @@ def _fresh_value(
     return z3.Or(*options)
 
 
+def _unencodable_principal(stmt: Statement) -> str | None:
+    for entry in (*(stmt.principals or ()), *(stmt.not_principals or ())):
+        why = unsupported_principal(entry)
+        if why is not None:
+            return why
+    return None
+
+
 def check_no_public_access(
     policy: Any, resource_type: str, *, timeout_ms: int = DEFAULT_TIMEOUT_MS
 ) -> CheckResult:
@@ -321,6 +330,10 @@ def check_no_public_access(
     text = json.dumps(parsed.document, default=str)
     reasons: list[Reason] = []
     unknown: list[str] = []
+    # statements whose own principal cannot be encoded: an UNKNOWN that comes only from them is theirs
+    unencodable = {s.index: why for s in statements if (why := _unencodable_principal(s)) is not None}
+    denies_unencodable = any(s.effect == "Deny" and s.index in unencodable for s in statements)
+    undetermined: list[tuple[int, str | None, str]] = []
     queries = 0
     deadline = start + timeout_ms / 1000.0
     for member in target.candidates():
@@ -332,6 +345,8 @@ def check_no_public_access(
             constraints = [*enc.domain(), *body]
         except Unsupported as exc:
             unknown.append(str(exc))
+            if not denies_unencodable and unencodable.get(stmt.index) == str(exc):
+                undetermined.append((stmt.index, stmt.sid, str(exc)))
             continue
         result = solve_by(deadline, constraints, enc.theory, unknown)
         if result is None:
@@ -354,7 +369,10 @@ def check_no_public_access(
         return CheckResult(CHECK, Verdict.FAIL, FAIL_MESSAGE, tuple(reasons), elapsed, details)
     if unknown:
         why = "; ".join(sorted(set(unknown)))
+        # every other statement was decided: name the undecided ones, so the finding points at them
+        located = len(undetermined) == len(unknown)
+        why_reasons = tuple(Reason(w, i, sid) for i, sid, w in undetermined) if located else (Reason(why),)
         return CheckResult(
-            CHECK, Verdict.UNKNOWN, UNKNOWN_MESSAGE.format(why=why), (Reason(why),), elapsed, details
+            CHECK, Verdict.UNKNOWN, UNKNOWN_MESSAGE.format(why=why), why_reasons, elapsed, details
         )
     return CheckResult(CHECK, Verdict.PASS, PASS_MESSAGE, (), elapsed, details)

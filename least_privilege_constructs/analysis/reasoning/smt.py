@@ -395,6 +395,18 @@ class KeyVars:
         return out
 
 
+def unsupported_principal(entry: PrincipalEntry) -> str | None:
+    """Why a principal entry cannot be encoded, or None. IAM User Guide, "AWS JSON policy elements: Principal":
+    "You cannot use a wildcard to match part of a principal name or ARN." Such a policy is invalid
+    (validate-policy: UNSUPPORTED_WILDCARD_IN_PRINCIPAL); what a service would make of it is not modeled, so
+    no verdict is given (fail closed)."""
+    if entry.kind == "*" or (entry.kind == "AWS" and entry.value == "*"):
+        return None
+    if "*" in entry.value or "?" in entry.value:
+        return f"wildcard in the {entry.kind} principal {entry.value!r} (UNSUPPORTED_WILDCARD_IN_PRINCIPAL)"
+    return None
+
+
 @dataclass
 class Encoding:
     """Solver variables and formula builders for one query."""
@@ -649,11 +661,9 @@ class Encoding:
             return z3.BoolVal(True)
         if entry.kind == "AWS" and entry.value == "*":
             return z3.Or(t.atom(p, Glob.parse("AWS:*")), t.atom(p, Glob.literal("Anonymous:")))
-        if "*" in entry.value or "?" in entry.value:
-            # IAM User Guide, "AWS JSON policy elements: Principal": "You cannot use a wildcard to match part of a
-            # principal name or ARN." Such a policy is invalid (validate-policy: UNSUPPORTED_WILDCARD_IN_PRINCIPAL);
-            # what a service would make of it is not modeled, so no verdict is given (fail closed).
-            raise Unsupported(f"wildcard in the {entry.kind} principal {entry.value!r} (UNSUPPORTED_WILDCARD_IN_PRINCIPAL)")
+        why = unsupported_principal(entry)
+        if why is not None:
+            raise Unsupported(why)
         if entry.kind != "AWS":
             self.principal_constants.add(f"{entry.kind}:{entry.value}")
             return t.atom(p, Glob.literal(f"{entry.kind}:{entry.value}"))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from least_privilege_constructs.analysis.finding_ids import ACTIONS, STATEMENTS
 from least_privilege_constructs.analysis.findings import Finding, FindingType, PolicyOrigin
 from least_privilege_constructs.analysis.rules.assembly_index import (
     AssemblyIndex,
@@ -146,6 +147,7 @@ def rule_findings(cdk_out: str | os.PathLike[str], config: NagConfig,
             if not results:
                 continue
             path = tpl.paths.get(logical_id) or f"{tpl.construct_path}/{logical_id}"
+            granted_to = _recipients(view, tpl, logical_id, rtype)
             origin = PolicyOrigin(source=source, stack=tpl.entry.stack_name, logical_id=logical_id,
                                   construct_path=path.lstrip("/"), json_path=f"Resources.{logical_id}.Properties",
                                   resource_type=rtype or None)
@@ -153,10 +155,31 @@ def rule_findings(cdk_out: str | os.PathLike[str], config: NagConfig,
                 level = chosen.get(binding.id, binding.level)
                 for f in found:
                     info = (ERROR_FINDING_INFO if failed else binding.info) + f" {f.detail}."
+                    if granted_to and f.statements:  # a policy's finding names who is granted it
+                        info += f" Granted to {', '.join(granted_to)}."
+                    details: dict[str, object] = {"findingId": f"{binding.id}[{f.key}]",
+                                                  "fix": f"{binding.doc.why} Fix: {binding.doc.fix}"}
+                    if f.statements:  # how the gate tells that two checks' findings are about one statement
+                        details[STATEMENTS] = [f"{origin.json_path}.{s}" for s in f.statements]
+                    if f.actions:
+                        details[ACTIONS] = list(f.actions)
+                    if granted_to and f.statements:
+                        details["grantedTo"] = granted_to
                     out.append(Finding(
                         FindingType.ERROR if level is Level.ERROR else FindingType.WARNING,
                         binding.id, info, origin=origin, check=RULES_CHECK, learn_more_link=LP_DOC,
-                        details={"findingId": f"{binding.id}[{f.key}]",
-                                 "fix": f"{binding.doc.why} Fix: {binding.doc.fix}"},
+                        details=details,
                     ))
     return out
+
+
+def _recipients(view: StackView | TemplateError, tpl: IndexedTemplate, logical_id: str, rtype: str) -> list[str]:
+    """The construct paths of the principals a policy resource is attached to (none for a principal's own
+    inline policies: the finding is on the principal)."""
+    if not isinstance(view, StackView) or rtype not in _POLICY_TYPES:
+        return []
+    return [(tpl.paths.get(p) or f"{tpl.construct_path}/{p}").lstrip("/") for p in view.recipients(logical_id)]
+
+
+_POLICY_TYPES = frozenset({"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy",
+                           "AWS::IAM::UserPolicy", "AWS::IAM::GroupPolicy"})

@@ -48,13 +48,43 @@ NOT_APPLICABLE: Final = _NotApplicable()
 
 @dataclass(frozen=True)
 class NagFinding:
-    """One acknowledgeable finding: ``key`` becomes the suffix of ``LP-IAM4[<key>]``; ``detail`` explains it."""
+    """One acknowledgeable finding: ``key`` becomes the suffix of ``LP-IAM4[<key>]``; ``detail`` explains it.
+
+    ``statements`` are the policy statements it is about, as JSON paths below the resource's ``Properties``
+    (``Policies[0].PolicyDocument.Statement[1]``, see :func:`statement_path`), and ``actions`` the action
+    patterns of those statements it reports (``iam:PassRole``, ``*``): the gate uses them to tell whether two
+    checks' findings are about the same statement (one mistake, one finding:
+    :mod:`least_privilege_constructs.analysis.finding_ids`).
+    """
 
     key: str
     detail: str
+    statements: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "key", finding_key(self.key))
+
+
+def add_finding(found: dict[str, NagFinding], key: str, detail: str, *, statement: str | None = None,
+                actions: Sequence[str] = ()) -> None:
+    """Record a finding under ``key`` in ``found``; a key seen before (the same action in another statement)
+    keeps its first detail and gains the statement and actions.
+
+    >>> found: dict[str, NagFinding] = {}
+    >>> add_finding(found, "Resource::*", "iam:PassRole on *", statement="PolicyDocument.Statement[0]")
+    >>> add_finding(found, "Resource::*", "again", statement="PolicyDocument.Statement[2]", actions=["iam:*"])
+    >>> found["Resource::*"].detail, found["Resource::*"].statements, found["Resource::*"].actions
+    ('iam:PassRole on *', ('PolicyDocument.Statement[0]', 'PolicyDocument.Statement[2]'), ('iam:*',))
+    """
+    key = finding_key(key)
+    before = found.get(key)
+    stmts = (statement,) if statement else ()
+    if before is None:
+        found[key] = NagFinding(key, detail, stmts, tuple(dict.fromkeys(actions)))
+        return
+    found[key] = NagFinding(key, before.detail, tuple(dict.fromkeys((*before.statements, *stmts))),
+                            tuple(dict.fromkeys((*before.actions, *actions))))
 
 
 RuleResult = _NotApplicable | list[NagFinding]
@@ -153,6 +183,15 @@ def as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def statement_path(where: str, index: int) -> str:
+    """The JSON path of statement ``index`` of the policy document at ``where`` (below ``Properties``).
+
+    >>> statement_path("Policies[0].PolicyDocument", 1)
+    'Policies[0].PolicyDocument.Statement[1]'
+    """
+    return f"{where}.Statement[{index}]"
 
 
 def statement_ref(label: str | None, index: int, statement: dict[str, Any]) -> str:

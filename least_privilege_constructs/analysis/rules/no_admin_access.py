@@ -20,6 +20,7 @@ from least_privilege_constructs.analysis.rules.base import (
     RuleInput,
     RuleResult,
     rule,
+    statement_path,
     statement_ref,
 )
 
@@ -58,7 +59,8 @@ def _admin_statements(doc: PolicyDoc) -> list[NagFinding]:
         actions = strings(stmt.get("Action"))
         if is_allow(stmt) and any(a in ("*", "*:*") for a in actions) and "*" in strings(stmt.get("Resource")):
             ref = statement_ref(doc.label, i, stmt)
-            findings.append(NagFinding(f"Admin::{ref}", f"statement {ref} allows every action on every resource"))
+            findings.append(NagFinding(f"Admin::{ref}", f"statement {ref} allows every action on every resource",
+                                       (statement_path(doc.where, i),), ("*",)))
     return findings
 
 

@@ -26,8 +26,10 @@ from least_privilege_constructs.analysis.rules.base import (
     NagFinding,
     RuleInput,
     RuleResult,
+    add_finding,
     first,
     rule,
+    statement_path,
 )
 
 PASS_ROLE = "iam:passrole"  # LP-IAM4's business
@@ -164,7 +166,7 @@ def no_escalation_actions(resource: RuleInput) -> RuleResult:
         return NOT_APPLICABLE
     findings: dict[str, NagFinding] = {}
     for doc in grant_documents(resource):
-        for _i, stmt in statements(doc):
+        for i, stmt in statements(doc):
             if not is_allow(stmt):
                 continue
             resources = strings(stmt.get("Resource"))
@@ -176,12 +178,11 @@ def no_escalation_actions(resource: RuleInput) -> RuleResult:
                 hits = [a for a in _flagged(pattern.lower(), unscoped)
                         if not (pinned and a.lower() in PERMISSIONS_BOUNDARY_CONDITION_ACTIONS)
                         and not _exempt(a, pinned, app_scoped)]
-                if hits and f"Action::{pattern}" not in findings:
+                if hits:
                     # "iam:CreateRole grants iam:CreateRole" says nothing: name the resources instead
                     same = [h.lower() for h in hits] == [pattern.lower()]
                     where = ", ".join(resources) if resources else "NotResource"
-                    findings[f"Action::{pattern}"] = NagFinding(
-                        f"Action::{pattern}",
-                        f"{pattern} on {where}" if same else f"{pattern} grants {first(hits)}",
-                    )
+                    add_finding(findings, f"Action::{pattern}",
+                                f"{pattern} on {where}" if same else f"{pattern} grants {first(hits)}",
+                                statement=statement_path(doc.where, i), actions=[pattern])
     return list(findings.values())

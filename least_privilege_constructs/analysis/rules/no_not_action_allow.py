@@ -21,6 +21,7 @@ from least_privilege_constructs.analysis.rules.base import (
     RuleInput,
     RuleResult,
     rule,
+    statement_path,
     statement_ref,
 )
 
@@ -59,6 +60,7 @@ def no_not_action_allow(resource: RuleInput) -> RuleResult:
             for field in ("NotAction", "NotResource"):
                 if field in stmt:
                     findings.append(NagFinding(f"{field}::{ref}", f"statement {ref} is an Allow with {field}: "
-                                               f"{element_text(stmt, 'Action')} on {element_text(stmt, 'Resource')}"))
+                                               f"{element_text(stmt, 'Action')} on {element_text(stmt, 'Resource')}",
+                                               (statement_path(doc.where, i),)))
     return findings
 

@@ -16,7 +16,9 @@ from least_privilege_constructs.analysis.rules.base import (
     NagFinding,
     RuleInput,
     RuleResult,
+    add_finding,
     rule,
+    statement_path,
     statement_ref,
 )
 
@@ -54,17 +56,14 @@ def pass_role_scoped(resource: RuleInput) -> RuleResult:
         for i, stmt in statements(doc):
             if not is_allow(stmt) or not any(action_matches(a, "iam:PassRole") for a in strings(stmt.get("Action"))):
                 continue
+            where = statement_path(doc.where, i)
             if "NotResource" in stmt:
                 ref = statement_ref(doc.label, i, stmt)
-                findings.setdefault(
-                    f"NotResource::{ref}",
-                    NagFinding(f"NotResource::{ref}", f"statement {ref} allows iam:PassRole with NotResource"),
-                )
+                add_finding(findings, f"NotResource::{ref}", f"statement {ref} allows iam:PassRole with NotResource",
+                            statement=where, actions=["iam:PassRole"])
             for res in strings(stmt.get("Resource")):
                 if not under_application_path(res, app_path):
                     why = "every role" if res == "*" else f"roles outside {app_path}"
-                    findings.setdefault(
-                        f"Resource::{res}",
-                        NagFinding(f"Resource::{res}", f"iam:PassRole on {res} reaches {why}"),
-                    )
+                    add_finding(findings, f"Resource::{res}", f"iam:PassRole on {res} reaches {why}",
+                                statement=where, actions=["iam:PassRole"])
     return list(findings.values())

@@ -128,6 +128,19 @@ class StackView:
         self._attachments = index
         return index
 
+    def recipients(self, policy_logical_id: str) -> list[str]:
+        """The principals of this template (logical ids, in template order) that a policy resource of it is
+        attached to: through the policy's ``Roles``/``Users``/``Groups`` (or ``RoleName``...), or a principal's
+        ``ManagedPolicyArns`` holding ``{"Ref": <policy>}``."""
+        out = [p for p, pairs in self._index().items() if any(lid == policy_logical_id for _, lid in pairs)]
+        for lid, res in self.resources.items():
+            if isinstance(res, dict) and res.get("Type") in _PRINCIPAL_NAME and lid not in out:
+                arns = as_list((res.get("Properties") or {}).get("ManagedPolicyArns"))
+                if any(isinstance(a, dict) and a.get("Ref") == policy_logical_id for a in arns):
+                    out.append(lid)
+        order = {lid: i for i, lid in enumerate(self.resources)}
+        return sorted(out, key=lambda lid: order.get(lid, len(order)))
+
     def attached(self, principal_logical_id: str, kind: str) -> list[RuleInput]:
         """Policy resources of this template attached to a principal (``kind``: ``inline`` or ``managed``)."""
         out = []

@@ -265,3 +265,30 @@ def test_effective_permissions_of_an_extracted_principal() -> None:
     p.boundary_arn = "arn:aws:iam::111122223333:policy/external-boundary"
     r = check_access_not_granted(effective_permissions(p, managed_policies={}), ["iam:CreateUser"])
     assert r.verdict is not Verdict.PASS
+
+
+# -- an undecided statement is named: IAM User Guide, "AWS JSON policy elements: Principal"
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html): "You cannot use a
+# wildcard to match part of a principal name or ARN", so such a statement gets no verdict (fail closed) -------------
+
+WILD = {"AWS": "arn:aws:iam::*:role/reader"}
+
+
+@pytest.mark.parametrize(("name", "policy", "verdict", "statements"), [
+    # the other statements decided (not public): the UNKNOWN is the wildcard statement's, and says which
+    ("only-the-wildcard-statement", doc(allow(Principal={"AWS": "111122223333"}), allow(Principal=WILD)),
+     Verdict.UNKNOWN, [1]),
+    # another statement is public: that is decided whatever the wildcard statement means
+    ("public-beside-it", doc(allow(Principal=WILD), allow(Principal="*")), Verdict.FAIL, [1]),
+    # a Deny with the wildcard principal takes part in every statement's answer: no single statement to name
+    ("wildcard-in-a-deny", doc(allow(Principal="*"), deny(Principal=WILD)), Verdict.UNKNOWN, [None]),
+])
+def test_an_undecided_public_access_check_names_the_statement_when_it_alone_is_undecided(
+        name: str, policy: dict[str, Any], verdict: Verdict, statements: list[int | None]) -> None:
+    result = check_no_public_access(policy, "AWS::S3::Bucket")
+    assert result.verdict is verdict
+    assert [r.statement_index for r in result.reasons] == statements
+    if verdict is Verdict.UNKNOWN:
+        (finding,) = result.to_findings()
+        assert finding.issue_code == "CHECK_UNDETERMINED"
+        assert finding.locations == ([["Statement", statements[0]]] if statements[0] is not None else [])
