@@ -63,12 +63,67 @@ def build_parser(argv: Sequence[str] | None = None) -> ArgumentParser:
     return parser
 
 
+VERDICT_COMMANDS = frozenset({"validate-policy", "validate", "escalation", "check-no-new-access",
+                              "check-access-not-granted", "check-no-public-access", "gate", "diff"})
+"""Commands whose exit code is a verdict: a reader that goes away never turns theirs into 0 (clean)."""
+
+
+class _QuietWhenClosed:
+    """stderr for the length of one run: once the reader of a pipe is gone (``lpc gate 2>&1 | head``), further
+    progress and summary lines are dropped, and the run goes on to its verdict (its exit code)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self.closed_by_reader = False
+
+    def write(self, text: str) -> int:
+        if not self.closed_by_reader:
+            try:
+                return int(self._stream.write(text))
+            except BrokenPipeError:
+                self.closed_by_reader = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.closed_by_reader:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self.closed_by_reader = True
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``lpc`` with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
+    stderr = sys.stderr
+    quiet = _QuietWhenClosed(stderr)
+    sys.stderr = quiet  # type: ignore[assignment]
+    try:
+        return _run(argv)
+    finally:
+        sys.stderr = stderr
+        if quiet.closed_by_reader:
+            _silence(stderr)
+
+
+def _silence(stream: Any) -> None:
+    """Point a stream whose reader went away at /dev/null, so that Python's final flush does not fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (tests capture it)
+        pass
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    command: str | None = None
     try:
         arguments = list(argv) if argv is not None else sys.argv[1:]
         parser = build_parser(arguments)
         args = parser.parse_args(arguments)
+        command = getattr(args, "command", None)
         code = int(args.handler(args))
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
@@ -88,7 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from least_privilege_constructs.cli.files import silence_stdout
 
         silence_stdout()
-        return 0
+        # a listing cut short is fine; a verdict cut short is no verdict: never "clean" (fail closed)
+        return EXIT_ERROR if command in VERDICT_COMMANDS else EXIT_CLEAN
     except Exception as exc:
         if os.environ.get("LPC_DEBUG"):
             traceback.print_exc()
