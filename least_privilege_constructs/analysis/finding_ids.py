@@ -142,7 +142,7 @@ def _merge_key(finding: Finding) -> tuple[str, str] | None:
     hit = _CLASS_OF.get(finding.issue_code)
     if hit is None or finding.origin is None or not finding.origin.construct_path:
         return None
-    if finding.issue_code == "EXTERNAL_PRINCIPAL" and (finding.details or {}).get("principals") != ["*"]:
+    if finding.issue_code == "EXTERNAL_PRINCIPAL" and not _anyone(finding):
         return None
     return hit[0], finding.origin.construct_path.strip("/")
 
@@ -177,6 +177,13 @@ def statement_keys(finding: Finding) -> frozenset[tuple[str, str]]:
 
 def _source(source: str) -> str:
     return os.path.normcase(os.path.abspath(source)) if source else ""
+
+
+def _anyone(finding: Finding) -> bool:
+    """An EXTERNAL_PRINCIPAL finding about the principal ``*`` (beside it, at most principals with a wildcard,
+    which IAM rejects): the public-access mistake."""
+    principals = [str(p) for p in (finding.details or {}).get("principals", ())]
+    return "*" in principals and all(p == "*" or has_wildcards(p) for p in principals)
 
 
 def _owner_class(finding: Finding) -> str | None:
@@ -224,8 +231,10 @@ def _merge_classes(findings: Sequence[Finding]) -> list[Finding]:
                 groups[hit].remove(f)
             elif f in order:
                 order.remove(f)
-            target = min((k for k in groups if k[1] == path and k[0] != "beyond-boundary"),
-                         key=lambda k: class_rank[k[0]])
+            candidates = [k for k in groups if k[1] == path and k[0] != "beyond-boundary"]
+            # the class whose own findings cover it (its statement and actions) first, then the first class
+            target = min(candidates, key=lambda k: (not _covers(groups[k], dict(MERGE_CLASSES)[k[0]], f),
+                                                    class_rank[k[0]]))
             groups[target].append(f)
     out: list[Finding] = []
     for item in order:
@@ -245,16 +254,34 @@ def _merge_classes(findings: Sequence[Finding]) -> list[Finding]:
             continue
         # a consequence folded into another class's finding keeps its own acknowledgment, unless it is about a
         # statement the mistake's own findings point at (PassRole on * in Statement[0], beyond the boundary there)
-        statements: frozenset[tuple[str, str]] = frozenset().union(
-            *(statement_keys(f) for f in group if f.issue_code in names))
         folded_in = [f for f in others if f.issue_code in CONSEQUENCES and f.issue_code not in names]
-        consequences = [f for f in folded_in if not _within(f, statements)]
-        covered = [f for f in folded_in if _within(f, statements)]
+        consequences = [f for f in folded_in if not _covers(group, names, f)]
+        covered = [f for f in folded_in if _covers(group, names, f)]
         duplicates = [f for f in others if f not in folded_in]
         worst = min((f.finding_type for f in group), key=lambda t: t.rank)
         for owner in owners:
             out.append(_fold(owner, duplicates=duplicates, covered=covered, consequences=consequences, worst=worst))
     return out
+
+
+def _covers(group: Sequence[Finding], names: Sequence[str], consequence: Finding) -> bool:
+    """Whether the mistake's own findings in ``group`` (codes ``names``) point at every statement the
+    consequence is about, and report every action it names (``details["actions"]``; a consequence that names
+    none is covered only by a mistake about every action, ``*``): only then is it the same mistake's."""
+    own = [f for f in group if f.issue_code in names]
+    statements: frozenset[tuple[str, str]] = frozenset().union(*(statement_keys(f) for f in own))
+    if not _within(consequence, statements):
+        return False
+    patterns = [str(a) for f in own for a in (f.details or {}).get(ACTIONS, ())]
+    return _granted_by(patterns, [str(a) for a in (consequence.details or {}).get(ACTIONS, ())])
+
+
+def _granted_by(patterns: Sequence[str], actions: Sequence[str]) -> bool:
+    """Every action (or action pattern) of ``actions`` is matched by one of ``patterns``; no actions: only
+    ``*`` stands for them."""
+    if not actions:
+        return "*" in patterns
+    return bool(patterns) and all(any(action_matches(p, a) for p in patterns) for a in actions)
 
 
 def _within(finding: Finding, statements: frozenset[tuple[str, str]]) -> bool:
@@ -306,13 +333,15 @@ def _fold(owner: Finding, *, duplicates: Sequence[Finding] = (), covered: Sequen
     return replace(owner, finding_type=worst_type, details=details)
 
 
+ADMIN = "LP-IAM2"
 SUBSUMED: dict[str, frozenset[str]] = {
-    "LP-IAM2": frozenset({
+    ADMIN: frozenset({
         "LP-IAM3", "LP-IAM4", "PASS_ROLE_WITH_STAR_IN_RESOURCE", "PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE",
         "CREATE_SLR_WITH_STAR_IN_RESOURCE", "CREATE_SLR_WITH_STAR_IN_ACTION_AND_RESOURCE", *CONSEQUENCES,
         ESCALATION_PATH}),
     "LP-IAM3": frozenset({ESCALATION_PATH}),
     "LP-IAM4": frozenset({ESCALATION_PATH}),
+    "LP-IAM5": frozenset({ESCALATION_PATH}),
     "UNSUPPORTED_WILDCARD_IN_PRINCIPAL": frozenset({"EXTERNAL_PRINCIPAL", "CHECK_UNDETERMINED"}),
 }
 """Owner code -> what it takes in when the finding is about its statements only (``ESCALATION_PATH``: a
@@ -323,24 +352,30 @@ def _kind(finding: Finding) -> str:
     return ESCALATION_PATH if finding.check == "escalation" else finding.issue_code
 
 
-def _subsumes(owner: Finding, other: Finding) -> bool:
+def _subsumes(owner: Finding, other: Finding, scope: frozenset[tuple[str, str]]) -> bool:
+    """Whether ``other`` is about ``owner``'s statements only (``scope``: the owner's, and for an administrator
+    statement every administrator statement's, each its own finding) and folds into it."""
     if other is owner or _kind(other) not in SUBSUMED.get(owner.issue_code, ()):
         return False
-    if not _within(other, statement_keys(owner)):
+    if not _within(other, scope) or not statement_keys(other) & statement_keys(owner):
         return False
     details = other.details or {}
+    patterns = [str(a) for a in (owner.details or {}).get(ACTIONS, ())]
     if _kind(other) == ESCALATION_PATH:
-        # only a principal without a boundary: for a bounded one the path says the boundary lets it through,
-        # which is a mistake of its own (in the boundary, or in what it lets the principal pass or assume)
+        # only a principal without a boundary (for a bounded one the path says the boundary lets it through: a
+        # mistake of its own), on a probe target (a particular role, user or resource it reaches is more than
+        # what the permissions mean in general), in one step
         if any(isinstance(o, dict) and o.get("kind") == "boundary" for o in details.get("statementOrigins", ())):
             return False
-        patterns = [str(a) for a in (owner.details or {}).get(ACTIONS, ())]
+        if details.get("specificTarget") or details.get("chain") or details.get("undetermined"):
+            return False
         permissions = [str(p) for p in details.get("permissions", ())]
-        return bool(patterns) and bool(permissions) and all(
-            any(action_matches(pattern, p) for pattern in patterns) for p in permissions)
+        return bool(permissions) and _granted_by(patterns, permissions)
     if other.issue_code == "EXTERNAL_PRINCIPAL":
         principals = [str(p) for p in details.get("principals", ())]
         return bool(principals) and all(has_wildcards(p) and p != "*" for p in principals)
+    if other.issue_code in CONSEQUENCES:  # what it names must be what the owner reports
+        return _granted_by(patterns, [str(a) for a in details.get(ACTIONS, ())])
     return True
 
 
@@ -351,13 +386,16 @@ def _fold_subsumed(findings: list[Finding]) -> list[Finding]:
     # the biggest mistake first (an administrator statement takes what LP-IAM3 would otherwise take)
     order = {code: i for i, code in enumerate(SUBSUMED)}
     owners.sort(key=lambda f: order[f.issue_code])
+    admin: frozenset[tuple[str, str]] = frozenset().union(
+        *(statement_keys(f) for f in owners if f.issue_code == ADMIN))
     taken: dict[int, list[Finding]] = {}
     claimed: set[int] = set()
     for owner in owners:
         if id(owner) in claimed:
             continue
+        scope = admin if owner.issue_code == ADMIN else statement_keys(owner)
         for other in findings:
-            if id(other) not in claimed and id(other) != id(owner) and _subsumes(owner, other):
+            if id(other) not in claimed and id(other) != id(owner) and _subsumes(owner, other, scope):
                 taken.setdefault(id(owner), []).append(other)
                 claimed.add(id(other))
     out: list[Finding] = []

@@ -124,20 +124,28 @@ def test_a_folded_consequence_and_the_mistake_are_acknowledged_separately(
         assert not accepted and [f.details["unacknowledged"] for f in still] == [open_ids]
 
 
-@pytest.mark.parametrize(("stored", "accepted"), [
-    ({"Annotation::LP-IAM4": "legacy deployer"}, True),  # the consequence of the same statement comes with it
-    ({"LeastPrivilege-PolicyValidation::BEYOND_BOUNDARY": "a dead ec2 grant"}, False),  # never the other way
+@pytest.mark.parametrize(("stored", "beyond", "accepted"), [
+    # the consequence of the same statement and action comes with it
+    ({"Annotation::LP-IAM4": "legacy deployer"}, ["iam:PassRole"], True),
+    # never the other way
+    ({"LeastPrivilege-PolicyValidation::BEYOND_BOUNDARY": "a dead ec2 grant"}, ["iam:PassRole"], False),
+    # nor when the statement grants more than the mistake is about: that action needs its own acknowledgment
+    ({"Annotation::LP-IAM4": "legacy deployer"}, ["iam:PassRole", "organizations:LeaveOrganization"], False),
 ])
 def test_a_consequence_of_the_mistakes_own_statement_is_acknowledged_with_it(
-        stored: dict[str, str], accepted: bool) -> None:
+        stored: dict[str, str], beyond: list[str], accepted: bool) -> None:
     from least_privilege_constructs.analysis.gate import apply_acknowledgments
 
     # given PassRole on * in Statement[0], seen by the rule, by Access Analyzer and as beyond the boundary there
     origin = PolicyOrigin(construct_path=POLICY, source="S.template.json", json_path="Resources.P.Properties")
-    parts = [Finding(FindingType.ERROR, "LP-IAM4", "m", origin=origin, details={"findingId": "LP-IAM4[Resource::*]"}),
+    parts = [Finding(FindingType.ERROR, "LP-IAM4", "m", origin=origin,
+                     details={"findingId": "LP-IAM4[Resource::*]", "actions": ["iam:PassRole"],
+                              "statementPaths": ["Resources.P.Properties.PolicyDocument.Statement[0]"]}),
              Finding(FindingType.SECURITY_WARNING, "PASS_ROLE_WITH_STAR_IN_RESOURCE", "m", [["Statement", 0, "Action"]],
-                     origin=origin),
-             Finding(FindingType.WARNING, "BEYOND_BOUNDARY", "m", [["Statement", 0]], origin=origin)]
+                     origin=replace(origin, json_path="Resources.P.Properties.PolicyDocument")),
+             Finding(FindingType.WARNING, "BEYOND_BOUNDARY", "m", [["Statement", 0]],
+                     origin=replace(origin, json_path="Resources.P.Properties.PolicyDocument"),
+                     details={"actions": beyond})]
     (merged,) = merge_duplicates(parts)
     # when acknowledged on the role
     _still, acks = apply_acknowledgments([merged], "/nonexistent/cdk.out", outside={"/App/Worker": stored})
@@ -179,8 +187,8 @@ def _at(code: str, path: str, statements: list[int], kind: FindingType = Finding
     extra: dict[str, object] = {"findingId": fid} if fid else {}
     if code.startswith("LP-") and not located:
         extra["statementPaths"] = [f"{DOC}.Statement[{i}]" for i in statements]
-        if actions:
-            extra["actions"] = actions
+    if actions:
+        extra["actions"] = actions
     origin = PolicyOrigin(source=TEMPLATE, construct_path=path,
                           json_path="Resources.WorkerPolicy.Properties" if code.startswith("LP-") else DOC)
     locations = [["Statement", i] for i in statements] if not code.startswith("LP-") else []
@@ -272,3 +280,60 @@ def test_a_folded_finding_brings_its_own_unacknowledged_consequences() -> None:
     # then the consequence still needs an acknowledgment of its own
     assert merged.details["foldedConsequences"] == ["ACCESS_GRANTED"]
     assert len(acknowledgment_groups(merged)) == 2
+
+
+# -- what the independent review broke (each would have let a dangerous grant pass under another's acknowledgment)
+
+def test_a_consequence_naming_an_action_the_mistake_does_not_report_needs_its_own_acknowledgment() -> None:
+    # given iam:CreateAccessKey and cloudtrail:StopLogging in one statement: LP-IAM3 reports CreateAccessKey only
+    # (StopLogging is no escalation action), check-access-not-granted names both
+    rule = _at("LP-IAM3", POLICY, [0], fid="LP-IAM3[Action::iam:CreateAccessKey]", actions=["iam:CreateAccessKey"])
+    granted = _at("ACCESS_GRANTED", POLICY, [0], actions=["iam:CreateAccessKey", "cloudtrail:StopLogging"])
+    (merged,) = merge_duplicates([rule, granted])
+    # then acknowledging the key rotation does not accept stopping CloudTrail
+    assert merged.details["foldedConsequences"] == ["ACCESS_GRANTED"] and len(acknowledgment_groups(merged)) == 2
+    # while a consequence about the reported action alone comes with it
+    (alone,) = merge_duplicates([rule, _at("ACCESS_GRANTED", POLICY, [0], actions=["iam:CreateAccessKey"])])
+    assert alone.details["coveredConsequences"] == ["ACCESS_GRANTED"] and len(acknowledgment_groups(alone)) == 1
+
+
+def test_an_escalation_path_to_a_particular_principal_is_never_folded() -> None:
+    # given sts:AssumeRole on * (LP-IAM3) and the path to a break-glass admin role of the assembly
+    rule = _at("LP-IAM3", POLICY, [0], fid="LP-IAM3[Action::sts:AssumeRole]", actions=["sts:AssumeRole"])
+    path = _path(["sts:AssumeRole"], [0])
+    particular = replace(path, details={**path.details, "specificTarget": True})
+    # then the path stays its own finding: "may assume roles" is not "becomes the break-glass admin"
+    assert [finding_id(f) for f in merge_duplicates([rule, particular])] == [
+        "LP-IAM3[Action::sts:AssumeRole]", "CreateAccessKey"]
+    # a probe target (what the action means in general) folds
+    assert [finding_id(f) for f in merge_duplicates([rule, path])] == ["LP-IAM3[Action::sts:AssumeRole]"]
+
+
+def test_findings_spanning_two_administrator_statements_fold_into_the_first() -> None:
+    second = _at("LP-IAM2", POLICY, [1], fid="LP-IAM2[Admin::1]", actions=["*"])
+    both = [ADMIN, second, _at("LP-IAM3", POLICY, [0, 1], fid="LP-IAM3[Action::*]", actions=["*"]),
+            _at("LP-IAM4", POLICY, [0, 1], fid="LP-IAM4[Resource::*]", actions=["iam:PassRole"])]
+    merged = merge_duplicates(both)
+    # each administrator statement stays its own finding (each acknowledged on its own)
+    assert [(finding_id(f), f.details.get("alsoReportedAs", [])) for f in merged] == [
+        ("LP-IAM2[Admin::0]", ["LP-IAM3[Action::*]", "LP-IAM3", "LP-IAM4[Resource::*]", "LP-IAM4"]),
+        ("LP-IAM2[Admin::1]", [])]
+
+
+def test_an_unbounded_administrator_s_consequences_go_to_the_administrator_finding() -> None:
+    # given a role without a boundary (LP-IAM1) and an inline administrator statement, with its consequence
+    unbounded = _at("LP-IAM1", POLICY, [], fid="LP-IAM1[Boundary::missing]")
+    granted = _at("ACCESS_GRANTED", POLICY, [0], actions=["iam:CreateUser"])
+    merged = merge_duplicates([unbounded, ADMIN, granted])
+    # then the consequence of the administrator statement is acknowledged with it, not owed by the boundary finding
+    by_id = {finding_id(f): f for f in merged}
+    assert by_id["LP-IAM2[Admin::0]"].details["coveredConsequences"] == ["ACCESS_GRANTED"]
+    assert "foldedConsequences" not in by_id["LP-IAM1[Boundary::missing]"].details
+
+
+def test_anyone_beside_a_wildcard_principal_is_the_public_access_mistake() -> None:
+    merged = merge_duplicates([_f("LP-RES1", POLICY, fid="LP-RES1[Statement::0]"),
+                               _f("EXTERNAL_PRINCIPAL", POLICY, FindingType.SECURITY_WARNING,
+                                  principals=["arn:aws:iam::*:role/reader", "*"])])
+    assert [(finding_id(f), f.details.get("alsoReportedAs", [])) for f in merged] == [
+        ("LP-RES1[Statement::0]", ["EXTERNAL_PRINCIPAL"])]

@@ -364,7 +364,9 @@ def test_iam3_message_names_the_resources_when_the_action_is_the_finding() -> No
     ("LP-IAM4", doc(allow("iam:PassRole")),
      {("Resource::*", ("PolicyDocument.Statement[0]",), ("iam:PassRole",))}),
     ("LP-IAM5", doc({"Effect": "Allow", "NotAction": "s3:DeleteBucket", "Resource": "*"}),
-     {("NotAction::0", ("PolicyDocument.Statement[0]",), ())}),
+     {("NotAction::0", ("PolicyDocument.Statement[0]",), ("*",))}),  # every action but the listed ones
+    ("LP-IAM5", doc({"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::b/*"}),
+     {("NotResource::0", ("PolicyDocument.Statement[0]",), ("s3:GetObject",))}),
 ])
 def test_a_rule_names_the_statements_and_actions_of_its_finding(rule_id: str, document: dict[str, Any],
                                                                  expected: set[tuple[str, tuple[str, ...], tuple[str, ...]]]) -> None:

@@ -56,6 +56,10 @@ class EscalationPath:
     """B9: the ARN of the role the target resource runs with (empty when the resource is an unknown one)."""
     origin: PolicyOrigin | None = None
     statement_origins: tuple[dict[str, Any], ...] = field(default=(), compare=False)
+    specific_target: bool = field(default=False, compare=False)
+    """The target is a particular principal or resource (a role, user or running resource of the assembly or
+    the context, other than the principal itself), not a probe standing for "any": the path is then more than
+    what its permissions mean in general, and is never folded into the finding of the statement granting them."""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -127,4 +131,6 @@ class EscalationPath:
             out["runsWith"] = self.runs_with
         if self.statement_origins:
             out["statementOrigins"] = list(self.statement_origins)
+        if self.specific_target:
+            out["specificTarget"] = True
         return out

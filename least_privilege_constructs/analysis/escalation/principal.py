@@ -357,7 +357,17 @@ class PrincipalModel:
             runs_with=runs_with,
             origin=self.subject.origin(),
             statement_origins=tuple(origins),
+            specific_target=self._specific(target, runs_with),
         )
+
+    def _specific(self, target: str, runs_with: str) -> bool:
+        """Whether ``target`` is a particular principal or resource, not a probe (see
+        :attr:`EscalationPath.specific_target`)."""
+        if target == self.arn:
+            return False
+        if runs_with or self.world.role(target) is not None or target in self.world.users:
+            return True
+        return any(r.arn(self.world.partition) == target for r in self.world.running)
 
 
 def statement_names(stmt: Statement, action: str) -> bool:

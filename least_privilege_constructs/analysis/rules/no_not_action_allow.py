@@ -10,6 +10,7 @@ from least_privilege_constructs.analysis.rules._policy import (
     is_allow,
     load_document,
     statements,
+    strings,
 )
 from least_privilege_constructs.analysis.rules._resource_policies import (
     RESOURCE_POLICY_PROPERTIES,
@@ -61,6 +62,11 @@ def no_not_action_allow(resource: RuleInput) -> RuleResult:
                 if field in stmt:
                     findings.append(NagFinding(f"{field}::{ref}", f"statement {ref} is an Allow with {field}: "
                                                f"{element_text(stmt, 'Action')} on {element_text(stmt, 'Resource')}",
-                                               (statement_path(doc.where, i),)))
+                                               (statement_path(doc.where, i),), _granted(stmt)))
     return findings
 
+
+def _granted(stmt: dict) -> tuple[str, ...]:
+    """The actions an Allow statement grants, as patterns: every one (``*``) with ``NotAction``, else its
+    ``Action`` list (with ``NotResource``)."""
+    return ("*",) if "NotAction" in stmt else tuple(strings(stmt.get("Action")))
