@@ -94,9 +94,11 @@ class LeastPrivilegeValidation:
         self.options, self.settings = self._resolve()
         self._root: Any = scope.node.root if scope is not None else None
         if self._root is not None:
+            from least_privilege_constructs.validation.acknowledgments_above import record_acknowledgments_above
             from least_privilege_constructs.validation.registry import register_gate
 
             register_gate(self._root, self)
+            record_acknowledgments_above(self._root)  # the app's and stages' acknowledgments, into cdk.out
 
     @property
     def name(self) -> str:
@@ -205,27 +207,7 @@ class LeastPrivilegeValidation:
             from least_privilege_constructs.boundary.boundary_enforcement import enforcement_rules
 
             options = replace(options, boundary_scopes=tuple(enforcement_rules(self._root)))
-        if self._root is not None and not options.outside_acknowledgments:
-            options = replace(options, outside_acknowledgments=_outside_acknowledgments(self._root))
         return options
-
-
-def _outside_acknowledgments(root: Any) -> dict[str, dict[str, str]]:
-    """Acknowledgments on the constructs above the stacks (the app, stages), which the cloud assembly does not
-    record: construct path (``/Prod``) -> acknowledged id -> reason. One jsii walk down to the stacks."""
-    from aws_cdk import Stack, Validations
-
-    key = Validations.ACKNOWLEDGED_RULES_METADATA_KEY
-    out: dict[str, dict[str, str]] = {}
-    todo = [root]
-    while todo:
-        node = todo.pop()
-        for entry in node.node.metadata:
-            if entry.type == key and isinstance(entry.data, dict):
-                own = out.setdefault("/" + node.node.path.strip("/"), {})
-                own.update({str(k): v if isinstance(v, str) else "" for k, v in entry.data.items()})
-        todo.extend(c for c in node.node.children if not Stack.is_stack(c))
-    return out
 
 
 def _violation(finding: Finding, blocking: Any, cdk_out: str) -> PolicyViolation:

@@ -1,0 +1,87 @@
+"""Record the acknowledgments of the constructs above the stacks (the app, its stages) in the cloud assembly.
+
+CDK writes the metadata of the constructs inside a stack into that stack's entry of the cloud assembly, so
+``Validations.of(role).acknowledge(...)`` reaches ``cdk.out`` and every reader of it. The metadata of the app
+and of a ``Stage`` is written nowhere: without this module, ``lpc gate cdk.out`` would not see an
+acknowledgment that ``cdk synth`` honours. :func:`record_acknowledgments_above` installs an Aspect that adds to
+each top-level stack one :data:`~least_privilege_constructs.analysis.acknowledgments.ACKNOWLEDGED_ABOVE`
+metadata entry, ``{"/Prod": {"<id>": "<reason>"}, "/": {...}}``: the acknowledgments of the stack's ancestors,
+reasons as given (a blank one stays blank, and acknowledges nothing). The gate reads them back with
+:meth:`~least_privilege_constructs.analysis.acknowledgments.Acknowledgments.read`, valid for that stack's
+findings only, so ``cdk synth`` and ``lpc gate`` read the same acknowledgments from the same assembly.
+
+``LeastPrivilegeValidation``, ``LeastPrivilegeChecks``, ``BoundaryEnforcement.apply`` and
+:func:`~least_privilege_constructs.validation.synth.synth` install it. CDK runs an app's Aspects only up to a
+``Stage`` (and synthesizes the stages first), so the Aspect is added to the app and to each stage that exists
+when one of them is called: ``synth(app)`` (the README's wiring) is called after the app's code, so it reaches
+every stage. The Aspect runs at prepare time, after the app's code and, with the read-only priority, after the
+mutating Aspects: an acknowledgment added after a plugin was attached is recorded too.
+
+    >>> from aws_cdk import Acknowledgment, App, Stack, Stage, Validations
+    >>> app = App()
+    >>> prod = Stage(app, "Prod")
+    >>> stack = Stack(prod, "Api")
+    >>> record_acknowledgments_above(app)
+    >>> Validations.of(prod).acknowledge(Acknowledgment(id="LP-IAM6", reason="break-glass tooling, SEC-9"))
+    >>> assembly = app.synth()
+    >>> [e.data for e in stack.node.metadata if e.type == ACKNOWLEDGED_ABOVE]
+    [{'/Prod': {'Annotation::LP-IAM6': 'break-glass tooling, SEC-9'}}]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsii
+from aws_cdk import AspectPriority, Aspects, IAspect, Stack, Stage, Validations
+from constructs import IConstruct
+
+from least_privilege_constructs.analysis.acknowledgments import ACKNOWLEDGED_ABOVE
+
+__all__ = ["ACKNOWLEDGED_ABOVE", "acknowledgments_above", "record_acknowledgments_above"]
+
+
+def acknowledgments_above(stack: IConstruct) -> dict[str, dict[str, str]]:
+    """The acknowledgments on the ancestors of ``stack`` (the stages, the app): construct path (``/Prod``,
+    ``/``) -> acknowledged id -> reason (blank when not a string), read from the construct tree."""
+    key = Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+    out: dict[str, dict[str, str]] = {}
+    scope = stack.node.scope
+    while scope is not None:
+        for entry in scope.node.metadata:
+            if entry.type == key and isinstance(entry.data, dict):
+                own = out.setdefault("/" + scope.node.path.strip("/"), {})
+                own.update({str(k): v if isinstance(v, str) else "" for k, v in entry.data.items()})
+        scope = scope.node.scope
+    return out
+
+
+@jsii.implements(IAspect)
+class _RecordAcknowledgmentsAbove:
+    """Adds to each top-level stack the acknowledgments of its ancestors (once)."""
+
+    def visit(self, node: IConstruct) -> None:
+        if not Stack.is_stack(node) or node.nested_stack_parent is not None:  # nested: part of its parent's
+            return
+        if any(entry.type == ACKNOWLEDGED_ABOVE for entry in node.node.metadata):  # a second synthesis
+            return
+        records = acknowledgments_above(node)
+        if records:
+            node.node.add_metadata(ACKNOWLEDGED_ABOVE, records, stack_trace=False)
+
+
+def _installed(node: IConstruct) -> bool:
+    return any(isinstance(aspect, _RecordAcknowledgmentsAbove) for aspect in Aspects.of(node).all)
+
+
+def record_acknowledgments_above(scope: IConstruct | None) -> None:
+    """Install the recording Aspect on the app of ``scope`` and on each of its stages (once each); the walk
+    for stages stops at the stacks (one jsii call per construct above them)."""
+    if scope is None:
+        return
+    todo: list[Any] = [scope.node.root]
+    while todo:
+        node = todo.pop()
+        if Stage.is_stage(node) and not _installed(node):  # the app is a Stage too
+            Aspects.of(node).add(_RecordAcknowledgmentsAbove(), priority=AspectPriority.READONLY)
+        todo.extend(child for child in node.node.children if not Stack.is_stack(child))
