@@ -12,7 +12,9 @@ top-level stack, a :data:`ACKNOWLEDGED_ABOVE` entry ``{"/Prod": {"<id>": "<reaso
 stack's ancestors (``validation/acknowledgments_above.py``, an Aspect). Such a record acknowledges findings
 **of that stack only** (its templates, nested stacks included): a stack cannot widen a Stage's acknowledgment
 to its sibling stacks, and it cannot record anything for a path that is not strictly above it. Where CDK
-itself recorded the same path and id, CDK's record is the one kept.
+itself recorded the same path and id, CDK's record is the one kept. The same holds for CDK's own entries: one
+in a stack's metadata acknowledges findings of that stack only (an entry for an ancestor is kept for the stack,
+one for another stack's constructs is ignored).
 
     >>> acks = Acknowledgments({"/App/Role": {"P::B6": "reviewed in SEC-1"}, "/App": {"P::B7": " "}})
     >>> acks.lookup("App/Role/Resource", "P::B6"), acks.lookup("App/Role/Policy/Resource", "P::B7")
@@ -127,18 +129,25 @@ class Acknowledgments:
         above: dict[str, dict[str, dict[str, str]]] = {}
         for assembly in walk_assemblies(cdk_out):
             for stack in assembly.stacks:
+                own = "/" + stack.display_name.strip("/")
+                mine: dict[str, dict[str, str]] = {}
                 for path, data in stack.entries(ACKNOWLEDGED_RULES):
                     if not isinstance(data, Mapping):
                         continue
                     key = "/" + str(path).strip("/")
+                    if key == own or key.startswith(own + "/"):  # inside the stack: CDK's own record
+                        target = by_path.setdefault(key, {})
+                    elif _is_strictly_above(key, own):  # above it: valid for this stack only
+                        target = mine.setdefault(key, {})
+                    else:  # another stack's constructs: not this stack's to acknowledge
+                        continue
                     for ack_id, reason in data.items():
-                        by_path.setdefault(key, {})[str(ack_id)] = reason if isinstance(reason, str) else ""
-                records = above_stack(stack)
-                if records:
-                    mine = above.setdefault("/" + stack.display_name.strip("/"), {})
-                    for path, reasons in records.items():
-                        for ack_id, reason in reasons.items():
-                            mine.setdefault(path, {}).setdefault(ack_id, reason)
+                        target[str(ack_id)] = reason if isinstance(reason, str) else ""
+                for path, reasons in above_stack(stack).items():  # CDK's record of a path and id wins
+                    for ack_id, reason in reasons.items():
+                        mine.setdefault(path, {}).setdefault(ack_id, reason)
+                if mine:
+                    above.setdefault(own, {}).update(mine)
         return cls(by_path, above)
 
 

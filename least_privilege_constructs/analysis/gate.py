@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from least_privilege_constructs.analysis.acknowledgments import Acknowledgments
 from least_privilege_constructs.analysis.finding_ids import acknowledgment_groups, merge_duplicates
 from least_privilege_constructs.analysis.findings import (
     DEFAULT_BLOCKING,
@@ -353,22 +354,24 @@ the acknowledgment is ignored, and the plugin reports the finding as ``LP-ACK[<i
 
 
 def apply_acknowledgments(findings: Sequence[Finding], cdk_out: str | os.PathLike[str],
+                          acknowledgments: Acknowledgments | None = None,
                           ) -> tuple[list[Finding], list[AcknowledgedFinding]]:
     """Split ``findings`` into (still open, acknowledged with a reason) by the assembly's acknowledgments on
     each finding's construct or a parent (:meth:`Acknowledgments.read`: CDK's records, and those of the
     constructs above the stacks, each valid in the stack that records it, so ``cdk synth`` and ``lpc gate``
-    see the same ones): one for the mistake (any of its ids: ``LeastPrivilege-PolicyValidation::
+    see the same ones; or ``acknowledgments``, when given, instead of the assembly's): one for the mistake (any of its ids: ``LeastPrivilege-PolicyValidation::
     <issue code>``, an ``LP-*`` id, a duplicate merged into it) and one for each folded consequence
     (:func:`~least_privilege_constructs.analysis.finding_ids.acknowledgment_groups`). A blank reason acknowledges nothing: the finding stays open, marked with :data:`BLANK_ACKNOWLEDGMENT`."""
     from dataclasses import replace
 
-    from least_privilege_constructs.analysis.acknowledgments import Acknowledgments
     from least_privilege_constructs.analysis.assembly import AssemblyError
 
-    try:
-        acks = Acknowledgments.read(cdk_out)
-    except (AssemblyError, OSError, ValueError):
-        acks = Acknowledgments()
+    acks = acknowledgments
+    if acks is None:
+        try:
+            acks = Acknowledgments.read(cdk_out)
+        except (AssemblyError, OSError, ValueError):
+            acks = Acknowledgments()
     still: list[Finding] = []
     accepted: list[AcknowledgedFinding] = []
     for finding in findings:

@@ -164,7 +164,9 @@ class LeastPrivilegeChecks(NagPack):
         self._root: IConstruct | None = scope.node.root if scope is not None else None
         self._reset()
         if self._root is not None:
-            from least_privilege_constructs.validation.acknowledgments_above import record_acknowledgments_above
+            from least_privilege_constructs.validation.acknowledgments_above import (
+                record_acknowledgments_above,
+            )
             from least_privilege_constructs.validation.registry import register_pack
 
             register_pack(self._root, self)

@@ -30,7 +30,7 @@ mutating Aspects: an acknowledgment added after a plugin was attached is recorde
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import jsii
 from aws_cdk import AspectPriority, Aspects, IAspect, Stack, Stage, Validations
@@ -61,7 +61,7 @@ class _RecordAcknowledgmentsAbove:
     """Adds to each top-level stack the acknowledgments of its ancestors (once)."""
 
     def visit(self, node: IConstruct) -> None:
-        if not Stack.is_stack(node) or node.nested_stack_parent is not None:  # nested: part of its parent's
+        if not Stack.is_stack(node) or cast(Stack, node).nested_stack_parent is not None:  # nested: its parent's
             return
         if any(entry.type == ACKNOWLEDGED_ABOVE for entry in node.node.metadata):  # a second synthesis
             return

@@ -94,7 +94,9 @@ class LeastPrivilegeValidation:
         self.options, self.settings = self._resolve()
         self._root: Any = scope.node.root if scope is not None else None
         if self._root is not None:
-            from least_privilege_constructs.validation.acknowledgments_above import record_acknowledgments_above
+            from least_privilege_constructs.validation.acknowledgments_above import (
+                record_acknowledgments_above,
+            )
             from least_privilege_constructs.validation.registry import register_gate
 
             register_gate(self._root, self)
