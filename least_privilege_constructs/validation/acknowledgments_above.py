@@ -33,12 +33,22 @@ from __future__ import annotations
 from typing import Any, cast
 
 import jsii
-from aws_cdk import AspectPriority, Aspects, IAspect, Stack, Stage, Validations
+from aws_cdk import (
+    AspectPriority,
+    Aspects,
+    IAspect,
+    PolicyViolatingResource,
+    PolicyViolation,
+    Stack,
+    Stage,
+    Validations,
+)
 from constructs import IConstruct
 
 from least_privilege_constructs.analysis.acknowledgments import ACKNOWLEDGED_ABOVE
 
-__all__ = ["ACKNOWLEDGED_ABOVE", "acknowledgments_above", "record_acknowledgments_above"]
+__all__ = ["ACKNOWLEDGED_ABOVE", "NOT_RECORDED", "acknowledgments_above", "record_acknowledgments_above",
+           "unrecorded", "unrecorded_violations"]
 
 
 def acknowledgments_above(stack: IConstruct) -> dict[str, dict[str, str]]:
@@ -85,3 +95,47 @@ def record_acknowledgments_above(scope: IConstruct | None) -> None:
         if Stage.is_stage(node) and not _installed(node):  # the app is a Stage too
             Aspects.of(node).add(_RecordAcknowledgmentsAbove(), priority=AspectPriority.READONLY)
         todo.extend(child for child in node.node.children if not Stack.is_stack(child))
+
+
+NOT_RECORDED = "ACKNOWLEDGMENT_NOT_RECORDED"
+"""Rule name of the violation a plugin reports when the app or a stage carries acknowledgments that the cloud
+assembly does not record for a stack below it (:func:`unrecorded_violations`)."""
+
+
+def unrecorded(root: IConstruct) -> dict[str, list[str]]:
+    """Top-level stack path -> the paths above it whose acknowledgments the stack does not record as they are
+    now (its stage got no recording Aspect: created after the plugins, and synthesized by ``app.synth()``
+    rather than ``synth(app)``; or an acknowledgment added between two syntheses). Empty when all are."""
+    out: dict[str, list[str]] = {}
+    todo: list[Any] = [root]
+    while todo:
+        node = todo.pop()
+        for child in node.node.children:
+            if not Stack.is_stack(child):
+                todo.append(child)
+                continue
+            recorded: Any = next((e.data for e in child.node.metadata if e.type == ACKNOWLEDGED_ABOVE), {})
+            current = acknowledgments_above(child)
+            if current != recorded:
+                out[child.node.path] = sorted(set(current) | set(recorded if isinstance(recorded, dict) else {}))
+    return out
+
+
+def unrecorded_violations(root: IConstruct | None) -> list[PolicyViolation]:
+    """One error per stack of ``root`` whose ancestors' acknowledgments the assembly does not record: neither
+    the plugins nor ``lpc gate`` honour them (CDK's own report would, so the runs would disagree silently)."""
+    if root is None:
+        return []
+    return [
+        PolicyViolation(
+            rule_name=NOT_RECORDED,
+            description=(f"the acknowledgments on {', '.join(paths)} are not recorded in the cloud assembly for "
+                         f"stack {stack}, so neither this synthesis nor `lpc gate` honours them (the stage was "
+                         "created after the least-privilege plugins and the app synthesized with app.synth())"),
+            fix=("Synthesize with least_privilege_constructs.validation.synth.synth(app) instead of app.synth() "
+                 "(it records them), or construct the plugins after the stages"),
+            severity="error",
+            violating_resources=[PolicyViolatingResource(construct_path=stack, locations=["/"])],
+        )
+        for stack, paths in sorted(unrecorded(root).items())
+    ]

@@ -159,8 +159,13 @@ class LeastPrivilegeValidation:
         # finding's) is in the JSON report's "acknowledged" list, and CDK would count it as open
         violations += [_violation(a.finding, report.treat_as_blocking, cdk_out) for a in report.acknowledged
                        if a.acknowledged_id == f"{PLUGIN_NAME}::{finding_id(a.finding)}"]
+        from least_privilege_constructs.validation.acknowledgments_above import unrecorded_violations
+
+        # acknowledgments above the stacks that cdk.out does not record: CDK would honour them, the gate cannot
+        unrecorded = unrecorded_violations(self._root)
+        violations += unrecorded
         return PolicyValidationPluginReport(
-            success=not report.blocking,
+            success=not report.blocking and not unrecorded,
             violations=violations,
             plugin_version=__version__,
             metadata={

@@ -169,3 +169,52 @@ def test_the_assembly_records_them_on_each_stack_below(
         "/B/Svc": {"/": app_ack},
         "/C/Svc": {"/": app_ack, "/C": {f"{PLUGIN}::{PASS_ROLE}": "  "}},
     }
+
+
+def _late_stage_app(outdir: Path) -> Any:
+    """The plugins attached first, then a stage (so the plugins could not install the recording on it) with an
+    acknowledgment of its deployer's PassRole on *."""
+    from aws_cdk import Acknowledgment, App, Stack, Stage, Validations
+    from aws_cdk import aws_iam as iam
+
+    from least_privilege_constructs import LeastPrivilegeValidation
+
+    app = App(outdir=str(outdir), context={"least-privilege": {**CONTEXT, "reportPath": str(outdir) + ".json"}},
+              builtin_cloud_formation_validation=False)
+    Validations.of(app).add_plugins(LeastPrivilegeValidation(app, quiet=True))
+    prod = Stage(app, "Prod")
+    role = iam.Role(Stack(prod, "Api"), "Deployer", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    role.add_to_policy(iam.PolicyStatement(actions=["iam:PassRole"], resources=["*"]))
+    Validations.of(prod).acknowledge(Acknowledgment(id=f"{PLUGIN}::{PASS_ROLE}", reason="stage-wide, SEC-4"))
+    return app
+
+
+def test_an_unrecorded_stage_acknowledgment_fails_closed_with_the_fix(tmp_path: Path) -> None:
+    from least_privilege_constructs.validation.acknowledgments_above import NOT_RECORDED
+
+    # given a stage created after the plugins, synthesized with app.synth() (nothing installs the recording)
+    app = _late_stage_app(tmp_path / "cdk.out")
+    # when it synthesizes
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    # then the plugin does not honour what lpc gate cannot see (CDK alone would), and says why and what to do
+    report = json.loads((tmp_path / "cdk.out" / "validation-report.json").read_text())
+    violations = {(v["ruleName"], c["constructPath"]) for r in report["pluginReports"] for v in r["violations"]
+                  for c in v["violatingConstructs"]}
+    assert (NOT_RECORDED, "Prod/Api") in violations
+    assert json.loads((tmp_path / "cdk.out.json").read_text())["acknowledged"] == []
+    fix = next(v["suggestedFix"] for r in report["pluginReports"] for v in r["violations"] if v["ruleName"] == NOT_RECORDED)
+    assert "synth(app)" in fix
+
+
+def test_synth_app_records_a_stage_created_after_the_plugins(tmp_path: Path) -> None:
+    from least_privilege_constructs.analysis.acknowledgments import Acknowledgments
+    from least_privilege_constructs.validation.synth import synth
+
+    # given the same app; when it synthesizes with synth(app), the README's wiring
+    synth(_late_stage_app(tmp_path / "cdk.out"))
+    # then the stage's acknowledgment is in cdk.out and honoured
+    assert Acknowledgments.read(tmp_path / "cdk.out").lookup("Prod/Api/Deployer/DefaultPolicy/Resource",
+                                                           f"{PLUGIN}::{PASS_ROLE}") == ("/Prod", "stage-wide, SEC-4")
+    assert [a["acknowledgedAt"] for a in json.loads((tmp_path / "cdk.out.json").read_text())["acknowledged"]] == \
+        ["/Prod"]
