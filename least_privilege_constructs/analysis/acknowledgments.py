@@ -9,7 +9,7 @@ reason, so a blank one is reported by the plugins instead (the finding stays, un
 CDK records the metadata of the constructs inside a stack only. The acknowledgments on the constructs above
 the stacks (the app, a ``Stage``, a nested ``Stage``) are recorded by this library's plugins: on each
 top-level stack, a :data:`ACKNOWLEDGED_ABOVE` entry ``{"/Prod": {"<id>": "<reason>"}, "/": {...}}`` of that
-stack's ancestors (``validation/acknowledgments_above.py``, an Aspect). Such a record acknowledges findings
+stack's ancestors (``validation/acknowledgments_above.py``, at synthesis). Such a record acknowledges findings
 **of that stack only** (its templates, nested stacks included): a stack cannot widen a Stage's acknowledgment
 to its sibling stacks, and it cannot record anything for a path that is not strictly above it. Where CDK
 itself recorded the same path and id, CDK's record is the one kept. The same holds for CDK's own entries: one

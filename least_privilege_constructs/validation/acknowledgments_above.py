@@ -3,7 +3,7 @@
 CDK writes the metadata of the constructs inside a stack into that stack's entry of the cloud assembly, so
 ``Validations.of(role).acknowledge(...)`` reaches ``cdk.out`` and every reader of it. The metadata of the app
 and of a ``Stage`` is written nowhere: without this module, ``lpc gate cdk.out`` would not see an
-acknowledgment that ``cdk synth`` honours. :func:`record_acknowledgments_above` installs an Aspect that adds to
+acknowledgment that ``cdk synth`` honours. :func:`record_acknowledgments_above` installs a hook that adds to
 each top-level stack one :data:`~least_privilege_constructs.analysis.acknowledgments.ACKNOWLEDGED_ABOVE`
 metadata entry, ``{"/Prod": {"<id>": "<reason>"}, "/": {...}}``: the acknowledgments of the stack's ancestors,
 reasons as given (a blank one stays blank, and acknowledges nothing). The gate reads them back with
@@ -11,17 +11,20 @@ reasons as given (a blank one stays blank, and acknowledges nothing). The gate r
 findings only, so ``cdk synth`` and ``lpc gate`` read the same acknowledgments from the same assembly.
 
 ``LeastPrivilegeValidation``, ``LeastPrivilegeChecks``, ``BoundaryEnforcement.apply`` and
-:func:`~least_privilege_constructs.validation.synth.synth` install it. CDK runs an app's Aspects only up to a
-``Stage`` (and synthesizes the stages first), so the Aspect is added to the app and to each stage that exists
-when one of them is called: ``synth(app)`` (the README's wiring) is called after the app's code, so it reaches
-every stage. The Aspect runs at prepare time, after the app's code and, with the read-only priority, after the
-mutating Aspects: an acknowledgment added after a plugin was attached is recorded too.
+:func:`~least_privilege_constructs.validation.synth.synth` install it. The hook is a construct validation
+(``node.add_validation``) of the app and of each stage: CDK synthesizes a stage on its own (its nested stages
+first), and calls a stage's validations after its Aspects and its prepare step, just before it collects its
+stacks' metadata. So the record is taken after the app's code and every Aspect (an acknowledgment made after
+the plugins were attached is recorded too), and it costs one call per stage, where an Aspect would be called
+back for every construct. A stage that exists when one of the four is called is covered: ``synth(app)`` (the
+README's wiring) runs after the app's code, so it reaches every stage; a stage created later and synthesized
+by ``app.synth()`` records nothing, and the plugins report it (:func:`unrecorded_violations`).
 
     >>> from aws_cdk import Acknowledgment, App, Stack, Stage, Validations
-    >>> app = App()
+    >>> app = App(builtin_cloud_formation_validation=False)
     >>> prod = Stage(app, "Prod")
-    >>> stack = Stack(prod, "Api")
     >>> record_acknowledgments_above(app)
+    >>> stack = Stack(prod, "Api")  # created after: recorded all the same
     >>> Validations.of(prod).acknowledge(Acknowledgment(id="LP-IAM6", reason="break-glass tooling, SEC-9"))
     >>> assembly = app.synth()
     >>> [e.data for e in stack.node.metadata if e.type == ACKNOWLEDGED_ABOVE]
@@ -30,20 +33,12 @@ mutating Aspects: an acknowledgment added after a plugin was attached is recorde
 
 from __future__ import annotations
 
-from typing import Any, cast
+import weakref
+from typing import Any
 
 import jsii
-from aws_cdk import (
-    AspectPriority,
-    Aspects,
-    IAspect,
-    PolicyViolatingResource,
-    PolicyViolation,
-    Stack,
-    Stage,
-    Validations,
-)
-from constructs import IConstruct
+from aws_cdk import PolicyViolatingResource, PolicyViolation, Stack, Stage, Validations
+from constructs import IConstruct, IValidation
 
 from least_privilege_constructs.analysis.acknowledgments import ACKNOWLEDGED_ABOVE
 
@@ -66,34 +61,54 @@ def acknowledgments_above(stack: IConstruct) -> dict[str, dict[str, str]]:
     return out
 
 
-@jsii.implements(IAspect)
+def _stacks_of(stage: IConstruct) -> list[Any]:
+    """The top-level stacks a stage synthesizes itself (not those of the stages inside it)."""
+    found: list[Any] = []
+    todo: list[Any] = list(stage.node.children)
+    while todo:
+        node = todo.pop()
+        if Stack.is_stack(node):
+            found.append(node)
+        elif not Stage.is_stage(node):
+            todo.extend(node.node.children)
+    return found
+
+
+@jsii.implements(IValidation)
 class _RecordAcknowledgmentsAbove:
-    """Adds to each top-level stack the acknowledgments of its ancestors (once)."""
+    """Called by CDK when it validates the stage, before it writes the stage's stacks: adds to each of them
+    the acknowledgments of its ancestors (once)."""
 
-    def visit(self, node: IConstruct) -> None:
-        if not Stack.is_stack(node) or cast(Stack, node).nested_stack_parent is not None:  # nested: its parent's
-            return
-        if any(entry.type == ACKNOWLEDGED_ABOVE for entry in node.node.metadata):  # a second synthesis
-            return
-        records = acknowledgments_above(node)
-        if records:
-            node.node.add_metadata(ACKNOWLEDGED_ABOVE, records, stack_trace=False)
+    def __init__(self, stage: IConstruct) -> None:
+        self._stage = stage
+
+    def validate(self) -> list[str]:
+        for stack in _stacks_of(self._stage):
+            if any(entry.type == ACKNOWLEDGED_ABOVE for entry in stack.node.metadata):  # a second synthesis
+                continue
+            records = acknowledgments_above(stack)
+            if records:
+                stack.node.add_metadata(ACKNOWLEDGED_ABOVE, records, stack_trace=False)
+        return []
 
 
-def _installed(node: IConstruct) -> bool:
-    return any(isinstance(aspect, _RecordAcknowledgmentsAbove) for aspect in Aspects.of(node).all)
+_INSTALLED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+"""App -> construct paths of the stages (the app: "") that carry the hook."""
 
 
 def record_acknowledgments_above(scope: IConstruct | None) -> None:
-    """Install the recording Aspect on the app of ``scope`` and on each of its stages (once each); the walk
-    for stages stops at the stacks (one jsii call per construct above them)."""
+    """Install the recording hook on the app of ``scope`` and on each of its stages (once each); the walk for
+    stages stops at the stacks (one jsii call per construct above them)."""
     if scope is None:
         return
-    todo: list[Any] = [scope.node.root]
+    root = scope.node.root
+    installed = _INSTALLED.setdefault(root, set())
+    todo: list[Any] = [root]
     while todo:
         node = todo.pop()
-        if Stage.is_stage(node) and not _installed(node):  # the app is a Stage too
-            Aspects.of(node).add(_RecordAcknowledgmentsAbove(), priority=AspectPriority.READONLY)
+        if Stage.is_stage(node) and node.node.path not in installed:  # the app is a Stage too
+            node.node.add_validation(_RecordAcknowledgmentsAbove(node))
+            installed.add(node.node.path)
         todo.extend(child for child in node.node.children if not Stack.is_stack(child))
 
 
@@ -104,7 +119,7 @@ assembly does not record for a stack below it (:func:`unrecorded_violations`).""
 
 def unrecorded(root: IConstruct) -> dict[str, list[str]]:
     """Top-level stack path -> the paths above it whose acknowledgments the stack does not record as they are
-    now (its stage got no recording Aspect: created after the plugins, and synthesized by ``app.synth()``
+    now (its stage got no recording hook: created after the plugins, and synthesized by ``app.synth()``
     rather than ``synth(app)``; or an acknowledgment added between two syntheses). Empty when all are."""
     out: dict[str, list[str]] = {}
     todo: list[Any] = [root]

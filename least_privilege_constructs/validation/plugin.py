@@ -26,7 +26,7 @@ parent::
         reason="the deployment role passes any app role; reviewed in SEC-123"))
 
 The gate reads the acknowledgments from the cloud assembly, as ``lpc gate`` does; those on the app and its
-stages get there through the Aspect the plugin installs (``validation/acknowledgments_above.py``).
+stages get there through the hook the plugin installs (``validation/acknowledgments_above.py``).
 
 One line per check goes to stderr, and the full JSON report to ``reportPath`` (default
 ``.lpc-reports/validation-report.json``, never inside ``cdk.out``).
