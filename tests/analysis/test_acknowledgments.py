@@ -96,3 +96,16 @@ def test_listing_keeps_cdks_reason_and_names_each_path_once(tmp_path: Path) -> N
     listed = Acknowledgments.read(cdk_out).all_by_path()
     # then each path and id once, CDK's reason where it recorded one
     assert listed == {"/Prod": {ACK: "cdk's"}, "/": {"X::Y": "app"}}
+
+
+def test_lpc_diff_lists_an_acknowledgment_above_the_stacks_once(tmp_path: Path) -> None:
+    from least_privilege_constructs.analysis.diff.acknowledgments import added_acknowledgments
+
+    # given a stage's acknowledgment recorded on both of its stacks
+    cdk_out = _assembly(tmp_path, {"Prod/Api": {"/Prod/Api": [_above({"/Prod": {ACK: "stage-wide, SEC-2"}})]},
+                                   "Prod/Db": {"/Prod/Db": [_above({"/Prod": {ACK: "stage-wide, SEC-2"}})]}})
+    # when lpc diff lists the acknowledgments the change brings (no earlier assembly)
+    listed = added_acknowledgments(None, Acknowledgments.read(cdk_out))
+    # then the stage's is listed once, on the stage, with its reason
+    assert [(f.details["constructPath"], f.details["acknowledgmentId"], f.details["reason"]) for f in listed] == \
+        [("/Prod", ACK, "stage-wide, SEC-2")]
