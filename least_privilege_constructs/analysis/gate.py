@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from least_privilege_constructs.analysis.acknowledgments import Acknowledgments
 from least_privilege_constructs.analysis.finding_ids import acknowledgment_groups, merge_duplicates
 from least_privilege_constructs.analysis.findings import (
     DEFAULT_BLOCKING,
@@ -159,9 +160,6 @@ class GateOptions:
     too), else None."""
     rule_levels: Mapping[str, str] = field(default_factory=dict)
     """Rule id -> ``ERROR``/``WARN`` (``LeastPrivilegeChecks(levels=...)``)."""
-    outside_acknowledgments: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    """Acknowledgments on constructs above the stacks (the app, stages: ``/Prod`` -> id -> reason), which the
-    cloud assembly does not record; the synth plugin reads them from the construct tree."""
 
     @classmethod
     def resolve(
@@ -356,23 +354,24 @@ the acknowledgment is ignored, and the plugin reports the finding as ``LP-ACK[<i
 
 
 def apply_acknowledgments(findings: Sequence[Finding], cdk_out: str | os.PathLike[str],
-                          outside: Mapping[str, Mapping[str, str]] | None = None,
+                          acknowledgments: Acknowledgments | None = None,
                           ) -> tuple[list[Finding], list[AcknowledgedFinding]]:
     """Split ``findings`` into (still open, acknowledged with a reason) by the assembly's acknowledgments on
-    each finding's construct or a parent: one for the mistake (any of its ids: ``LeastPrivilege-PolicyValidation::
+    each finding's construct or a parent (:meth:`Acknowledgments.read`: CDK's records, and those of the
+    constructs above the stacks, each valid in the stack that records it, so ``cdk synth`` and ``lpc gate``
+    see the same ones; or ``acknowledgments``, when given, instead of the assembly's): one for the mistake (any of its ids: ``LeastPrivilege-PolicyValidation::
     <issue code>``, an ``LP-*`` id, a duplicate merged into it) and one for each folded consequence
     (:func:`~least_privilege_constructs.analysis.finding_ids.acknowledgment_groups`). A blank reason acknowledges nothing: the finding stays open, marked with :data:`BLANK_ACKNOWLEDGMENT`."""
     from dataclasses import replace
 
-    from least_privilege_constructs.analysis.acknowledgments import Acknowledgments
     from least_privilege_constructs.analysis.assembly import AssemblyError
 
-    try:
-        acks = Acknowledgments.read(cdk_out)
-    except (AssemblyError, OSError, ValueError):
-        acks = Acknowledgments()
-    if outside:
-        acks = Acknowledgments({**{k: dict(v) for k, v in outside.items()}, **acks.by_path})
+    acks = acknowledgments
+    if acks is None:
+        try:
+            acks = Acknowledgments.read(cdk_out)
+        except (AssemblyError, OSError, ValueError):
+            acks = Acknowledgments()
     still: list[Finding] = []
     accepted: list[AcknowledgedFinding] = []
     for finding in findings:
@@ -732,7 +731,7 @@ def run_gate(
         (report.ignored if is_ignored(finding, options.ignore_findings) else findings).append(finding)
 
     findings = merge_duplicates(_drop_public_duplicates(findings))  # one finding per mistake
-    findings, report.acknowledged = apply_acknowledgments(findings, cdk_out, options.outside_acknowledgments)
+    findings, report.acknowledged = apply_acknowledgments(findings, cdk_out)
     report.findings = sort_findings(findings)
     for finding in report.findings:
         summary = report.summaries.get(_summary_of(finding))

@@ -235,6 +235,9 @@ class BoundaryEnforcement:
         rule = (self._scope.node.path, b_path, b_name)
         if rule not in plugin.rules:
             plugin.rules.append(rule)
+        from least_privilege_constructs.validation.acknowledgments_above import record_acknowledgments_above
+
+        record_acknowledgments_above(stage)  # exemptions on the app or a stage, into cdk.out
 
     def exempt(self, construct: IConstruct, *, reason: str, remove_boundary: bool = False) -> None:
         """Exempt ``construct`` (and its children) from the verification, with a reason.

@@ -164,9 +164,13 @@ class LeastPrivilegeChecks(NagPack):
         self._root: IConstruct | None = scope.node.root if scope is not None else None
         self._reset()
         if self._root is not None:
+            from least_privilege_constructs.validation.acknowledgments_above import (
+                record_acknowledgments_above,
+            )
             from least_privilege_constructs.validation.registry import register_pack
 
             register_pack(self._root, self)
+            record_acknowledgments_above(self._root)  # the app's and stages' acknowledgments, into cdk.out
 
     @property
     def levels(self) -> dict[str, Level]:
@@ -186,9 +190,9 @@ class LeastPrivilegeChecks(NagPack):
         """Called by CDK after it has written the cloud assembly.
 
         The assembly's metadata maps every resource's construct path to its template and logical id and
-        carries the acknowledgments made inside stacks, so the whole evaluation runs in Python over the
-        templates just written — no jsii round-trip per resource. Only acknowledgments on constructs
-        above the stacks (the app, a stage) are read through jsii, once per construct. When the metadata
+        carries the acknowledgments (those made inside stacks, and those on the app and its stages, which
+        this library records on each stack), so the whole evaluation runs in Python over the templates just
+        written — no jsii round-trip per resource. When the metadata
         cannot be read, the pack falls back to cdk-nag's walk of the construct tree (``_check_resource``).
         """
         if self._synthesizing:  # the synthesis this pack started itself (direct validate_scope call)
@@ -220,7 +224,6 @@ class LeastPrivilegeChecks(NagPack):
         self._acks: dict[str, tuple[tuple[dict[str, Any], ...], Any]] = {}
         self._index = AssemblyIndex(ENV_AGNOSTIC_ACCOUNT, DEFAULT_REGION)
         self._located = LocatedViews(self.config)  # templates and views, shared with the gate's rule run
-        self._outside: dict[str, tuple[dict[str, Any], ...]] = {}
 
     # -- evaluation (pure Python) ----------------------------------------------------------------------
     def _decide(self, results: list[tuple[RuleBinding, list[NagFinding], bool]],
@@ -274,33 +277,29 @@ class LeastPrivilegeChecks(NagPack):
                             violating_resources=resources)
             for name, (description, level, resources) in grouped.items()
         ]
+        from least_privilege_constructs.validation.acknowledgments_above import unrecorded_violations
+
+        violations += unrecorded_violations(self._root)  # CDK would honour them, the pack and lpc gate cannot
         return PolicyValidationPluginReport(
             success=not any(v.severity == "error" for v in violations), violations=violations)
 
     def _acknowledgments_at(self, path: str) -> Acknowledgments:
-        """Acknowledgments on ``path`` and its ancestors, nearest first, from the assembly's metadata (inside
-        stacks) and, for the constructs above the stacks, from the construct tree (cached)."""
+        """Acknowledgments on ``path`` and its ancestors, nearest first, from the assembly's metadata: CDK's
+        inside the stacks, and those of the constructs above the stacks (the app, a stage) that the resource's
+        stack records (``validation/acknowledgments_above.py``), as ``lpc gate`` reads them."""
         parts = path.strip("/").split("/")
+        full = "/" + "/".join(parts)
         entries: list[dict[str, Any]] = []
         roots = self._index.stack_roots
+        owner = next((r for r in roots if full == r or full.startswith(r + "/")), None)
+        above = self._index.above.get(owner, {}) if owner is not None else {}
         for i in range(len(parts), -1, -1):
             prefix = "/" + "/".join(parts[:i]) if i else ""
             if any(prefix == r or prefix.startswith(r + "/") for r in roots):
                 entries.extend(self._index.acknowledgments.get(prefix, ()))
-            else:
-                entries.extend(self._outside_acknowledgments(prefix))
+            elif (recorded := above.get(prefix or "/")) is not None:
+                entries.append(dict(recorded))
         return Acknowledgments.from_entries(entries)
-
-    def _outside_acknowledgments(self, prefix: str) -> tuple[dict[str, Any], ...]:
-        cached = self._outside.get(prefix)
-        if cached is None:
-            node: Any = self._root
-            for part in prefix.strip("/").split("/") if prefix else []:
-                node = node.node.try_find_child(part) if node is not None else None
-            cached = () if node is None else tuple(
-                e.data for e in node.node.metadata if e.type == self._ack_key and isinstance(e.data, dict))
-            self._outside[prefix] = cached
-        return cached
 
     # -- the construct-tree run (cdk-nag's walk: validate_scope, or no usable metadata) -------------------
     def _check_resource(self, node: CfnResource) -> None:

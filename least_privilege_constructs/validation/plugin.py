@@ -25,6 +25,9 @@ parent::
         id="LeastPrivilege-PolicyValidation::PASS_ROLE_WITH_STAR_IN_RESOURCE",
         reason="the deployment role passes any app role; reviewed in SEC-123"))
 
+The gate reads the acknowledgments from the cloud assembly, as ``lpc gate`` does; those on the app and its
+stages get there through the hook the plugin installs (``validation/acknowledgments_above.py``).
+
 One line per check goes to stderr, and the full JSON report to ``reportPath`` (default
 ``.lpc-reports/validation-report.json``, never inside ``cdk.out``).
 """
@@ -94,9 +97,13 @@ class LeastPrivilegeValidation:
         self.options, self.settings = self._resolve()
         self._root: Any = scope.node.root if scope is not None else None
         if self._root is not None:
+            from least_privilege_constructs.validation.acknowledgments_above import (
+                record_acknowledgments_above,
+            )
             from least_privilege_constructs.validation.registry import register_gate
 
             register_gate(self._root, self)
+            record_acknowledgments_above(self._root)  # the app's and stages' acknowledgments, into cdk.out
 
     @property
     def name(self) -> str:
@@ -155,8 +162,13 @@ class LeastPrivilegeValidation:
         # finding's) is in the JSON report's "acknowledged" list, and CDK would count it as open
         violations += [_violation(a.finding, report.treat_as_blocking, cdk_out) for a in report.acknowledged
                        if a.acknowledged_id == f"{PLUGIN_NAME}::{finding_id(a.finding)}"]
+        from least_privilege_constructs.validation.acknowledgments_above import unrecorded_violations
+
+        # acknowledgments above the stacks that cdk.out does not record: CDK would honour them, the gate cannot
+        unrecorded = unrecorded_violations(self._root)
+        violations += unrecorded
         return PolicyValidationPluginReport(
-            success=not report.blocking,
+            success=not report.blocking and not unrecorded,
             violations=violations,
             plugin_version=__version__,
             metadata={
@@ -205,27 +217,7 @@ class LeastPrivilegeValidation:
             from least_privilege_constructs.boundary.boundary_enforcement import enforcement_rules
 
             options = replace(options, boundary_scopes=tuple(enforcement_rules(self._root)))
-        if self._root is not None and not options.outside_acknowledgments:
-            options = replace(options, outside_acknowledgments=_outside_acknowledgments(self._root))
         return options
-
-
-def _outside_acknowledgments(root: Any) -> dict[str, dict[str, str]]:
-    """Acknowledgments on the constructs above the stacks (the app, stages), which the cloud assembly does not
-    record: construct path (``/Prod``) -> acknowledged id -> reason. One jsii walk down to the stacks."""
-    from aws_cdk import Stack, Validations
-
-    key = Validations.ACKNOWLEDGED_RULES_METADATA_KEY
-    out: dict[str, dict[str, str]] = {}
-    todo = [root]
-    while todo:
-        node = todo.pop()
-        for entry in node.node.metadata:
-            if entry.type == key and isinstance(entry.data, dict):
-                own = out.setdefault("/" + node.node.path.strip("/"), {})
-                own.update({str(k): v if isinstance(v, str) else "" for k, v in entry.data.items()})
-        todo.extend(c for c in node.node.children if not Stack.is_stack(c))
-    return out
 
 
 def _violation(finding: Finding, blocking: Any, cdk_out: str) -> PolicyViolation:

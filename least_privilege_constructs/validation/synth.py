@@ -125,7 +125,10 @@ def synth(app: Any, *, exit_on_failure: bool = True, printer: Callable[[str], No
 
     root = _root(app)
     if root is not None:
+        from least_privilege_constructs.validation.acknowledgments_above import record_acknowledgments_above
+
         reset(root)
+        record_acknowledgments_above(root)  # every stage exists now: its acknowledgments reach cdk.out
     try:
         assembly = app.synth()
     except Exception as exc:  # jsii surfaces CDK's ValidationFailed (report already printed) as RuntimeError

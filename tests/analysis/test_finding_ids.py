@@ -116,7 +116,7 @@ def test_a_folded_consequence_and_the_mistake_are_acknowledged_separately(
     (merged,) = merge_duplicates([_f("LP-IAM4", POLICY, fid="LP-IAM4[Resource::*]"),
                                   _f("BEYOND_BOUNDARY", POLICY, FindingType.WARNING)])
     # when the gate applies the acknowledgments
-    still, accepted = apply_acknowledgments([merged], "/nonexistent/cdk.out", outside={"/App/Worker": stored})
+    still, accepted = apply_acknowledgments([merged], "/nonexistent/cdk.out", acknowledgments=Acknowledgments({"/App/Worker": stored}))
     # then the finding is accepted only when the mistake and the consequence are each acknowledged
     if open_ids is None:
         assert [a.finding for a in accepted] == [merged] and not still
@@ -148,7 +148,7 @@ def test_a_consequence_of_the_mistakes_own_statement_is_acknowledged_with_it(
                      details={"actions": beyond})]
     (merged,) = merge_duplicates(parts)
     # when acknowledged on the role
-    _still, acks = apply_acknowledgments([merged], "/nonexistent/cdk.out", outside={"/App/Worker": stored})
+    _still, acks = apply_acknowledgments([merged], "/nonexistent/cdk.out", acknowledgments=Acknowledgments({"/App/Worker": stored}))
     # then the mistake's acknowledgment covers its own statement's consequence; the consequence's covers nothing
     assert bool(acks) is accepted
 

@@ -115,7 +115,7 @@ def applying_acknowledgments(acknowledgments: Acknowledgments | None, changed: l
     construct path, as the gate's ``apply_acknowledgments`` looks it up."""
     if acknowledgments is None or not changed:
         return []
-    ids = sorted({ack_id for reasons in acknowledgments.by_path.values() for ack_id in reasons})
+    ids = sorted({ack_id for reasons in acknowledgments.all_by_path().values() for ack_id in reasons})
     covered: dict[tuple[str, str], tuple[str, list[Changed]]] = {}
     for item in changed:
         for ack_id in ids:
@@ -158,9 +158,10 @@ def added_acknowledgments(old: Acknowledgments | None, new: Acknowledgments | No
     if new is None:
         return []
     out: list[Finding] = []
-    for path in sorted(new.by_path):
-        for ack_id, reason in sorted(new.by_path[path].items()):
-            before = old.by_path.get(path, {}).get(ack_id) if old is not None else None
+    listed, earlier = new.all_by_path(), old.all_by_path() if old is not None else {}
+    for path in sorted(listed):
+        for ack_id, reason in sorted(listed[path].items()):
+            before = earlier.get(path, {}).get(ack_id) if old is not None else None
             if before is not None and before.strip() == reason.strip():
                 continue
             what = ("added" if before is None else "changed its reason") if old is not None else \

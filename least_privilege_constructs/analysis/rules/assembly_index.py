@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from least_privilege_constructs.analysis.acknowledgments import ACKNOWLEDGED_RULES, above_stack
 from least_privilege_constructs.analysis.assembly import AssemblyError, read_assembly
 
 
@@ -58,6 +59,10 @@ class AssemblyIndex:
         self.templates: list[IndexedTemplate] = []
         self.acknowledgments: dict[str, list[dict[str, Any]]] = {}
         """Construct path -> ``aws:cdk:acknowledged-rules`` data of that construct (constructs inside stacks)."""
+        self.above: dict[str, dict[str, dict[str, str]]] = {}
+        """Stack construct path -> the acknowledgments of the constructs above it (the app, stages) that the
+        stack records (:func:`~least_privilege_constructs.analysis.acknowledgments.above_stack`): ancestor path
+        (``/Prod``, ``/``) -> id -> reason, valid for that stack's resources only."""
         self.stack_roots: list[str] = []
         self.problems: list[str] = []
 
@@ -78,9 +83,10 @@ class AssemblyIndex:
         self.problems.extend(str(p) for p in problems)
         root = "/" + stack_construct_path.strip("/")
         account, region = stack.environment.or_default(self._account, self._region)
-        for construct_path, data in stack.entries("aws:cdk:acknowledged-rules"):
+        for construct_path, data in stack.entries(ACKNOWLEDGED_RULES):
             if isinstance(data, dict):
                 self.acknowledgments.setdefault(construct_path, []).append(data)
+        self.above[root] = above_stack(stack)
         self.stack_roots.append(root)
 
         def rooted(construct_path: str) -> str:  # the reader's paths start at the display name
