@@ -339,13 +339,25 @@ SUBSUMED: dict[str, frozenset[str]] = {
         "LP-IAM3", "LP-IAM4", "PASS_ROLE_WITH_STAR_IN_RESOURCE", "PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE",
         "CREATE_SLR_WITH_STAR_IN_RESOURCE", "CREATE_SLR_WITH_STAR_IN_ACTION_AND_RESOURCE", *CONSEQUENCES,
         ESCALATION_PATH}),
-    "LP-IAM3": frozenset({ESCALATION_PATH}),
+    "LP-IAM3": frozenset({
+        ESCALATION_PATH, "LP-IAM4", "PASS_ROLE_WITH_STAR_IN_RESOURCE", "PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE",
+        "CREATE_SLR_WITH_STAR_IN_RESOURCE", "CREATE_SLR_WITH_STAR_IN_ACTION_AND_RESOURCE"}),
     "LP-IAM4": frozenset({ESCALATION_PATH}),
     "LP-IAM5": frozenset({ESCALATION_PATH}),
     "UNSUPPORTED_WILDCARD_IN_PRINCIPAL": frozenset({"EXTERNAL_PRINCIPAL", "CHECK_UNDETERMINED"}),
 }
 """Owner code -> what it takes in when the finding is about its statements only (``ESCALATION_PATH``: a
 finding of the escalation analysis, every permission of which the owner's actions grant)."""
+
+KEY_ACTION = {
+    "LP-IAM4": "iam:PassRole", "PASS_ROLE_WITH_STAR_IN_RESOURCE": "iam:PassRole",
+    "PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE": "iam:PassRole",
+    "CREATE_SLR_WITH_STAR_IN_RESOURCE": "iam:CreateServiceLinkedRole",
+    "CREATE_SLR_WITH_STAR_IN_ACTION_AND_RESOURCE": "iam:CreateServiceLinkedRole",
+}
+"""The action a finding is about: it folds into a bigger mistake only if that one reports the action too
+(``LP-IAM3[Action::iam:*]`` takes the PassRole findings of its statement, ``LP-IAM3[Action::iam:CreateRole]``
+does not)."""
 
 
 def _kind(finding: Finding) -> str:
@@ -376,6 +388,8 @@ def _subsumes(owner: Finding, other: Finding, scope: frozenset[tuple[str, str]])
         return bool(principals) and all(has_wildcards(p) and p != "*" for p in principals)
     if other.issue_code in CONSEQUENCES:  # what it names must be what the owner reports
         return _granted_by(patterns, [str(a) for a in details.get(ACTIONS, ())])
+    if other.issue_code in KEY_ACTION:
+        return _granted_by(patterns, [KEY_ACTION[other.issue_code]])
     return True
 
 

@@ -337,3 +337,22 @@ def test_anyone_beside_a_wildcard_principal_is_the_public_access_mistake() -> No
                                   principals=["arn:aws:iam::*:role/reader", "*"])])
     assert [(finding_id(f), f.details.get("alsoReportedAs", [])) for f in merged] == [
         ("LP-RES1[Statement::0]", ["EXTERNAL_PRINCIPAL"])]
+
+
+@pytest.mark.parametrize(("pattern", "expected"), [
+    # iam:* on *: the escalation-action finding reports PassRole and CreateServiceLinkedRole too
+    ("iam:*", [("LP-IAM3[Action::iam:*]", ["LP-IAM4[Resource::*]", "LP-IAM4", "PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE",
+                                           "CREATE_SLR_WITH_STAR_IN_ACTION_AND_RESOURCE"])]),
+    # iam:CreateRole beside iam:PassRole in one statement: two actions, two findings
+    ("iam:CreateRole", [("LP-IAM3[Action::iam:CreateRole]", []),
+                        ("LP-IAM4[Resource::*]", ["PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE"]),
+                        ("CREATE_SLR_WITH_STAR_IN_ACTION_AND_RESOURCE", [])]),
+])
+def test_an_escalation_action_finding_takes_what_its_own_action_covers(
+        pattern: str, expected: list[tuple[str, list[str]]]) -> None:
+    findings = [_at("LP-IAM3", POLICY, [0], fid=f"LP-IAM3[Action::{pattern}]", actions=[pattern]),
+                _at("LP-IAM4", POLICY, [0], fid="LP-IAM4[Resource::*]", actions=["iam:PassRole"]),
+                _at("PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE", POLICY, [0], FindingType.SECURITY_WARNING),
+                _at("CREATE_SLR_WITH_STAR_IN_ACTION_AND_RESOURCE", POLICY, [0], FindingType.WARNING)]
+    merged = merge_duplicates(findings)
+    assert [(finding_id(f), f.details.get("alsoReportedAs", [])) for f in merged] == expected
