@@ -78,6 +78,13 @@ VIOLATIONS: list[tuple[str, str, dict[str, Any], str]] = [
     ("resource-public-aws-star", "resource-policy",
      doc({"Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": "sqs:SendMessage", "Resource": "*"}),
      "TEMPLATE_PUBLIC_ALLOW"),
+    # a condition that names no organization or account is no restriction: the same test as LP-RES1
+    ("resource-public-any-org", "resource-policy",
+     doc({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
+          "Condition": {"StringLike": {"aws:PrincipalOrgID": "o-*"}}}), "TEMPLATE_PUBLIC_ALLOW"),
+    ("resource-public-negated-account", "resource-policy",
+     doc({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
+          "Condition": {"StringNotEquals": {"aws:PrincipalAccount": "111122223333"}}}), "TEMPLATE_PUBLIC_ALLOW"),
     ("resource-not-principal", "resource-policy",
      doc({"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sqs:SendMessage",
           "Resource": "*"}),

@@ -33,6 +33,7 @@ from typing import Any
 
 from least_privilege_constructs.analysis.catalog import Catalog, get_catalog
 from least_privilege_constructs.analysis.findings import Finding, FindingType
+from least_privilege_constructs.analysis.rules.resource_policy_not_public import scoped_to_org_or_account
 
 DATA_READ_ACTIONS = (
     "s3:GetObject*",
@@ -103,19 +104,6 @@ IAM_CREDENTIAL_ACTIONS: tuple[str, ...] = (
 ``DenyUserAndGroupManagement`` starts from this list)."""
 
 CREDENTIAL_ACTIONS = frozenset(a.lower() for a in IAM_CREDENTIAL_ACTIONS)
-
-PUBLIC_ACCESS_CONDITION_KEYS = frozenset(
-    k.lower()
-    for k in (
-        "aws:PrincipalOrgID",
-        "aws:PrincipalOrgPaths",
-        "aws:PrincipalAccount",
-        "aws:SourceAccount",
-        "aws:SourceOrgID",
-        "aws:SourceOrgPaths",
-        "aws:SourceArn",
-    )
-)
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -301,7 +289,9 @@ class _Checker:
                 values.extend(_as_list(v))
         else:
             values = _as_list(principal)
-        if "*" in values and not (_condition_keys(st) & PUBLIC_ACCESS_CONDITION_KEYS):
+        # the same test as LP-RES1 (one place): a positive condition on an organization or account key whose
+        # value names one (not ``o-*``, not an ARN with a wildcard account)
+        if "*" in values and not scoped_to_org_or_account(st):
             self.add("TEMPLATE_PUBLIC_ALLOW",
                      "Allow to Principal \"*\" without an organization or account condition", [*base, "Principal"])
         for j, pattern in enumerate(_as_list(st.get("Action"))):
