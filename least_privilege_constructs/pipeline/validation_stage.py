@@ -36,7 +36,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Aws, Stack, Stage, Token, pipelines
+from aws_cdk import Arn, ArnFormat, Aws, Stack, Stage, Token, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -244,6 +244,15 @@ class PolicyValidationStage:
         if self.cache_hmac_key is not None:
             out.append(iam.PolicyStatement(sid="ReadCacheHmacKey", actions=["secretsmanager:GetSecretValue"],
                                            resources=[self.cache_hmac_key.secret_arn]))
+            key = self.cache_hmac_key.encryption_key
+            if key is not None:
+                # a secret encrypted with a customer managed key is read with kms:Decrypt on that key, through
+                # Secrets Manager only (Secrets Manager User Guide, "Secret encryption and decryption":
+                # https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html)
+                region = Arn.split(self.cache_hmac_key.secret_arn, ArnFormat.COLON_RESOURCE_NAME).region
+                out.append(iam.PolicyStatement(
+                    sid="DecryptCacheHmacKey", actions=["kms:Decrypt"], resources=[key.key_arn],
+                    conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}}))
         if self.access_analyzer:
             out.append(iam.PolicyStatement(sid="AccessAnalyzerChecks", actions=list(ACCESS_ANALYZER_ACTIONS),
                                            resources=["*"]))

@@ -284,8 +284,14 @@ def test_given_platform_settings_and_a_key_then_the_build_runs_the_gate_in_pipel
         "org/app", "main", connection_arn="arn:aws:codeconnections:eu-west-1:111122223333:connection/abc")
     secret_arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:lpc-cache-key-AbCdEf"
 
-    def key(stack: Stack) -> Any:
-        return secretsmanager.Secret.from_secret_complete_arn(stack, "CacheKey", secret_arn)
+    key_arn = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+    def key(stack: Stack) -> Any:  # encrypted with a customer managed key
+        from aws_cdk import aws_kms as kms
+
+        return secretsmanager.Secret.from_secret_attributes(
+            stack, "CacheKey", secret_complete_arn=secret_arn,
+            encryption_key=kms.Key.from_key_arn(stack, "CacheKeyKey", key_arn))
 
     app = App(outdir=str(tmp_path / "cdk.out"))
     env = Environment(account="111122223333", region="eu-west-1")
@@ -308,6 +314,11 @@ def test_given_platform_settings_and_a_key_then_the_build_runs_the_gate_in_pipel
     assert variables["LEAST_PRIVILEGE_CACHE_HMAC_KEY"]["Value"] == secret_arn
     read = [s for s in role_statements(template, "Validate") if s.get("Sid") == "ReadCacheHmacKey"]
     assert [(s["Action"], s["Resource"]) for s in read] == [("secretsmanager:GetSecretValue", secret_arn)]
+    # and, the secret being encrypted with a customer managed key, may decrypt with it through Secrets Manager only
+    # (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html)
+    decrypt = [s for s in role_statements(template, "Validate") if s.get("Sid") == "DecryptCacheHmacKey"]
+    assert [(s["Action"], s["Resource"], s["Condition"]) for s in decrypt] == [
+        ("kms:Decrypt", key_arn, {"StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}})]
     # and gate and diff run in pipeline mode against the repository's cdk.json
     build = "\n".join(spec_of(template, "Validate")["phases"]["build"]["commands"])
     assert 'lpc gate "$LPC_ASSEMBLY" --ci --mode offline --cdk-json lpc-repo/cdk.json' in build
