@@ -272,8 +272,17 @@ def _covers(group: Sequence[Finding], names: Sequence[str], consequence: Finding
     statements: frozenset[tuple[str, str]] = frozenset().union(*(statement_keys(f) for f in own))
     if not _within(consequence, statements):
         return False
-    patterns = [str(a) for f in own for a in (f.details or {}).get(ACTIONS, ())]
+    patterns = [a for f in own for a in _reported_actions(f)]
     return _granted_by(patterns, [str(a) for a in (consequence.details or {}).get(ACTIONS, ())])
+
+
+def _reported_actions(finding: Finding) -> list[str]:
+    """The action patterns a finding reports: its ``details["actions"]`` (the ``LP-*`` rules), else the one
+    action its code is about (:data:`KEY_ACTION`: ``PASS_ROLE_WITH_STAR_IN_RESOURCE`` is about ``iam:PassRole``)."""
+    actions = [str(a) for a in (finding.details or {}).get(ACTIONS, ())]
+    if not actions and finding.issue_code in KEY_ACTION:
+        actions = [KEY_ACTION[finding.issue_code]]
+    return actions
 
 
 def _granted_by(patterns: Sequence[str], actions: Sequence[str]) -> bool:
@@ -372,7 +381,7 @@ def _subsumes(owner: Finding, other: Finding, scope: frozenset[tuple[str, str]])
     if not _within(other, scope) or not statement_keys(other) & statement_keys(owner):
         return False
     details = other.details or {}
-    patterns = [str(a) for a in (owner.details or {}).get(ACTIONS, ())]
+    patterns = _reported_actions(owner)
     if _kind(other) == ESCALATION_PATH:
         # only a principal without a boundary (for a bounded one the path says the boundary lets it through: a
         # mistake of its own), on a probe target (a particular role, user or resource it reaches is more than
