@@ -242,38 +242,74 @@ def _merge_classes(findings: Sequence[Finding]) -> list[Finding]:
             out.append(item)
             continue
         group = groups[item]
-        if not group:
-            continue
         names = dict(MERGE_CLASSES)[item[0]]
-        rank = {code: i for i, code in enumerate(names)}
-        owner_rank = min(rank.get(f.issue_code, len(names)) for f in group)
-        owners = [f for f in group if rank.get(f.issue_code, len(names)) == owner_rank]
-        others = [f for f in group if rank.get(f.issue_code, len(names)) != owner_rank]
-        if not others:
-            out.extend(owners)
-            continue
-        # a consequence folded into another class's finding keeps its own acknowledgment, unless it is about a
-        # statement the mistake's own findings point at (PassRole on * in Statement[0], beyond the boundary there)
-        folded_in = [f for f in others if f.issue_code in CONSEQUENCES and f.issue_code not in names]
-        consequences = [f for f in folded_in if not _covers(group, names, f)]
-        covered = [f for f in folded_in if _covers(group, names, f)]
-        duplicates = [f for f in others if f not in folded_in]
-        worst = min((f.finding_type for f in group), key=lambda t: t.rank)
-        for owner in owners:
-            out.append(_fold(owner, duplicates=duplicates, covered=covered, consequences=consequences, worst=worst))
+        while group:  # what is left after the owners took theirs is merged again: another statement's mistake
+            merged, group = _merge_group(group, names)
+            out.extend(merged)
     return out
+
+
+def _merge_group(group: Sequence[Finding], names: Sequence[str]) -> tuple[list[Finding], list[Finding]]:
+    """One class's findings on one construct: each owner (the class's first code present) with the duplicates
+    and consequences that are about its statements (by construct when there are no statements to compare).
+    Returns the merged owners and the findings about other statements, left for another round."""
+    rank = {code: i for i, code in enumerate(names)}
+    owner_rank = min(rank.get(f.issue_code, len(names)) for f in group)
+    owners = [f for f in group if rank.get(f.issue_code, len(names)) == owner_rank]
+    others = [f for f in group if rank.get(f.issue_code, len(names)) != owner_rank]
+    located = any(statement_keys(o) for o in owners)
+    parts: dict[int, dict[str, list[Finding]]] = {
+        id(o): {"duplicates": [], "covered": [], "consequences": []} for o in owners}
+    left: list[Finding] = []
+    consequences = [f for f in others if f.issue_code in CONSEQUENCES and f.issue_code not in names]
+    for f in (f for f in others if f not in consequences):
+        keys = statement_keys(f)
+        home = next((o for o in owners if keys <= statement_keys(o)), None) if keys and located else owners[0]
+        if home is None:  # the same kind of mistake in another statement: its own finding
+            left.append(f)
+        else:
+            parts[id(home)]["duplicates"].append(f)
+    # a consequence folded into another class's finding keeps its own acknowledgment, unless it is about a
+    # statement and actions the mistake's own findings report (PassRole on * in Statement[0], beyond the boundary there)
+    for f in consequences:
+        home = next((o for o in owners if _covers([o, *parts[id(o)]["duplicates"]], names, f)), None)
+        if home is not None:
+            parts[id(home)]["covered"].append(f)
+        else:
+            parts[id(owners[0])]["consequences"].append(f)
+    merged = [_fold(o, duplicates=parts[id(o)]["duplicates"], covered=parts[id(o)]["covered"],
+                    consequences=parts[id(o)]["consequences"]) if any(parts[id(o)].values()) else o for o in owners]
+    return merged, left
 
 
 def _covers(group: Sequence[Finding], names: Sequence[str], consequence: Finding) -> bool:
     """Whether the mistake's own findings in ``group`` (codes ``names``) point at every statement the
-    consequence is about, and report every action it names (``details["actions"]``; a consequence that names
-    none is covered only by a mistake about every action, ``*``): only then is it the same mistake's."""
+    consequence is about, report every action it names (``details["actions"]``; a consequence that names
+    none is covered only by a mistake about every action, ``*``) and are granted to its principal alone: only
+    then is it the same mistake's."""
     own = [f for f in group if f.issue_code in names]
     statements: frozenset[tuple[str, str]] = frozenset().union(*(statement_keys(f) for f in own))
-    if not _within(consequence, statements):
+    if not _within(consequence, statements) or not all(_sole_principal(f, consequence) for f in own):
         return False
     patterns = [a for f in own for a in _reported_actions(f)]
     return _granted_by(patterns, [str(a) for a in (consequence.details or {}).get(ACTIONS, ())])
+
+
+def _sole_principal(owner: Finding, other: Finding) -> bool:
+    """Whether ``other`` (a consequence, an escalation path) is about the one principal ``owner``'s policy is
+    granted to: the principal itself (an inline policy on it) or the only one in ``details["grantedTo"]``. An
+    acknowledgment of a policy shared by several principals (or by one more, later) does not speak for each."""
+    details = owner.details or {}
+    granted = [str(p) for p in details.get("grantedTo", ())]
+    if not granted and owner.origin is not None and owner.origin.construct_path:
+        granted = [owner.origin.construct_path.strip("/")]
+    if len(granted) != 1:
+        return False
+    other_details = other.details or {}
+    who = other_details.get("principal")
+    if who is None and other.check == "escalation" and other.origin is not None:
+        who = other.origin.construct_path
+    return who is None or str(who).strip("/") == granted[0]
 
 
 def _reported_actions(finding: Finding) -> list[str]:
@@ -390,13 +426,15 @@ def _subsumes(owner: Finding, other: Finding, scope: frozenset[tuple[str, str]])
             return False
         if details.get("specificTarget") or details.get("chain") or details.get("undetermined"):
             return False
+        if not _sole_principal(owner, other):
+            return False
         permissions = [str(p) for p in details.get("permissions", ())]
         return bool(permissions) and _granted_by(patterns, permissions)
     if other.issue_code == "EXTERNAL_PRINCIPAL":
         principals = [str(p) for p in details.get("principals", ())]
         return bool(principals) and all(has_wildcards(p) and p != "*" for p in principals)
-    if other.issue_code in CONSEQUENCES:  # what it names must be what the owner reports
-        return _granted_by(patterns, [str(a) for a in details.get(ACTIONS, ())])
+    if other.issue_code in CONSEQUENCES:  # what it names must be what the owner reports, for its principal alone
+        return _sole_principal(owner, other) and _granted_by(patterns, [str(a) for a in details.get(ACTIONS, ())])
     if other.issue_code in KEY_ACTION:
         return _granted_by(patterns, [KEY_ACTION[other.issue_code]])
     return True

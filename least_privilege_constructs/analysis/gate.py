@@ -730,6 +730,7 @@ def run_gate(
     for finding in raw:
         (report.ignored if is_ignored(finding, options.ignore_findings) else findings).append(finding)
 
+    findings = _with_recipients(findings, extraction)
     findings = merge_duplicates(_drop_public_duplicates(findings))  # one finding per mistake
     findings, report.acknowledged = apply_acknowledgments(findings, cdk_out)
     report.findings = sort_findings(findings)
@@ -763,6 +764,27 @@ def _checked_identity_policies(extraction: Any, principal: Any, managed: Callabl
         return parsed is not None and parsed.account_id == "aws" and is_admin_like(policy.document)
 
     return [p for p in extraction.all_identity_policies(principal, managed) if not owned_by_lp_iam2(p)]
+
+
+def _with_recipients(findings: list[Finding], extraction: Any) -> list[Finding]:
+    """Each finding on an identity policy of the assembly says whom the policy is granted to
+    (``details["grantedTo"]``: construct paths), as the ``LP-*`` findings do: the merge of one mistake's findings
+    folds a principal's consequences into it only when the policy is granted to that principal alone."""
+    from dataclasses import replace
+
+    recipients: dict[tuple[Any, ...], list[str]] = {}
+    by_key = {p.key: p for p in extraction.principals}
+    for policy in extraction.policies:
+        if policy.policy_type is PolicyType.IDENTITY_POLICY and policy.attached_to:
+            recipients[_origin_key(policy.origin)] = [
+                by_key[k].label.strip("/") if k in by_key else k for k in policy.attached_to]
+    out = []
+    for f in findings:
+        granted = recipients.get(_origin_key(f.origin)) if f.origin is not None else None
+        if granted and "grantedTo" not in (f.details or {}):
+            f = replace(f, details={**(f.details or {}), "grantedTo": granted})
+        out.append(f)
+    return out
 
 
 def _drop_public_duplicates(findings: list[Finding]) -> list[Finding]:

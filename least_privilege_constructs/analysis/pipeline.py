@@ -30,7 +30,7 @@ from least_privilege_constructs.analysis.findings import (
     sort_findings,
 )
 from least_privilege_constructs.analysis.iam.arn import account_of, is_account_id
-from least_privilege_constructs.analysis.iam.condition_keys import wildcard_restricts
+from least_privilege_constructs.analysis.iam.condition_keys import value_restricts
 
 if TYPE_CHECKING:
     from least_privilege_constructs.analysis.extract.extractor import ExtractionOptions
@@ -284,8 +284,9 @@ def _restricting_values(condition: Any) -> dict[str, list[str]]:
             continue
         for key, values in block.items():
             if str(key).lower() in _RESTRICTING_KEYS:
-                # o-*, vpce-*, a wildcard account ... restrict nothing (analysis.iam.condition_keys)
-                kept = [str(v) for v in _as_list(values) if wildcard_restricts(str(key), str(v))]
+                # o-*, vpce-*, a wildcard account, the caller's own ${aws:PrincipalOrgID} ... restrict nothing
+                # (analysis.iam.condition_keys)
+                kept = [str(v) for v in _as_list(values) if value_restricts(str(key), str(v))]
                 if kept:
                     out.setdefault(str(key).lower(), []).extend(kept)
     return out

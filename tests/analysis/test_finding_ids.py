@@ -187,6 +187,7 @@ def _at(code: str, path: str, statements: list[int], kind: FindingType = Finding
     extra: dict[str, object] = {"findingId": fid} if fid else {}
     if code.startswith("LP-") and not located:
         extra["statementPaths"] = [f"{DOC}.Statement[{i}]" for i in statements]
+        extra["grantedTo"] = [ROLE]  # the policy is the role's alone
     if actions:
         extra["actions"] = actions
     origin = PolicyOrigin(source=TEMPLATE, construct_path=path,
@@ -356,3 +357,28 @@ def test_an_escalation_action_finding_takes_what_its_own_action_covers(
                 _at("CREATE_SLR_WITH_STAR_IN_ACTION_AND_RESOURCE", POLICY, [0], FindingType.WARNING)]
     merged = merge_duplicates(findings)
     assert [(finding_id(f), f.details.get("alsoReportedAs", [])) for f in merged] == expected
+
+
+def test_an_acknowledgment_of_a_shared_policy_does_not_speak_for_each_principal_it_is_granted_to() -> None:
+    # given a policy granting iam:CreateAccessKey, granted to the key rotator and, later, to a report job
+    shared = _at("LP-IAM3", POLICY, [0], fid="LP-IAM3[Action::iam:CreateAccessKey]", actions=["iam:CreateAccessKey"],
+                 grantedTo=[ROLE, "App/ReportJob/Resource"])
+    path = _path(["iam:CreateAccessKey"], [0])
+    job = replace(path, details={**path.details, "principal": "App/ReportJob/Resource"},
+                  origin=replace(path.origin, construct_path="App/ReportJob/Resource"))
+    granted = _at("ACCESS_GRANTED", POLICY, [0], actions=["iam:CreateAccessKey"], principal="App/ReportJob/Resource")
+    merged = merge_duplicates([shared, job, granted])
+    # then the report job's escalation path stays its own finding, and its consequence needs its own acknowledgment
+    assert [finding_id(f) for f in merged] == ["LP-IAM3[Action::iam:CreateAccessKey]", "CreateAccessKey"]
+    assert merged[0].details["foldedConsequences"] == ["ACCESS_GRANTED"]
+
+
+def test_a_public_statement_is_not_folded_into_the_acknowledged_finding_of_another_statement() -> None:
+    # given LP-RES1 for statement 1 (acknowledged as a public read), and Access Analyzer's PUBLIC_ACCESS for
+    # statements 1 and 2 (a public write LP-RES1 missed)
+    rule = _at("LP-RES1", POLICY, [1], fid="LP-RES1[Statement::PublicRead]")
+    merged = merge_duplicates([rule, _at("PUBLIC_ACCESS", POLICY, [1]), _at("PUBLIC_ACCESS", POLICY, [2]),
+                               _at("EXTERNAL_PRINCIPAL", POLICY, [2], FindingType.SECURITY_WARNING, principals=["*"])])
+    # then the second statement is its own finding (its two checks merged), acknowledged by nothing of the first
+    assert [(finding_id(f), f.details.get("alsoReportedAs", [])) for f in merged] == [
+        ("LP-RES1[Statement::PublicRead]", ["PUBLIC_ACCESS"]), ("PUBLIC_ACCESS", ["EXTERNAL_PRINCIPAL"])]

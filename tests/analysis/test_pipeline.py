@@ -154,6 +154,9 @@ CONDITION_CASES: list[tuple[str, dict[str, Any], bool]] = [
     ("vpce-wildcard-restricts-nothing", {"StringLike": {"aws:SourceVpce": "vpce-*"}}, True),
     ("account-wildcard-restricts-nothing", {"StringLike": {"aws:PrincipalAccount": "1234*"}}, True),
     ("org-prefix-restricts", {"StringLike": {"aws:PrincipalOrgID": "o-a1b2c3d4e5*"}}, False),
+    # the caller's own organization as the value holds for a caller of any organization; the resource's does not
+    ("callers-own-org-variable", {"StringEquals": {"aws:PrincipalOrgID": "${aws:PrincipalOrgID}"}}, True),
+    ("resource-org-variable", {"StringEquals": {"aws:PrincipalOrgID": "${aws:ResourceOrgID}"}}, False),
 ]
 
 

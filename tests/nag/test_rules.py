@@ -206,6 +206,23 @@ CASES: list[tuple[str, str, dict[str, Any], str, Any]] = [
                                                "Resource": "*", "Condition": {
                                                    "StringNotEquals": {"aws:PrincipalAccount": "123456789012"}}})}}},
      "TP", {"Statement::0"}),
+    # the caller's own organization or account as the value ties the caller to nothing; the resource's does
+    # (aws:ResourceOrgID, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html)
+    ("RES1-callers-own-org-variable", "LP-RES1", {"BP": {"Type": "AWS::S3::BucketPolicy", "Properties": {
+        "Bucket": "b", "PolicyDocument": doc({"Effect": "Allow", "Principal": "*", "Action": "s3:PutObject",
+                                              "Resource": "arn:aws:s3:::b/*", "Condition": {
+                                                  "StringEquals": {"aws:PrincipalOrgID": "${aws:PrincipalOrgID}"}}})}}},
+     "BP", {"Statement::0"}),
+    ("RES1-callers-own-account-variable", "LP-RES1", {"BP": {"Type": "AWS::S3::BucketPolicy", "Properties": {
+        "Bucket": "b", "PolicyDocument": doc({"Effect": "Allow", "Principal": "*", "Action": "s3:PutObject",
+                                              "Resource": "arn:aws:s3:::b/*", "Condition": {
+                                                  "StringEquals": {"aws:PrincipalAccount": "${aws:PrincipalAccount}"}}})}}},
+     "BP", {"Statement::0"}),
+    ("RES1-resource-org-variable-scopes", "LP-RES1", {"BP": {"Type": "AWS::S3::BucketPolicy", "Properties": {
+        "Bucket": "b", "PolicyDocument": doc({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                                              "Resource": "arn:aws:s3:::b/*", "Condition": {
+                                                  "StringEquals": {"aws:PrincipalOrgID": "${aws:ResourceOrgID}"}}})}}},
+     "BP", set()),
     ("RES1-lambda-permission-public", "LP-RES1", {"LP": {"Type": "AWS::Lambda::Permission", "Properties": {
         "Action": "lambda:InvokeFunctionUrl", "FunctionName": "f", "Principal": "*", "FunctionUrlAuthType": "NONE"}}},
      "LP", {"Principal::*"}),

@@ -337,6 +337,32 @@ def wildcard_restricts(key: str, value: str) -> bool:
     return all(not _lead(alt).startswith(prefix) for alt in fmt.alternatives)
 
 
+RESOURCE_SIDE_VARIABLES = frozenset({"aws:resourceaccount", "aws:resourceorgid", "aws:resourceorgpaths"})
+"""Policy variables that name the resource owner's account or organization: ``"aws:PrincipalOrgID":
+"${aws:ResourceOrgID}"`` ties the caller to the resource's organization (IAM User Guide, "Global condition
+context keys": aws:ResourceOrgID, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceorgid)."""
+
+
+def value_restricts(key: str, value: str) -> bool:
+    """Whether a positive ``String``/``Arn`` condition value of an identifier key singles some callers out:
+    :func:`wildcard_restricts`, and a policy variable only when it names the resource owner's account or
+    organization (:data:`RESOURCE_SIDE_VARIABLES`). Any other variable is the caller's own value or one the
+    caller may set (``"aws:PrincipalOrgID": "${aws:PrincipalOrgID}"`` holds for a caller of any organization),
+    so it restricts nothing.
+
+        >>> value_restricts("aws:PrincipalOrgID", "${aws:PrincipalOrgID}"), value_restricts("aws:PrincipalOrgID", "${aws:ResourceOrgID}")
+        (False, True)
+        >>> value_restricts("aws:PrincipalAccount", "111122223333"), value_restricts("aws:PrincipalOrgID", "o-*")
+        (True, False)
+    """
+    from least_privilege_constructs.analysis.iam.variables import Var, tokenize
+
+    variables = [t for t in tokenize(value) if isinstance(t, Var)]
+    if variables:
+        return all(v.key.lower() in RESOURCE_SIDE_VARIABLES for v in variables)
+    return wildcard_restricts(key, value)
+
+
 def identifier_keys() -> tuple[str, ...]:
     """Every key with a format fact (lower case)."""
     return tuple(sorted(_FORMATS))

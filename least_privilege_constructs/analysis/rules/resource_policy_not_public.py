@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from least_privilege_constructs.analysis.iam.arn import Arn
-from least_privilege_constructs.analysis.iam.condition_keys import wildcard_restricts
+from least_privilege_constructs.analysis.iam.condition_keys import value_restricts
 from least_privilege_constructs.analysis.iam.wildcards import has_wildcards
 from least_privilege_constructs.analysis.rules._policy import (
     condition_values,
@@ -24,6 +24,7 @@ from least_privilege_constructs.analysis.rules.base import (
     RuleInput,
     RuleResult,
     rule,
+    statement_path,
     statement_ref,
 )
 
@@ -47,8 +48,9 @@ def _value_scopes(key: str, value: str) -> bool:
         # account: it ties the caller to nothing (the resource owner's ${aws:ResourceAccount} does)
         return (arn is not None and bool(arn.account) and not has_wildcards(arn.account)
                 and ("${" not in arn.account or arn.account.lower() == "${aws:resourceaccount}"))
-    # a wildcard after a prefix every identifier has (o-*, vpce-*, AROA*) or in an account id restricts nothing
-    return wildcard_restricts(key, value)
+    # a wildcard after a prefix every identifier has (o-*, vpce-*, AROA*) or in an account id restricts nothing,
+    # nor does a variable of the caller's own (${aws:PrincipalOrgID})
+    return value_restricts(key, value)
 
 
 def scoped_to_org_or_account(stmt: dict[str, Any]) -> bool:
@@ -112,5 +114,6 @@ def resource_policy_not_public(resource: RuleInput) -> RuleResult:
             ref = statement_ref(None, i, stmt)
             findings.append(NagFinding(f"Statement::{ref}",
                                        f"statement {ref} allows any principal {element_text(stmt, 'Action')} on "
-                                       f"{element_text(stmt, 'Resource')} without an org or account condition"))
+                                       f"{element_text(stmt, 'Resource')} without an org or account condition",
+                                       (statement_path(doc.where, i),)))
     return findings
