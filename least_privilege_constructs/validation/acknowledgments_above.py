@@ -137,18 +137,23 @@ def unrecorded(root: IConstruct) -> dict[str, list[str]]:
 
 
 def unrecorded_violations(root: IConstruct | None) -> list[PolicyViolation]:
-    """One error per stack of ``root`` whose ancestors' acknowledgments the assembly does not record: neither
-    the plugins nor ``lpc gate`` honour them (CDK's own report would, so the runs would disagree silently)."""
+    """One error per stack of ``root`` whose ancestors' acknowledgments the assembly does not record as they are:
+    the plugins and ``lpc gate`` honour the record, CDK's own report the constructs, so the runs would disagree
+    silently (or a record written by hand would stand for acknowledgments nobody made)."""
     if root is None:
         return []
     return [
         PolicyViolation(
             rule_name=NOT_RECORDED,
-            description=(f"the acknowledgments on {', '.join(paths)} are not recorded in the cloud assembly for "
-                         f"stack {stack}, so neither this synthesis nor `lpc gate` honours them (the stage was "
-                         "created after the least-privilege plugins and the app synthesized with app.synth())"),
+            description=(f"the cloud assembly's record of the acknowledgments on {', '.join(paths)} for stack "
+                         f"{stack} differs from the acknowledgments on those constructs; the gate and `lpc gate` "
+                         "honour what the assembly records, not what the constructs say (the stage was created "
+                         "after the least-privilege plugins and the app synthesized with app.synth(), an "
+                         f"acknowledgment changed between two syntheses, or a '{ACKNOWLEDGED_ABOVE}' metadata "
+                         "entry was written by other code)"),
             fix=("Synthesize with least_privilege_constructs.validation.synth.synth(app) instead of app.synth() "
-                 "(it records them), or construct the plugins after the stages"),
+                 "(it records them), construct the plugins after the stages, and write no "
+                 f"'{ACKNOWLEDGED_ABOVE}' metadata yourself"),
             severity="error",
             violating_resources=[PolicyViolatingResource(construct_path=stack, locations=["/"])],
         )
