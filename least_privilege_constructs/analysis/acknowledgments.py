@@ -12,9 +12,10 @@ top-level stack, a :data:`ACKNOWLEDGED_ABOVE` entry ``{"/Prod": {"<id>": "<reaso
 stack's ancestors (``validation/acknowledgments_above.py``, at synthesis). Such a record acknowledges findings
 **of that stack only** (its templates, nested stacks included): a stack cannot widen a Stage's acknowledgment
 to its sibling stacks, and it cannot record anything for a path that is not strictly above it. Where CDK
-itself recorded the same path and id, CDK's record is the one kept. The same holds for CDK's own entries: one
-in a stack's metadata acknowledges findings of that stack only (an entry for an ancestor is kept for the stack,
-one for another stack's constructs is ignored).
+itself recorded the same path and id, CDK's record is the one kept. CDK's own entries cover the construct and
+everything below it, as CDK's lookup does: an entry on a stack's construct also covers a ``Stack`` defined
+inside that stack (a separate template whose construct path lies below it; a ``NestedStack`` is part of its
+parent anyway), and an entry recorded in one stack's metadata for a path outside that stack is ignored.
 
     >>> acks = Acknowledgments({"/App/Role": {"P::B6": "reviewed in SEC-1"}, "/App": {"P::B7": " "}})
     >>> acks.lookup("App/Role/Resource", "P::B6"), acks.lookup("App/Role/Policy/Resource", "P::B7")
