@@ -100,7 +100,9 @@ def finding_ids(finding: Finding) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def _keys(ids: Sequence[str]) -> list[str]:
+def stored_ids(ids: Sequence[str]) -> list[str]:
+    """The acknowledgment ids, as CDK stores them, that name any of ``ids`` (each plugin's namespace; an ``LP-*``
+    id also as ``Annotation::``)."""
     keys: list[str] = []
     for fid in ids:
         keys.extend(f"{ns}::{fid}" for ns in NAMESPACES)
@@ -123,13 +125,32 @@ def acknowledgment_groups(finding: Finding) -> list[list[str]]:
     """
     details = finding.details or {}
     consequences = [str(c) for c in details.get(FOLDED_CONSEQUENCES, ())]
-    covered = {str(c) for c in details.get(COVERED_CONSEQUENCES, ())}
+    covered = {str(c) for c in details.get(COVERED_CONSEQUENCES, ())} | set(coarse_ids(finding))
     mistake = [i for i in finding_ids(finding) if i not in consequences and i not in covered]
-    first = _keys(mistake)
+    first = stored_ids(mistake)
     legacy = details.get("acknowledgmentId")
     if legacy:
         first.insert(0, str(legacy))
-    return [list(dict.fromkeys(first)), *(_keys([c]) for c in dict.fromkeys(consequences))]
+    return [list(dict.fromkeys(first)), *(stored_ids([c]) for c in dict.fromkeys(consequences))]
+
+
+def coarse_ids(finding: Finding) -> list[str]:
+    """The ids merged into a finding about one statement (``LP-RES1[Statement::Write]``, with its statements in
+    ``details["statementPaths"]``) that name no statement: an issue code (``PUBLIC_ACCESS``,
+    ``EXTERNAL_PRINCIPAL``, ``PASS_ROLE_WITH_STAR_IN_RESOURCE``) is the same on every statement of the construct,
+    so its acknowledgment, written for one statement, cannot accept another's. They do not acknowledge the
+    finding; its own id does (or the rule's id, ``LP-RES1``, which accepts every statement on purpose).
+
+    >>> from least_privilege_constructs.analysis.findings import Finding, FindingType
+    >>> f = Finding(FindingType.ERROR, "LP-RES1", "m", details={"findingId": "LP-RES1[Statement::Write]",
+    ...     "statementPaths": ["Resources.P.Properties.PolicyDocument.Statement[1]"], "alsoReportedAs": ["PUBLIC_ACCESS"]})
+    >>> coarse_ids(f)
+    ['PUBLIC_ACCESS']
+    """
+    details = finding.details or {}
+    if "[" not in finding_id(finding) or not details.get(STATEMENTS):
+        return []
+    return [i for i in (str(a) for a in details.get(ALSO_REPORTED_AS, ())) if "[" not in i and not i.startswith("LP-")]
 
 
 def acknowledgment_keys(finding: Finding) -> list[str]:

@@ -41,7 +41,12 @@ from pathlib import Path
 from typing import Any
 
 from least_privilege_constructs.analysis.acknowledgments import Acknowledgments
-from least_privilege_constructs.analysis.finding_ids import acknowledgment_groups, merge_duplicates
+from least_privilege_constructs.analysis.finding_ids import (
+    acknowledgment_groups,
+    coarse_ids,
+    merge_duplicates,
+    stored_ids,
+)
 from least_privilege_constructs.analysis.findings import (
     DEFAULT_BLOCKING,
     Finding,
@@ -380,7 +385,7 @@ def apply_acknowledgments(findings: Sequence[Finding], cdk_out: str | os.PathLik
         matched: list[tuple[str, tuple[str, str]]] = []
         blank: tuple[str, str] | None = None
         missing: list[str] = []
-        for group in acknowledgment_groups(finding):
+        for number, group in enumerate(acknowledgment_groups(finding)):
             hits = [(key, h) for key in group if (h := acks.lookup(path, key)) is not None]
             reasoned = next(((k, h) for k, h in hits if h[1]), None)
             if reasoned is not None:
@@ -388,6 +393,10 @@ def apply_acknowledgments(findings: Sequence[Finding], cdk_out: str | os.PathLik
                 continue
             if hits and blank is None:
                 blank = hits[0][1]
+            if number == 0:  # an issue code acknowledged where the finding is about one statement: say so
+                coarse = [(k, h) for k in stored_ids(coarse_ids(finding)) if (h := acks.lookup(path, k)) is not None
+                          and h[1]]
+                matched.extend(coarse[:1])
             missing.append(group[0].split("::", 1)[-1])
         if matched and not missing:
             where = matched[0][1][0]

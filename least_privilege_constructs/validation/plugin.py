@@ -250,9 +250,17 @@ def _violation(finding: Finding, blocking: Any, cdk_out: str) -> PolicyViolation
     if unacknowledged and not blank_at:
         # part of a merged finding is acknowledged (CDK would suppress it by that id): name what is not
         rule_name = f"LP-ACK[{rule_name}]"
-        description = (f"acknowledged as {', '.join((finding.details or {}).get('acknowledgedAs', []))}, but not "
-                       f"what is folded into it: {', '.join(unacknowledged)} (a consequence names no action: "
-                       f"acknowledge it by its own id, or fix the policy); {description}")
+        named = ', '.join((finding.details or {}).get('acknowledgedAs', []))
+        own = finding_id(finding)
+        rest = [u for u in unacknowledged if u != own]
+        if own in unacknowledged:  # an issue code names no statement: it cannot accept this statement's finding
+            description = (f"acknowledged as {named}, an id that names no statement, so it does not accept this "
+                           f"statement's finding: acknowledge '{own}'"
+                           + (f" and what is folded into it: {', '.join(rest)}" if rest else "") + f"; {description}")
+        else:
+            description = (f"acknowledged as {named}, but not what is folded into it: {', '.join(unacknowledged)} "
+                           f"(a consequence names no action: acknowledge it by its own id, or fix the policy); "
+                           f"{description}")
     return PolicyViolation(
         rule_name=rule_name,
         description=description,

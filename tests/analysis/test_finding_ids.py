@@ -382,3 +382,28 @@ def test_a_public_statement_is_not_folded_into_the_acknowledged_finding_of_anoth
     # then the second statement is its own finding (its two checks merged), acknowledged by nothing of the first
     assert [(finding_id(f), f.details.get("alsoReportedAs", [])) for f in merged] == [
         ("LP-RES1[Statement::PublicRead]", ["PUBLIC_ACCESS"]), ("PUBLIC_ACCESS", ["EXTERNAL_PRINCIPAL"])]
+
+
+@pytest.mark.parametrize("stored", [
+    "LeastPrivilege-PolicyValidation::PUBLIC_ACCESS",  # written for another statement: issue codes name none
+    "LeastPrivilege-PolicyValidation::EXTERNAL_PRINCIPAL",  # written for a partner account
+])
+def test_an_issue_code_acknowledgment_does_not_accept_another_statement_s_finding(stored: str) -> None:
+    from least_privilege_constructs.analysis.gate import apply_acknowledgments
+
+    # given a public statement LP-RES1 reports (with Access Analyzer's findings about it merged in)
+    parts = [_at("LP-RES1", POLICY, [2], fid="LP-RES1[Statement::PublicWrite]"), _at("PUBLIC_ACCESS", POLICY, [2]),
+             _at("EXTERNAL_PRINCIPAL", POLICY, [2], FindingType.SECURITY_WARNING, principals=["*"])]
+    (merged,) = merge_duplicates(parts)
+    # when the construct carries an acknowledgment of an issue code, written for another statement
+    still, accepted = apply_acknowledgments([merged], "/nonexistent/cdk.out",
+                                            Acknowledgments({"/App/Worker": {stored: "static website, public read"}}))
+    # then the statement's finding stays open, saying which id accepts it
+    assert not accepted
+    (open_finding,) = still
+    assert open_finding.details["unacknowledged"] == ["LP-RES1[Statement::PublicWrite]"]
+    # while its own id, or the rule's, accepts it
+    for own in ("Annotation::LP-RES1[Statement::PublicWrite]", "LeastPrivilegeChecks::LP-RES1"):
+        _, ok = apply_acknowledgments([merged], "/nonexistent/cdk.out",
+                                      Acknowledgments({"/App/Worker": {own: "public write, reviewed (SEC-9)"}}))
+        assert [a.finding for a in ok] == [merged]

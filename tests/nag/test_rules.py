@@ -406,3 +406,14 @@ def test_a_policy_s_recipients_are_its_roles_and_the_principals_that_attach_it()
     assert view.recipients("P") == ["A", "B"]
     assert view.recipients("M") == ["U"]
     assert view.recipients("A") == []
+
+
+def test_two_statements_never_share_a_finding_id() -> None:
+    # given a repeated Sid, and a numeric Sid beside an unnamed statement at that index (S3 accepts both)
+    public = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+    document = doc({**public, "Sid": "PublicRead"}, {**public, "Sid": "PublicRead", "Action": "s3:PutObject"},
+                   {**public, "Sid": "3"}, public)
+    found = run(RULE["LP-RES1"], {"BP": {"Type": "AWS::S3::BucketPolicy", "Properties": {
+        "Bucket": "b", "PolicyDocument": document}}}, "BP")
+    # then each statement has its own id: an acknowledgment of one never names another
+    assert found == {"Statement::0", "Statement::1", "Statement::2", "Statement::3"}

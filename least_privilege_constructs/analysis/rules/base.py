@@ -194,10 +194,18 @@ def statement_path(where: str, index: int) -> str:
     return f"{where}.Statement[{index}]"
 
 
-def statement_ref(label: str | None, index: int, statement: dict[str, Any]) -> str:
-    """A stable, readable name for a statement: its Sid, else its index; prefixed by the policy's name."""
+def statement_ref(label: str | None, index: int, statement: dict[str, Any], siblings: Sequence[Any]) -> str:
+    """A stable, readable name for a statement of a policy whose statements are ``siblings``: its Sid when no
+    other statement has it and it is not a number (which could be another statement's index), else its index;
+    prefixed by the policy's name. Two statements never get one name, so an acknowledgment names one.
+
+    >>> stmts = [{"Sid": "Read"}, {"Sid": "Read"}, {"Sid": "2"}, {}]
+    >>> [statement_ref(None, i, s, stmts) for i, s in enumerate(stmts)], statement_ref("p", 0, {"Sid": "A"}, [{"Sid": "A"}])
+    (['0', '1', '2', '3'], 'p/A')
+    """
     sid = statement.get("Sid")
-    own = str(sid) if isinstance(sid, str) and sid else str(index)
+    unique = sum(1 for s in siblings if isinstance(s, dict) and s.get("Sid") == sid) <= 1
+    own = sid if isinstance(sid, str) and sid and not sid.isdigit() and unique else str(index)
     return f"{label}/{own}" if label else own
 
 

@@ -58,7 +58,7 @@ def _admin_statements(doc: PolicyDoc) -> list[NagFinding]:
     for i, stmt in statements(doc):
         actions = strings(stmt.get("Action"))
         if is_allow(stmt) and any(a in ("*", "*:*") for a in actions) and "*" in strings(stmt.get("Resource")):
-            ref = statement_ref(doc.label, i, stmt)
+            ref = statement_ref(doc.label, i, stmt, doc.document["Statement"])
             findings.append(NagFinding(f"Admin::{ref}", f"statement {ref} allows every action on every resource",
                                        (statement_path(doc.where, i),), ("*",)))
     return findings

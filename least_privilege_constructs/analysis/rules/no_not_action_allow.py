@@ -57,7 +57,7 @@ def no_not_action_allow(resource: RuleInput) -> RuleResult:
         for i, stmt in statements(doc):
             if not is_allow(stmt):
                 continue
-            ref = statement_ref(doc.label, i, stmt)
+            ref = statement_ref(doc.label, i, stmt, doc.document["Statement"])
             for field in ("NotAction", "NotResource"):
                 if field in stmt:
                     findings.append(NagFinding(f"{field}::{ref}", f"statement {ref} is an Allow with {field}: "

@@ -58,7 +58,7 @@ def pass_role_scoped(resource: RuleInput) -> RuleResult:
                 continue
             where = statement_path(doc.where, i)
             if "NotResource" in stmt:
-                ref = statement_ref(doc.label, i, stmt)
+                ref = statement_ref(doc.label, i, stmt, doc.document["Statement"])
                 add_finding(findings, f"NotResource::{ref}", f"statement {ref} allows iam:PassRole with NotResource",
                             statement=where, actions=["iam:PassRole"])
             for res in strings(stmt.get("Resource")):

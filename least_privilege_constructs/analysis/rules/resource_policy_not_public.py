@@ -111,7 +111,7 @@ def resource_policy_not_public(resource: RuleInput) -> RuleResult:
     findings = []
     for i, stmt in statements(doc):
         if is_allow(stmt) and _is_public(stmt) and not scoped_to_org_or_account(stmt):
-            ref = statement_ref(None, i, stmt)
+            ref = statement_ref(None, i, stmt, doc.document["Statement"])
             findings.append(NagFinding(f"Statement::{ref}",
                                        f"statement {ref} allows any principal {element_text(stmt, 'Action')} on "
                                        f"{element_text(stmt, 'Resource')} without an org or account condition",
