@@ -53,6 +53,8 @@ COVERED_CONSEQUENCES = "coveredConsequences"
 STATEMENTS = "statementPaths"
 """``details`` key: the JSON paths of the statements an ``LP-*`` finding is about (``Resources.P.Properties.
 PolicyDocument.Statement[0]``)."""
+NOT_ACTIONS = "notActions"
+"""``details`` key: the ``NotAction`` list of an ``Allow`` with ``NotAction`` (``LP-IAM5``), whose ``actions`` are ``*``."""
 ACTIONS = "actions"
 """``details`` key: the action patterns of those statements an ``LP-*`` finding reports."""
 ESCALATION_PATH = "<escalation path>"
@@ -313,7 +315,14 @@ def _covers(group: Sequence[Finding], names: Sequence[str], consequence: Finding
     if not _within(consequence, statements) or not all(_sole_principal(f, consequence) for f in own):
         return False
     patterns = [a for f in own for a in _reported_actions(f)]
-    return _granted_by(patterns, [str(a) for a in (consequence.details or {}).get(ACTIONS, ())])
+    excluded = [a for f in own for a in _excluded_actions(f)]
+    return _granted_by(patterns, [str(a) for a in (consequence.details or {}).get(ACTIONS, ())], excluded)
+
+
+def _excluded_actions(finding: Finding) -> list[str]:
+    """The actions a finding's statement does not grant although its patterns say ``*``: the ``NotAction`` list
+    of an ``Allow`` with ``NotAction`` (``details["notActions"]``)."""
+    return [str(a) for a in (finding.details or {}).get(NOT_ACTIONS, ())]
 
 
 def _sole_principal(owner: Finding, other: Finding) -> bool:
@@ -342,12 +351,19 @@ def _reported_actions(finding: Finding) -> list[str]:
     return actions
 
 
-def _granted_by(patterns: Sequence[str], actions: Sequence[str]) -> bool:
-    """Every action (or action pattern) of ``actions`` is matched by one of ``patterns``; no actions: only
-    ``*`` stands for them."""
+def _granted_by(patterns: Sequence[str], actions: Sequence[str], excluded: Sequence[str] = ()) -> bool:
+    """Every action (or action pattern) of ``actions`` is matched by one of ``patterns`` and overlaps none of
+    ``excluded`` (a ``NotAction`` list); no actions (a consequence about a statement's whole grant): only a
+    finding about the whole statement, ``*``, stands for them."""
     if not actions:
         return "*" in patterns
-    return bool(patterns) and all(any(action_matches(p, a) for p in patterns) for a in actions)
+    return bool(patterns) and all(
+        any(action_matches(p, a) for p in patterns) and not any(_overlap(x, a) for x in excluded) for a in actions)
+
+
+def _overlap(x: str, a: str) -> bool:
+    """Whether two action patterns may name one action (either matches the other: ``iam:*`` and ``iam:Pass*``)."""
+    return action_matches(x, a) or action_matches(a, x)
 
 
 def _within(finding: Finding, statements: frozenset[tuple[str, str]]) -> bool:
@@ -447,15 +463,19 @@ def _subsumes(owner: Finding, other: Finding, scope: frozenset[tuple[str, str]])
             return False
         if details.get("specificTarget") or details.get("chain") or details.get("undetermined"):
             return False
+        if any(isinstance(o, dict) and o.get("kind") != "boundary" and not o.get("json_path")
+               for o in details.get("statementOrigins", ())):  # granted also by a policy outside the assembly
+            return False
         if not _sole_principal(owner, other):
             return False
         permissions = [str(p) for p in details.get("permissions", ())]
-        return bool(permissions) and _granted_by(patterns, permissions)
+        return bool(permissions) and _granted_by(patterns, permissions, _excluded_actions(owner))
     if other.issue_code == "EXTERNAL_PRINCIPAL":
         principals = [str(p) for p in details.get("principals", ())]
         return bool(principals) and all(has_wildcards(p) and p != "*" for p in principals)
     if other.issue_code in CONSEQUENCES:  # what it names must be what the owner reports, for its principal alone
-        return _sole_principal(owner, other) and _granted_by(patterns, [str(a) for a in details.get(ACTIONS, ())])
+        return _sole_principal(owner, other) and _granted_by(
+            patterns, [str(a) for a in details.get(ACTIONS, ())], _excluded_actions(owner))
     if other.issue_code in KEY_ACTION:
         return _granted_by(patterns, [KEY_ACTION[other.issue_code]])
     return True

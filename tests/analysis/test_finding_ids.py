@@ -407,3 +407,21 @@ def test_an_issue_code_acknowledgment_does_not_accept_another_statement_s_findin
         _, ok = apply_acknowledgments([merged], "/nonexistent/cdk.out",
                                       Acknowledgments({"/App/Worker": {own: "public write, reviewed (SEC-9)"}}))
         assert [a.finding for a in ok] == [merged]
+
+
+def test_an_escalation_path_is_not_folded_into_a_not_action_statement_that_excludes_its_permission() -> None:
+    # given an acknowledged Allow NotAction [iam:*, sts:*] on an unbounded role, and a PassRole path
+    not_action = _at("LP-IAM5", POLICY, [0], fid="LP-IAM5[NotAction::0]", actions=["*"], notActions=["iam:*", "sts:*"])
+    # granted by the NotAction statement (for lambda:CreateFunction) and by an AWS managed policy (iam:PassRole)
+    managed = {"policy": "AWSLambda_FullAccess", "statement": 1, "kind": "identity"}
+    path = _path(["iam:PassRole", "lambda:CreateFunction"], [0])
+    outside = replace(path, details={**path.details,
+                                     "statementOrigins": [*path.details["statementOrigins"], managed]})
+    # then neither folds: iam:PassRole is excluded by the statement, and a statement outside the assembly grants it
+    assert [finding_id(f) for f in merge_duplicates([not_action, outside])] == ["LP-IAM5[NotAction::0]",
+                                                                                 "CreateAccessKey"]
+    assert [finding_id(f) for f in merge_duplicates([not_action, path])] == ["LP-IAM5[NotAction::0]",
+                                                                              "CreateAccessKey"]
+    # a permission the statement grants does fold
+    lambda_only = replace(path, details={**path.details, "permissions": ["lambda:CreateFunction"]})
+    assert [finding_id(f) for f in merge_duplicates([not_action, lambda_only])] == ["LP-IAM5[NotAction::0]"]

@@ -335,9 +335,11 @@ class PrincipalModel:
                 if label not in statements:
                     statements.append(label)
                     origin = self._origins.get(ref.policy)
-                    if origin is not None:
-                        origins.append({"policy": ref.policy, "statement": ref.index, "sid": ref.sid,
-                                        "kind": ref.kind, **origin.to_dict()})
+                    # every granting statement is listed; one of a policy outside the assembly (an AWS managed
+                    # policy) has no template location, and a path granted by it is never folded into a finding
+                    # about a statement of the assembly
+                    origins.append({"policy": ref.policy, "statement": ref.index, "sid": ref.sid, "kind": ref.kind,
+                                    **(origin.to_dict() if origin is not None else {})})
         return EscalationPath(
             principal=self.subject.label,
             principal_arn=self.arn,

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from least_privilege_constructs.analysis.finding_ids import ACTIONS, STATEMENTS
+from least_privilege_constructs.analysis.finding_ids import ACTIONS, NOT_ACTIONS, STATEMENTS
 from least_privilege_constructs.analysis.findings import Finding, FindingType, PolicyOrigin
 from least_privilege_constructs.analysis.rules.assembly_index import (
     AssemblyIndex,
@@ -163,6 +163,8 @@ def rule_findings(cdk_out: str | os.PathLike[str], config: NagConfig,
                         details[STATEMENTS] = [f"{origin.json_path}.{s}" for s in f.statements]
                     if f.actions:
                         details[ACTIONS] = list(f.actions)
+                    if f.not_actions:
+                        details[NOT_ACTIONS] = list(f.not_actions)
                     if granted_to and f.statements:
                         details["grantedTo"] = granted_to
                     out.append(Finding(

@@ -61,6 +61,8 @@ class NagFinding:
     detail: str
     statements: tuple[str, ...] = ()
     actions: tuple[str, ...] = ()
+    not_actions: tuple[str, ...] = ()
+    """With ``actions`` ``("*",)``: the actions the statement does not grant (its ``NotAction`` list)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "key", finding_key(self.key))

@@ -62,7 +62,8 @@ def no_not_action_allow(resource: RuleInput) -> RuleResult:
                 if field in stmt:
                     findings.append(NagFinding(f"{field}::{ref}", f"statement {ref} is an Allow with {field}: "
                                                f"{element_text(stmt, 'Action')} on {element_text(stmt, 'Resource')}",
-                                               (statement_path(doc.where, i),), _granted(stmt)))
+                                               (statement_path(doc.where, i),), _granted(stmt),
+                                               tuple(strings(stmt.get("NotAction")))))
     return findings
 
 
