@@ -904,11 +904,20 @@ def _name_sensitive_actions(finding: Finding, sensitive: Sequence[str], principa
                               finding.locations[0] if finding.locations else [])
     if statement is None:
         return finding
-    if "NotAction" in statement:
-        excluded = _strings(statement.get("NotAction"))
-        hits = [a for a in sensitive if not any(action_matches(p, a) for p in excluded)]
-    else:
-        hits = [a for a in sensitive if any(action_matches(p, a) for p in _strings(statement.get("Action")))]
+    from least_privilege_constructs.analysis.catalog import get_catalog
+    from least_privilege_constructs.analysis.iam.wildcards import has_wildcards
+
+    excluded = _strings(statement.get("NotAction"))
+    patterns = _strings(statement.get("Action"))
+    hits: list[str] = []
+    for listed in sensitive:
+        # a listed pattern (cloudtrail:Delete*) is named by the catalog actions it stands for that the statement
+        # grants, so that what is folded into another finding is named action by action
+        for action in (sorted(get_catalog().expand_action(listed)) if has_wildcards(listed) else [listed]):
+            granted = (not any(action_matches(p, action) for p in excluded) if "NotAction" in statement
+                       else any(action_matches(p, action) for p in patterns))
+            if granted and action not in hits:
+                hits.append(action)
     if not hits:
         return finding
     who = getattr(principal, "label", None) or "the principal"

@@ -42,6 +42,18 @@ def test_access_granted_names_the_actions(statement: dict[str, Any], named: list
     assert out.details["actions"] == named
 
 
+def test_a_listed_pattern_is_named_by_the_actions_the_statement_grants() -> None:
+    # given a sensitive-actions setting with patterns (cloudtrail:Delete*) and a statement naming one such action
+    finding = Finding(FindingType.ERROR, "ACCESS_GRANTED", AA_TEXT, locations=[["Statement", 0]],
+                      check="check-access-not-granted")
+    statement = {"Effect": "Allow", "Action": ["iam:CreateAccessKey", "cloudtrail:DeleteTrail"], "Resource": "*"}
+    out = _name_sensitive_actions(finding, ("iam:CreateAccessKey", "cloudtrail:Delete*", "cloudtrail:Stop*"),
+                                  _Principal("App/Worker/Resource"), _Policy({"Statement": [statement]}))
+    # then the statement's action is named (before: only iam:CreateAccessKey, so an acknowledgment of that action
+    # accepted deleting CloudTrail trails)
+    assert out.details["actions"] == ["iam:CreateAccessKey", "cloudtrail:DeleteTrail"]
+
+
 def test_an_unknown_statement_keeps_the_answer() -> None:
     finding = Finding(FindingType.ERROR, "ACCESS_GRANTED", AA_TEXT, locations=[["Statement", 3]])
     assert _name_sensitive_actions(finding, SENSITIVE, _Principal("P"), _Policy({"Statement": []})) == finding
