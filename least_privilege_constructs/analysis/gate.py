@@ -797,14 +797,20 @@ def _with_recipients(findings: list[Finding], extraction: Any) -> list[Finding]:
 
 
 def _drop_public_duplicates(findings: list[Finding]) -> list[Finding]:
-    """An EXTERNAL_PRINCIPAL finding for ``*`` repeats the PUBLIC_ACCESS finding on the same policy."""
-    public = {_origin_key(f.origin) for f in findings if f.issue_code == "PUBLIC_ACCESS"}
+    """An EXTERNAL_PRINCIPAL finding for ``*`` repeats the PUBLIC_ACCESS finding on the same statement (only
+    there: another statement's is another mistake)."""
+    def statement(f: Finding) -> int | None:
+        return next((loc[1] for loc in f.locations if len(loc) >= 2 and loc[0] == "Statement"
+                     and isinstance(loc[1], int)), None)
+
+    public = {(_origin_key(f.origin), statement(f)) for f in findings if f.issue_code == "PUBLIC_ACCESS"}
     return [
         f
         for f in findings
         if not (
             f.issue_code == "EXTERNAL_PRINCIPAL"
-            and _origin_key(f.origin) in public
+            and statement(f) is not None
+            and (_origin_key(f.origin), statement(f)) in public
             and (f.details or {}).get("principals") == ["*"]
         )
     ]

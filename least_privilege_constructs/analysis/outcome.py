@@ -135,6 +135,10 @@ class Reason:
         return cls(desc, idx, sid, grants=grants)
 
 
+_KEPT_DETAILS = ("undetermined", "undeterminedStatements")
+"""Details of a FAIL that become findings of their own (the statements a check could not decide)."""
+
+
 @dataclass(frozen=True)
 class CheckOutcome:
     """The answer to one custom check, possibly assembled from several API calls.
@@ -192,6 +196,9 @@ class CheckOutcome:
         }
         if self.errors:
             out["errors"] = list(self.errors)
+        for key in _KEPT_DETAILS:  # what the findings need from the details, kept through the cache
+            if self.details.get(key):
+                out[key] = list(self.details[key])
         return out
 
     @classmethod
@@ -212,6 +219,7 @@ class CheckOutcome:
             str(data.get("message", "")),
             tuple(Reason.from_dict(r) for r in raw),
             tuple(errors),
+            {k: list(data[k]) for k in _KEPT_DETAILS if isinstance(data.get(k), list)},
         )
 
     def to_findings(self, origin: PolicyOrigin | None = None) -> list[Finding]:
@@ -240,6 +248,15 @@ class CheckOutcome:
                         details=details,
                     )
                 )
+            undecided = self.details.get("undetermined") if isinstance(self.details, Mapping) else None
+            if undecided:  # other statements could not be decided: reported on their own (fail closed)
+                where = self.details.get("undeterminedStatements") or []
+                findings.append(Finding(
+                    FindingType.ERROR, CHECK_UNDETERMINED,
+                    f"{self.check.value} could not decide every statement of {_label(origin)} "
+                    f"({'; '.join(str(u) for u in undecided)}); failing closed.",
+                    locations=[["Statement", i] for i in where if isinstance(i, int)],
+                    origin=origin, check=self.check.value))
         elif self.result is CheckStatus.UNKNOWN:
             findings.append(
                 Finding(

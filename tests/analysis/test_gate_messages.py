@@ -57,3 +57,17 @@ def test_a_listed_pattern_is_named_by_the_actions_the_statement_grants() -> None
 def test_an_unknown_statement_keeps_the_answer() -> None:
     finding = Finding(FindingType.ERROR, "ACCESS_GRANTED", AA_TEXT, locations=[["Statement", 3]])
     assert _name_sensitive_actions(finding, SENSITIVE, _Principal("P"), _Policy({"Statement": []})) == finding
+
+
+def test_external_access_to_anyone_is_dropped_only_beside_public_access_to_the_same_statement() -> None:
+    from least_privilege_constructs.analysis.findings import PolicyOrigin
+    from least_privilege_constructs.analysis.gate import _drop_public_duplicates
+
+    origin = PolicyOrigin(source="t.json", stack="S", logical_id="BP", json_path="Resources.BP.Properties.PolicyDocument")
+    public = Finding(FindingType.ERROR, "PUBLIC_ACCESS", "m", locations=[["Statement", 0]], origin=origin)
+    same = Finding(FindingType.SECURITY_WARNING, "EXTERNAL_PRINCIPAL", "m", locations=[["Statement", 0, "Principal"]],
+                   origin=origin, details={"principals": ["*"]})
+    other = Finding(FindingType.SECURITY_WARNING, "EXTERNAL_PRINCIPAL", "m", locations=[["Statement", 1, "Principal"]],
+                    origin=origin, details={"principals": ["*"]})
+    # statement 1 (anyone from a network range, say) is another mistake: kept, so that it blocks on its own
+    assert _drop_public_duplicates([public, same, other]) == [public, other]

@@ -29,7 +29,7 @@ from typing import Any
 
 import z3
 
-from least_privilege_constructs.analysis.reasoning.result import CheckResult, Reason, Verdict
+from least_privilege_constructs.analysis.reasoning.result import UNDETERMINED, CheckResult, Reason, Verdict
 from least_privilege_constructs.analysis.reasoning.smt import (
     Encoding,
     Unsupported,
@@ -176,12 +176,14 @@ def check_access_not_granted(
                         granted_resources=named_resources,
                     )
     elapsed = (time.perf_counter() - start) * 1000.0
-    details = {"batches": [b.to_aws() for b in batches], "solver_queries": queries}
-    if reasons:
-        ordered = sorted(reasons.values(), key=lambda r: (r.policy or "", r.statement_index or 0))
-        return CheckResult(CHECK, Verdict.FAIL, FAIL_MESSAGE, tuple(ordered), elapsed, details)
+    details: dict[str, Any] = {"batches": [b.to_aws() for b in batches], "solver_queries": queries}
     if target.unresolved:
         unknown.append("policy documents not available: " + ", ".join(target.unresolved))
+    if reasons:
+        ordered = sorted(reasons.values(), key=lambda r: (r.policy or "", r.statement_index or 0))
+        if unknown:  # granted, and some other statements undecided: they are reported too (fail closed)
+            details[UNDETERMINED] = sorted(set(unknown))
+        return CheckResult(CHECK, Verdict.FAIL, FAIL_MESSAGE, tuple(ordered), elapsed, details)
     if unknown:
         why = "; ".join(sorted(set(unknown)))
         return CheckResult(

@@ -27,7 +27,7 @@ from typing import Any
 
 import z3
 
-from least_privilege_constructs.analysis.reasoning.result import CheckResult, Reason, Verdict
+from least_privilege_constructs.analysis.reasoning.result import UNDETERMINED, CheckResult, Reason, Verdict
 from least_privilege_constructs.analysis.reasoning.smt import (
     Encoding,
     Unsupported,
@@ -155,10 +155,11 @@ def check_no_new_access(
         if status == "sat":
             assert model is not None
             reasons.append(_reason(new, member, request_from_model(enc, model, EXAMPLE_PRINCIPAL)))
-    if reasons:
-        return done(Verdict.FAIL, FAIL_MESSAGE, reasons, solver_queries=queries, unknown=unknown)
     if missing:
         unknown.append("policy documents not available: " + ", ".join(missing))
+    if reasons:  # new access, and some other statements undecided: they are reported too (fail closed)
+        extra = {UNDETERMINED: sorted(set(unknown))} if unknown else {}
+        return done(Verdict.FAIL, FAIL_MESSAGE, reasons, solver_queries=queries, **extra)
     if unknown:
         why = "; ".join(sorted(set(unknown)))
         return done(Verdict.UNKNOWN, UNKNOWN_MESSAGE.format(why=why), [Reason(why)], solver_queries=queries)

@@ -76,7 +76,13 @@ from least_privilege_constructs.analysis.reasoning.conditions import OPERATORS, 
 from least_privilege_constructs.analysis.reasoning.policy import Statement, parse_policy
 from least_privilege_constructs.analysis.reasoning.policy_set import PolicySet
 from least_privilege_constructs.analysis.reasoning.resource_types import SUPPORTED_RESOURCE_TYPES
-from least_privilege_constructs.analysis.reasoning.result import CheckResult, Reason, Verdict
+from least_privilege_constructs.analysis.reasoning.result import (
+    UNDETERMINED,
+    UNDETERMINED_STATEMENTS,
+    CheckResult,
+    Reason,
+    Verdict,
+)
 from least_privilege_constructs.analysis.reasoning.smt import (
     _IPV6_OFFSET,
     UNNAMED_SERVICE,
@@ -364,8 +370,12 @@ def check_no_public_access(
                 )
             )
     elapsed = (time.perf_counter() - start) * 1000.0
-    details = {"resourceType": resource_type, "solver_queries": queries}
+    details: dict[str, Any] = {"resourceType": resource_type, "solver_queries": queries}
     if reasons:
+        if unknown:  # public, and some other statements undecided: they are reported too (fail closed)
+            details[UNDETERMINED] = sorted(set(unknown))
+            if len(undetermined) == len(unknown):
+                details[UNDETERMINED_STATEMENTS] = [i for i, _, _ in undetermined]
         return CheckResult(CHECK, Verdict.FAIL, FAIL_MESSAGE, tuple(reasons), elapsed, details)
     if unknown:
         why = "; ".join(sorted(set(unknown)))

@@ -70,6 +70,14 @@ class Reason:
         return out
 
 
+UNDETERMINED = "undetermined"
+"""``details`` key of a FAIL result: why some other statements could not be decided (each reason once). A FAIL
+answers the question, but the undecided statements are reported as well (``CHECK_UNDETERMINED``): an
+acknowledgment of the failing statement's finding must not accept them."""
+UNDETERMINED_STATEMENTS = "undeterminedStatements"
+"""``details`` key: the indexes of those statements, when the undecided part is known to be theirs alone."""
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """The answer of one custom check."""
@@ -108,9 +116,15 @@ class CheckResult:
         code = (
             "CHECK_UNDETERMINED" if self.verdict is Verdict.UNKNOWN else _ISSUE_CODES.get(self.check, "FAIL")
         )
+        undecided = [] if self.verdict is not Verdict.FAIL or not self.details.get(UNDETERMINED) else [Finding(
+            FindingType.ERROR, "CHECK_UNDETERMINED",
+            f"{self.check} could not decide every statement ({'; '.join(map(str, self.details[UNDETERMINED]))}); "
+            "failing closed.",
+            locations=[["Statement", i] for i in self.details.get(UNDETERMINED_STATEMENTS, ()) if isinstance(i, int)],
+            origin=origin, check=self.check)]
         if not self.reasons:
-            return [Finding(FindingType.ERROR, code, self.message, origin=origin, check=self.check)]
-        return [
+            return [Finding(FindingType.ERROR, code, self.message, origin=origin, check=self.check), *undecided]
+        return [*(
             Finding(
                 FindingType.ERROR,
                 code,
@@ -121,4 +135,4 @@ class CheckResult:
                 details={k: v for k, v in (("policy", r.policy), ("statementId", r.statement_id)) if v},
             )
             for r in self.reasons
-        ]
+        ), *undecided]

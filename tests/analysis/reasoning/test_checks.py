@@ -292,3 +292,22 @@ def test_an_undecided_public_access_check_names_the_statement_when_it_alone_is_u
         (finding,) = result.to_findings()
         assert finding.issue_code == "CHECK_UNDETERMINED"
         assert finding.locations == ([["Statement", statements[0]]] if statements[0] is not None else [])
+
+
+def test_a_failing_public_access_check_also_reports_the_statements_it_could_not_decide() -> None:
+    # given a public statement beside one whose principal cannot be read (a wildcard inside an ARN)
+    policy = doc(allow(Principal="*", Sid="PublicRead"), allow("s3:PutObject", Principal=WILD))
+    # when checked: FAIL for the public one, and the undecided one is not dropped (an acknowledgment of the
+    # public read must not accept it)
+    result = check_no_public_access(policy, "AWS::S3::Bucket")
+    assert result.verdict is Verdict.FAIL
+    codes = [(f.issue_code, f.locations) for f in result.to_findings()]
+    assert codes == [("PUBLIC_ACCESS", [["Statement", 0]]), ("CHECK_UNDETERMINED", [["Statement", 1]])]
+    # and the same through the gate's outcome, and through its cache
+    from least_privilege_constructs.access_analyzer.offline import outcome_from_offline
+    from least_privilege_constructs.analysis.outcome import Check, CheckOutcome
+
+    outcome = outcome_from_offline(Check.NO_PUBLIC_ACCESS, result)
+    assert [(f.issue_code, f.locations) for f in outcome.to_findings()] == codes
+    cached = CheckOutcome.from_dict(Check.NO_PUBLIC_ACCESS, outcome.to_dict())
+    assert [(f.issue_code, f.locations) for f in cached.to_findings()] == codes
