@@ -425,3 +425,11 @@ def test_an_escalation_path_is_not_folded_into_a_not_action_statement_that_exclu
     # a permission the statement grants does fold
     lambda_only = replace(path, details={**path.details, "permissions": ["lambda:CreateFunction"]})
     assert [finding_id(f) for f in merge_duplicates([not_action, lambda_only])] == ["LP-IAM5[NotAction::0]"]
+
+
+def test_a_dead_grant_joins_the_beyond_boundary_finding_of_its_own_statement_only() -> None:
+    beyond = _at("BEYOND_BOUNDARY", POLICY, [0], FindingType.WARNING)
+    merged = merge_duplicates([beyond, _at("DEAD_GRANT", POLICY, [0], FindingType.WARNING),
+                               _at("DEAD_GRANT", POLICY, [1], FindingType.WARNING)])
+    assert [(finding_id(f), f.details.get("alsoReportedAs", [])) for f in merged] == [
+        ("BEYOND_BOUNDARY", ["DEAD_GRANT"]), ("DEAD_GRANT", [])]

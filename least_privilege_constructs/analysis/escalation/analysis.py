@@ -202,6 +202,7 @@ def _dead_grant_findings(subject: Any, analysis: PrincipalAnalysis) -> list[Find
             f"{' ...' if len(grant.requests) > 3 else ''} can never be allowed. Allow it in the boundary (for a "
             "role the boundary lets principals pass, the service in its passable services) or remove the grant.",
             origin=origins.get(grant.policy) or subject.origin(), check=CHECK,
+            locations=[["Statement", grant.index]] if grant.index is not None and grant.policy in origins else [],
             details={"principalArn": subject.arn, "statement": grant.statement, "actions": list(grant.actions),
                      "requests": list(grant.requests), "boundary": boundary,
                      "boundaryStatements": list(grant.boundary_statements)}))

@@ -59,6 +59,8 @@ class DeadGrant:
     """The denied requests, as text (action, resource, pinned context)."""
     boundary_statements: tuple[str, ...]
     """The boundary's Deny statements that deny them (``Statement[i] (Sid)``)."""
+    index: int | None = None
+    """The statement's index in its policy (locates the finding: it is about that statement only)."""
 
 
 def dead_grants(identity: Sequence[tuple[str, Any]], boundary: Any, *, principal: str,
@@ -78,7 +80,7 @@ def dead_grants(identity: Sequence[tuple[str, Any]], boundary: Any, *, principal
             found = _dead(st, bound, principal, account, dict(context or {}), regions)
             if found is not None:
                 actions, requests, denying = found
-                out.append(DeadGrant(name, f"{name} {st.label()}", actions, requests, denying))
+                out.append(DeadGrant(name, f"{name} {st.label()}", actions, requests, denying, st.index))
     return out
 
 

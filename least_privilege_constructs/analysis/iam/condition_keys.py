@@ -354,12 +354,16 @@ def value_restricts(key: str, value: str) -> bool:
         (False, True)
         >>> value_restricts("aws:PrincipalAccount", "111122223333"), value_restricts("aws:PrincipalOrgID", "o-*")
         (True, False)
+        >>> value_restricts("aws:PrincipalOrgID", "${aws:ResourceOrgID, '*'}")  # '*' when the resource has no org
+        False
     """
     from least_privilege_constructs.analysis.iam.variables import Var, tokenize
 
     variables = [t for t in tokenize(value) if isinstance(t, Var)]
     if variables:
-        return all(v.key.lower() in RESOURCE_SIDE_VARIABLES for v in variables)
+        # a default stands in when the key is absent (a resource outside any organization): it must restrict too
+        return all(v.key.lower() in RESOURCE_SIDE_VARIABLES
+                   and (v.default is None or value_restricts(key, v.default)) for v in variables)
     return wildcard_restricts(key, value)
 
 
