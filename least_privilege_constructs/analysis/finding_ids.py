@@ -152,7 +152,10 @@ def coarse_ids(finding: Finding) -> list[str]:
     details = finding.details or {}
     if "[" not in finding_id(finding) or not details.get(STATEMENTS):
         return []
-    return [i for i in (str(a) for a in details.get(ALSO_REPORTED_AS, ())) if "[" not in i and not i.startswith("LP-")]
+    # duplicates only: what is folded in as a consequence or covered never acknowledges the mistake
+    folded = {str(i) for key in (COVERED_CONSEQUENCES, FOLDED_CONSEQUENCES) for i in details.get(key, ())}
+    return [i for i in (str(a) for a in details.get(ALSO_REPORTED_AS, ()))
+            if "[" not in i and not i.startswith("LP-") and i not in folded]
 
 
 def acknowledgment_keys(finding: Finding) -> list[str]:

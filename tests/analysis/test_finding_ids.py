@@ -385,28 +385,35 @@ def test_a_public_statement_is_not_folded_into_the_acknowledged_finding_of_anoth
 
 
 @pytest.mark.parametrize("stored", [
-    "LeastPrivilege-PolicyValidation::PUBLIC_ACCESS",  # written for another statement: issue codes name none
-    "LeastPrivilege-PolicyValidation::EXTERNAL_PRINCIPAL",  # written for a partner account
+    "LeastPrivilege-PolicyValidation::PUBLIC_ACCESS",  # written for the public read: issue codes name no statement
+    "LeastPrivilege-PolicyValidation::EXTERNAL_PRINCIPAL",
 ])
 def test_an_issue_code_acknowledgment_does_not_accept_another_statement_s_finding(stored: str) -> None:
     from least_privilege_constructs.analysis.gate import apply_acknowledgments
 
-    # given a public statement LP-RES1 reports (with Access Analyzer's findings about it merged in)
-    parts = [_at("LP-RES1", POLICY, [2], fid="LP-RES1[Statement::PublicWrite]"), _at("PUBLIC_ACCESS", POLICY, [2]),
-             _at("EXTERNAL_PRINCIPAL", POLICY, [2], FindingType.SECURITY_WARNING, principals=["*"])]
-    (merged,) = merge_duplicates(parts)
-    # when the construct carries an acknowledgment of an issue code, written for another statement
-    still, accepted = apply_acknowledgments([merged], "/nonexistent/cdk.out",
-                                            Acknowledgments({"/App/Worker": {stored: "static website, public read"}}))
-    # then the statement's finding stays open, saying which id accepts it
+    def public(index: int, sid: str) -> Finding:  # LP-RES1 for one statement, Access Analyzer's findings merged in
+        (merged,) = merge_duplicates([
+            _at("LP-RES1", POLICY, [index], fid=f"LP-RES1[Statement::{sid}]"), _at("PUBLIC_ACCESS", POLICY, [index]),
+            _at("EXTERNAL_PRINCIPAL", POLICY, [index], FindingType.SECURITY_WARNING, principals=["*"])])
+        return merged
+
+    acks = Acknowledgments({"/App/Worker": {stored: "static website, public read"}})
+    # given one public statement, acknowledged by an issue code (as written before LP-RES1 was attached)
+    read = public(1, "PublicRead")
+    _, accepted = apply_acknowledgments([read], "/nonexistent/cdk.out", acks)
+    assert [a.finding for a in accepted] == [read]  # it can mean that finding only
+    # when a second public statement is added below the same acknowledgment
+    write = public(2, "PublicWrite")
+    still, accepted = apply_acknowledgments([read, write], "/nonexistent/cdk.out", acks)
+    # then the code could mean either: it accepts neither, and each says which id accepts it
     assert not accepted
-    (open_finding,) = still
-    assert open_finding.details["unacknowledged"] == ["LP-RES1[Statement::PublicWrite]"]
-    # while its own id, or the rule's, accepts it
-    for own in ("Annotation::LP-RES1[Statement::PublicWrite]", "LeastPrivilegeChecks::LP-RES1"):
-        _, ok = apply_acknowledgments([merged], "/nonexistent/cdk.out",
-                                      Acknowledgments({"/App/Worker": {own: "public write, reviewed (SEC-9)"}}))
-        assert [a.finding for a in ok] == [merged]
+    assert [f.details["unacknowledged"] for f in still] == [["LP-RES1[Statement::PublicRead]"],
+                                                            ["LP-RES1[Statement::PublicWrite]"]]
+    # while their own ids, or the rule's, accept them
+    for own in ({"Annotation::LP-RES1[Statement::PublicRead]": "r", "Annotation::LP-RES1[Statement::PublicWrite]": "w"},
+                {"LeastPrivilegeChecks::LP-RES1": "public site, both statements reviewed (SEC-9)"}):
+        _, ok = apply_acknowledgments([read, write], "/nonexistent/cdk.out", Acknowledgments({"/App/Worker": own}))
+        assert [a.finding for a in ok] == [read, write]
 
 
 def test_an_escalation_path_is_not_folded_into_a_not_action_statement_that_excludes_its_permission() -> None:
