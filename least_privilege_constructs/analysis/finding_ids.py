@@ -140,8 +140,10 @@ def coarse_ids(finding: Finding) -> list[str]:
     """The ids merged into a finding about one statement (``LP-RES1[Statement::Write]``, with its statements in
     ``details["statementPaths"]``) that name no statement: an issue code (``PUBLIC_ACCESS``,
     ``EXTERNAL_PRINCIPAL``, ``PASS_ROLE_WITH_STAR_IN_RESOURCE``) is the same on every statement of the construct,
-    so its acknowledgment, written for one statement, cannot accept another's. They do not acknowledge the
-    finding; its own id does (or the rule's id, ``LP-RES1``, which accepts every statement on purpose).
+    so its acknowledgment, written for one statement, cannot accept another's: not even while one finding alone
+    has the code, for the finding it was written for may be gone (fixed, or allowed by a setting) and a new
+    statement take its place. They do not acknowledge the finding; its own id does (or the rule's id,
+    ``LP-RES1``, which accepts every statement on purpose).
 
     >>> from least_privilege_constructs.analysis.findings import Finding, FindingType
     >>> f = Finding(FindingType.ERROR, "LP-RES1", "m", details={"findingId": "LP-RES1[Statement::Write]",

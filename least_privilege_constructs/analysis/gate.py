@@ -44,7 +44,6 @@ from least_privilege_constructs.analysis.acknowledgments import Acknowledgments
 from least_privilege_constructs.analysis.finding_ids import (
     acknowledgment_groups,
     coarse_ids,
-    finding_ids,
     merge_duplicates,
     stored_ids,
 )
@@ -394,13 +393,9 @@ def apply_acknowledgments(findings: Sequence[Finding], cdk_out: str | os.PathLik
                 continue
             if hits and blank is None:
                 blank = hits[0][1]
-            if number == 0:  # an issue code, where the finding is about one statement (see _unambiguous)
+            if number == 0:  # an issue code, where the finding is about one statement: say which id accepts it
                 coarse = [(k, h) for k in stored_ids(coarse_ids(finding)) if (h := acks.lookup(path, k)) is not None
                           and h[1]]
-                sure = [(k, h) for k, h in coarse if _unambiguous(k, h[0], findings)]
-                if sure:
-                    matched.append(sure[0])
-                    continue
                 matched.extend(coarse[:1])
             missing.append(group[0].split("::", 1)[-1])
         if matched and not missing:
@@ -415,20 +410,6 @@ def apply_acknowledgments(findings: Sequence[Finding], cdk_out: str | os.PathLik
         else:
             still.append(finding)
     return still, accepted
-
-
-def _unambiguous(key: str, where: str, findings: Sequence[Finding]) -> bool:
-    """Whether an acknowledgment of an issue code (``<plugin>::PUBLIC_ACCESS`` on ``where``) can mean one finding
-    only: the code is in exactly one finding below ``where``. Such a code names no statement, so once a second
-    statement below the acknowledgment has it (a public write beside the acknowledged public read), it accepts
-    neither: each then needs its own id (fail closed)."""
-    code = key.split("::", 1)[-1]
-    scope = where.strip("/")
-    below = [f for f in findings
-             if code in finding_ids(f) and f.origin is not None and f.origin.construct_path
-             and (f.origin.construct_path.strip("/") == scope or f.origin.construct_path.strip("/").startswith(
-                 scope + "/") or not scope)]
-    return len(below) == 1
 
 
 @dataclass

@@ -158,6 +158,8 @@ class LeastPrivilegeValidation:
             )
         # open findings, then the acknowledged ones (CDK records them as suppressed in its report)
         violations = [_violation(f, report.treat_as_blocking, cdk_out) for f in report.findings]
+        open_blocking = [(v.rule_name, v.description) for v, f in zip(violations, report.findings, strict=True)
+                         if f.is_blocking(report.treat_as_blocking)]
         # only those CDK can match (its own id): one acknowledged through another id (LP-IAM4, a merged
         # finding's) is in the JSON report's "acknowledged" list, and CDK would count it as open
         violations += [_violation(a.finding, report.treat_as_blocking, cdk_out) for a in report.acknowledged
@@ -167,6 +169,10 @@ class LeastPrivilegeValidation:
         # acknowledgments above the stacks that cdk.out does not record: CDK would honour them, the gate cannot
         unrecorded = unrecorded_violations(self._root)
         violations += unrecorded
+        if self._root is not None:  # what CDK may drop by an acknowledgment of its rule name: synth(app) checks
+            from least_privilege_constructs.validation.registry import blocked
+
+            blocked(self._root, [*open_blocking, *((v.rule_name, v.description) for v in unrecorded)])
         return PolicyValidationPluginReport(
             success=not report.blocking and not unrecorded,
             violations=violations,

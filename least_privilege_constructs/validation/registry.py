@@ -54,10 +54,24 @@ def ran(root: Any) -> None:
     _RAN[root] = True
 
 
+_BLOCKING: weakref.WeakKeyDictionary[Any, list[tuple[str, str]]] = weakref.WeakKeyDictionary()
+
+
+def blocked(root: Any, violations: list[tuple[str, str]]) -> None:
+    """A gate of ``root`` reported these blocking violations (rule name, description) in this synthesis."""
+    _BLOCKING.setdefault(root, []).extend(violations)
+
+
+def blocking(root: Any) -> list[tuple[str, str]]:
+    """The blocking violations the gates of ``root`` reported in this synthesis."""
+    return list(_BLOCKING.get(root, []))
+
+
 def reset(root: Any) -> None:
     """Forget the previous synthesis of ``root``."""
     _DEFERRED.pop(root, None)
     _RAN.pop(root, None)
+    _BLOCKING.pop(root, None)
 
 
 def unreported(root: Any) -> list[str]:

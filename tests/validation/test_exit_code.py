@@ -45,3 +45,30 @@ def test_app_run_by_the_cdk_cli_exits_with_the_gate(tmp_path: Path, clean: bool,
         assert "least-privilege: synthesis blocked" in proc.stderr
     else:
         assert "synthesized" in proc.stdout
+
+
+def test_acknowledging_the_lp_ack_rule_name_accepts_nothing(tmp_path: Path) -> None:
+    # given iam:PassRole on *, acknowledged by an issue code (it names no statement, so the gate keeps the merged
+    # LP-IAM4[Resource::*] open as LP-ACK[...]), and then by that LP-ACK rule name, as CDK's output suggests
+    from aws_cdk import Acknowledgment, App, Stack, Validations
+    from aws_cdk import aws_iam as iam
+
+    from least_privilege_constructs import LeastPrivilegeChecks, LeastPrivilegeValidation
+    from least_privilege_constructs.validation.synth import synth
+
+    app = App(outdir=str(tmp_path / "cdk.out"), context={"least-privilege": {
+        "mode": "offline", "reportPath": str(tmp_path / "report.json")}})
+    role = iam.Role(Stack(app, "App"), "Deployer", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    role.add_to_policy(iam.PolicyStatement(actions=["iam:PassRole"], resources=["*"]))
+    for ack_id in ("LeastPrivilege-PolicyValidation::PASS_ROLE_WITH_STAR_IN_RESOURCE",
+                   "LeastPrivilege-PolicyValidation::LP-ACK[LP-IAM4[Resource::*]]",
+                   "LeastPrivilegeChecks::LP-IAM1"):  # (no boundary in this small app: accepted on purpose)
+        Validations.of(role).acknowledge(Acknowledgment(id=ack_id, reason="deploys any role (SEC-1)"))
+    Validations.of(app).add_plugins(LeastPrivilegeChecks(app), LeastPrivilegeValidation(app, quiet=True))
+    lines: list[str] = []
+    # when synthesized: CDK drops the LP-ACK violation from its report (its rule name is acknowledged) ...
+    with pytest.raises(SystemExit) as stopped:
+        synth(app, printer=lines.append)
+    # then synth(app) fails the run all the same, naming the finding, as lpc gate does
+    assert stopped.value.code == 1
+    assert any("LP-IAM4[Resource::*]" in line and "accepts nothing" in line for line in lines), lines
