@@ -75,6 +75,10 @@ MERGE_CLASSES: tuple[tuple[str, tuple[str, ...]], ...] = (
                     "CREATE_SLR_WITH_STAR_IN_RESOURCE_AND_NOT_ACTION", "CREATE_SLR_WITH_STAR_IN_ACTION_AND_NOT_RESOURCE",
                     "CREATE_SLR_WITH_NOT_ACTION_AND_NOT_RESOURCE", "CREATE_SLR_WITH_NOT_RESOURCE")),
     ("beyond-boundary", ("BEYOND_BOUNDARY", "DEAD_GRANT")),
+    # a trust policy open too wide (LP-IAM6: a web identity without a pinned subject, an account root without a
+    # condition): what Access Analyzer's checks say of the same statement of the same trust policy
+    ("trust", ("LP-IAM6", "MISSING_GITHUB_REPO_CONDITION_KEY", "MISSING_CONDITION_KEY_FOR_OIDC_PRINCIPAL",
+               "PUBLIC_ACCESS", "EXTERNAL_PRINCIPAL")),
     ("escalation-action", ("LP-IAM3",)),
 )
 """Mistake class -> its codes, owner first. ``EXTERNAL_PRINCIPAL`` joins only for the principal ``*``."""
@@ -84,7 +88,12 @@ CONSEQUENCES = frozenset({"BEYOND_BOUNDARY", "DEAD_GRANT", "ACCESS_GRANTED"})
 ``NotAction`` is also beyond the boundary and grants sensitive actions): folded into that mistake's finding
 when there is one on the same construct, else reported on their own."""
 
-_CLASS_OF = {code: (name, rank) for name, codes in MERGE_CLASSES for rank, code in enumerate(codes)}
+_CLASS_OF: dict[str, tuple[str, int]] = {}
+for _name, _codes in MERGE_CLASSES:
+    for _rank, _code in enumerate(_codes):
+        _CLASS_OF.setdefault(_code, (_name, _rank))  # a code's first class; "trust" is chosen by the policy
+_TRUST_CODES = dict(MERGE_CLASSES)["trust"]
+_TRUST_POLICY = ".AssumeRolePolicyDocument"
 
 
 def finding_id(finding: Finding) -> str:
@@ -166,8 +175,14 @@ def acknowledgment_keys(finding: Finding) -> list[str]:
     return list(dict.fromkeys(k for group in acknowledgment_groups(finding) for k in group))
 
 
-def _merge_key(finding: Finding) -> tuple[str, str] | None:
+def _merge_key(finding: Finding, trusted: frozenset[str] = frozenset()) -> tuple[str, str] | None:
+    """(mistake class, construct path) of a finding, or None; ``trusted``: the constructs with an ``LP-IAM6``
+    finding, whose trust policy's Access Analyzer findings join it (only then: an issue code never owns them)."""
     hit = _CLASS_OF.get(finding.issue_code)
+    origin = finding.origin
+    if (origin is not None and origin.construct_path and finding.issue_code in _TRUST_CODES
+            and (origin.json_path or "").endswith(_TRUST_POLICY) and origin.construct_path.strip("/") in trusted):
+        return "trust", origin.construct_path.strip("/")  # about a role's trust policy
     if hit is None or finding.origin is None or not finding.origin.construct_path:
         return None
     if finding.issue_code == "EXTERNAL_PRINCIPAL" and not _anyone(finding):
@@ -240,8 +255,10 @@ def merge_duplicates(findings: Sequence[Finding]) -> list[Finding]:
 def _merge_classes(findings: Sequence[Finding]) -> list[Finding]:
     groups: dict[tuple[str, str], list[Finding]] = {}
     order: list[Finding | tuple[str, str]] = []
+    trusted = frozenset(f.origin.construct_path.strip("/") for f in findings
+                        if f.issue_code == "LP-IAM6" and f.origin is not None and f.origin.construct_path)
     for f in findings:
-        key = _merge_key(f)
+        key = _merge_key(f, trusted)
         if key is None:
             order.append(f)
             continue
@@ -254,7 +271,7 @@ def _merge_classes(findings: Sequence[Finding]) -> list[Finding]:
     for f in findings:  # consequences of a mistake another class owns on the same construct go there
         path = f.origin.construct_path.strip("/") if f.origin and f.origin.construct_path else None
         if f.issue_code in CONSEQUENCES and path in owned:
-            hit = _merge_key(f)
+            hit = _merge_key(f, trusted)
             if hit is not None and f in groups.get(hit, []):
                 groups[hit].remove(f)
             elif f in order:
@@ -272,6 +289,9 @@ def _merge_classes(findings: Sequence[Finding]) -> list[Finding]:
         group = groups[item]
         names = dict(MERGE_CLASSES)[item[0]]
         while group:  # what is left after the owners took theirs is merged again: another statement's mistake
+            if item[0] == "trust" and not any(f.issue_code == "LP-IAM6" for f in group):
+                out.extend(group)  # an issue code never owns another's finding about a trust policy
+                break
             merged, group = _merge_group(group, names)
             out.extend(merged)
     return out

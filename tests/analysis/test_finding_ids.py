@@ -437,3 +437,42 @@ def test_a_dead_grant_joins_the_beyond_boundary_finding_of_its_own_statement_onl
                                _at("DEAD_GRANT", POLICY, [1], FindingType.WARNING)])
     assert [(finding_id(f), f.details.get("alsoReportedAs", [])) for f in merged] == [
         ("BEYOND_BOUNDARY", ["DEAD_GRANT"]), ("DEAD_GRANT", [])]
+
+
+TRUST = "Resources.Deploy.Properties.AssumeRolePolicyDocument"
+
+
+def _trust(code: str, statement: int, kind: FindingType = FindingType.ERROR, **details: object) -> Finding:
+    """A finding about statement ``statement`` of a role's trust policy (LP-IAM6 names it, the others locate it)."""
+    if code.startswith("LP-"):
+        return Finding(kind, code, "m", origin=PolicyOrigin(source=TEMPLATE, construct_path=ROLE,
+                                                            json_path="Resources.Deploy.Properties"),
+                       details={"statementPaths": [f"{TRUST}.Statement[{statement}]"], **details})
+    return Finding(kind, code, "m", locations=[["Statement", statement]],
+                   origin=PolicyOrigin(source=TEMPLATE, construct_path=ROLE, json_path=TRUST), details=details)
+
+
+def test_a_github_trust_without_a_subject_is_one_finding() -> None:
+    # given a role trusting GitHub's OIDC provider with no sub condition: the rule and three Access Analyzer checks
+    merged = merge_duplicates([
+        _trust("LP-IAM6", 0, findingId="LP-IAM6[OIDC::token.actions.githubusercontent.com::sub]"),
+        _trust("PUBLIC_ACCESS", 0), _trust("MISSING_GITHUB_REPO_CONDITION_KEY", 0, FindingType.SECURITY_WARNING),
+        _trust("EXTERNAL_PRINCIPAL", 0, FindingType.SECURITY_WARNING,
+               principals=["arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"]),
+        # a partner account in another statement, with a condition: its own finding
+        _trust("EXTERNAL_PRINCIPAL", 1, FindingType.SECURITY_WARNING, principals=["999988887777"])])
+    assert [(finding_id(f), f.details.get("alsoReportedAs", [])) for f in merged] == [
+        ("LP-IAM6[OIDC::token.actions.githubusercontent.com::sub]",
+         ["PUBLIC_ACCESS", "MISSING_GITHUB_REPO_CONDITION_KEY", "EXTERNAL_PRINCIPAL"]),
+        ("EXTERNAL_PRINCIPAL", [])]
+    # and an issue code does not acknowledge it (it names no statement)
+    assert not any("EXTERNAL_PRINCIPAL" in key for key in acknowledgment_groups(merged[0])[0])
+
+
+def test_without_the_rule_an_issue_code_never_owns_another_s_trust_policy_finding() -> None:
+    # given (no LP-* rules) a GitHub trust that lost its sub condition: public, and external to a provider
+    merged = merge_duplicates([_trust("PUBLIC_ACCESS", 0), _trust(
+        "EXTERNAL_PRINCIPAL", 0, FindingType.SECURITY_WARNING, principals=["arn:aws:iam::1:oidc-provider/x"])])
+    # then two findings: an acknowledgment of the provider's external access never accepts public access
+    assert [(finding_id(f), f.details.get("alsoReportedAs", []) if f.details else []) for f in merged] == [
+        ("PUBLIC_ACCESS", []), ("EXTERNAL_PRINCIPAL", [])]

@@ -21,7 +21,9 @@ from least_privilege_constructs.analysis.rules.base import (
     NagFinding,
     RuleInput,
     RuleResult,
+    add_finding,
     rule,
+    statement_path,
 )
 
 _GITHUB = "token.actions.githubusercontent.com"
@@ -90,33 +92,35 @@ def trust_policy_scoped(resource: RuleInput) -> RuleResult:
     doc = PolicyDoc("trust", load_document(raw, f"{resource.logical_id}.AssumeRolePolicyDocument"),
                     "AssumeRolePolicyDocument")
     findings: dict[str, NagFinding] = {}
-    for _i, stmt in statements(doc):
+    for i, stmt in statements(doc):
         if not is_allow(stmt):
             continue
+        where = statement_path(doc.where, i)  # each finding names its statements (one finding per mistake)
+
+        def add(key: str, detail: str, where: str = where) -> None:
+            add_finding(findings, key, detail, statement=where)
+
         actions = [a.lower() for a in strings(stmt.get("Action"))]
         has_condition = bool(condition_keys(stmt))
         if "NotPrincipal" in stmt:
-            findings.setdefault("Principal::NotPrincipal", NagFinding(
-                "Principal::NotPrincipal", "an Allow with NotPrincipal trusts everyone but the listed principals"))
+            add("Principal::NotPrincipal", "an Allow with NotPrincipal trusts everyone but the listed principals")
         for kind, value in principals(stmt):
             if value == "*" and kind in ("*", "AWS"):
-                findings.setdefault("Principal::*", NagFinding("Principal::*", "the trust policy allows any principal"))
+                add("Principal::*", "the trust policy allows any principal")
                 continue
             if kind == "AWS":
                 account = root_account(value, resource.account)
                 if account is not None and not has_condition:
                     label = "own-account" if account in (resource.account, "${AWS::AccountId}") else account
-                    findings.setdefault(f"Root::{label}", NagFinding(
-                        f"Root::{label}", f"trusts the root of account {account} without a condition"))
+                    add(f"Root::{label}", f"trusts the root of account {account} without a condition")
             elif kind == "Federated":
                 provider = _provider_host(value)
                 web_identity = any(a in ("sts:assumerolewithwebidentity", "sts:*", "*") for a in actions)
                 saml = any(a in ("sts:assumerolewithsaml", "sts:*", "*") for a in actions)
                 if provider and provider[0] == "saml":
                     if not condition_values(stmt, "SAML:aud"):
-                        key = f"SAML::{provider[1]}::aud"
-                        findings.setdefault(key, NagFinding(key, f"SAML trust of {provider[1]} does not pin SAML:aud"))
+                        add(f"SAML::{provider[1]}::aud", f"SAML trust of {provider[1]} does not pin SAML:aud")
                 elif web_identity or (provider is None and not saml):
                     for f in _oidc_findings(provider[1] if provider else None, stmt):
-                        findings.setdefault(f.key, f)
+                        add(f.key, f.detail)
     return list(findings.values())
