@@ -53,6 +53,10 @@ COVERED_CONSEQUENCES = "coveredConsequences"
 STATEMENTS = "statementPaths"
 """``details`` key: the JSON paths of the statements an ``LP-*`` finding is about (``Resources.P.Properties.
 PolicyDocument.Statement[0]``)."""
+UNDECIDED = "undecided"
+"""``details`` key: an ``LP-*`` finding of a rule that could not decide (an unresolved import or parameter, a
+malformed document): it reports no mistake, so nothing is merged into it and it is merged into nothing (an
+acknowledgment of it accepts not knowing, never a mistake another check found)."""
 NOT_ACTIONS = "notActions"
 """``details`` key: the ``NotAction`` list of an ``Allow`` with ``NotAction`` (``LP-IAM5``), whose ``actions`` are ``*``."""
 ACTIONS = "actions"
@@ -180,6 +184,8 @@ def _merge_key(finding: Finding, trusted: frozenset[str] = frozenset()) -> tuple
     finding, whose trust policy's Access Analyzer findings join it (only then: an issue code never owns them)."""
     hit = _CLASS_OF.get(finding.issue_code)
     origin = finding.origin
+    if (finding.details or {}).get(UNDECIDED):
+        return None
     if (origin is not None and origin.construct_path and finding.issue_code in _TRUST_CODES
             and (origin.json_path or "").endswith(_TRUST_POLICY) and origin.construct_path.strip("/") in trusted):
         return "trust", origin.construct_path.strip("/")  # about a role's trust policy
@@ -507,7 +513,7 @@ def _subsumes(owner: Finding, other: Finding, scope: frozenset[tuple[str, str]])
 
 
 def _fold_subsumed(findings: list[Finding]) -> list[Finding]:
-    owners = [f for f in findings if f.issue_code in SUBSUMED]
+    owners = [f for f in findings if f.issue_code in SUBSUMED and not (f.details or {}).get(UNDECIDED)]
     if not owners:
         return findings
     # the biggest mistake first (an administrator statement takes what LP-IAM3 would otherwise take)

@@ -149,6 +149,9 @@ class BoundaryVerificationPlugin:
                         ],
                     )
                 )
+        from least_privilege_constructs.validation.registry import blocked
+
+        blocked(root, PLUGIN_NAME, violations)  # CDK drops one whose name is acknowledged (LP-ACK[...])
         return PolicyValidationPluginReport(success=not violations, violations=violations)
 
 

@@ -280,6 +280,9 @@ class LeastPrivilegeChecks(NagPack):
         from least_privilege_constructs.validation.acknowledgments_above import unrecorded_violations
 
         violations += unrecorded_violations(self._root)  # CDK would honour them, the pack and lpc gate cannot
+        from least_privilege_constructs.validation.registry import blocked
+
+        blocked(self._root, PLUGIN_NAME, violations)  # CDK drops one whose name is acknowledged (LP-ACK[...])
         return PolicyValidationPluginReport(
             success=not any(v.severity == "error" for v in violations), violations=violations)
 

@@ -144,18 +144,16 @@ class LeastPrivilegeValidation:
         try:
             report = self.run(cdk_out)
         except Exception as exc:  # fail closed: the gate could not run
-            return PolicyValidationPluginReport(
-                success=False,
-                violations=[
-                    PolicyViolation(
-                        rule_name="ANALYSIS_FAILED",
-                        description=f"least-privilege validation could not run on {cdk_out}: "
-                        f"{type(exc).__name__}: {exc}",
-                        severity="error",
-                        violating_resources=[PolicyViolatingResource(locations=["/"])],
-                    )
-                ],
+            failed = PolicyViolation(
+                rule_name="ANALYSIS_FAILED",
+                description=f"least-privilege validation could not run on {cdk_out}: {type(exc).__name__}: {exc}",
+                severity="error",
+                violating_resources=[PolicyViolatingResource(locations=["/"])],
             )
+            from least_privilege_constructs.validation.registry import blocked
+
+            blocked(self._root, PLUGIN_NAME, [failed])  # CDK drops it when acknowledged: it must still fail
+            return PolicyValidationPluginReport(success=False, violations=[failed])
         # open findings, then the acknowledged ones (CDK records them as suppressed in its report)
         violations = [_violation(f, report.treat_as_blocking, cdk_out) for f in report.findings]
         open_blocking = [(v.rule_name, v.description) for v, f in zip(violations, report.findings, strict=True)
@@ -172,7 +170,7 @@ class LeastPrivilegeValidation:
         if self._root is not None:  # what CDK may drop by an acknowledgment of its rule name: synth(app) checks
             from least_privilege_constructs.validation.registry import blocked
 
-            blocked(self._root, [*open_blocking, *((v.rule_name, v.description) for v in unrecorded)])
+            blocked(self._root, PLUGIN_NAME, [*open_blocking, *((v.rule_name, v.description) for v in unrecorded)])
         return PolicyValidationPluginReport(
             success=not report.blocking and not unrecorded,
             violations=violations,

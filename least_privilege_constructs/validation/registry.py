@@ -54,16 +54,23 @@ def ran(root: Any) -> None:
     _RAN[root] = True
 
 
-_BLOCKING: weakref.WeakKeyDictionary[Any, list[tuple[str, str]]] = weakref.WeakKeyDictionary()
+_BLOCKING: weakref.WeakKeyDictionary[Any, list[tuple[str, str, str]]] = weakref.WeakKeyDictionary()
 
 
-def blocked(root: Any, violations: list[tuple[str, str]]) -> None:
-    """A gate of ``root`` reported these blocking violations (rule name, description) in this synthesis."""
-    _BLOCKING.setdefault(root, []).extend(violations)
+def blocked(root: Any, plugin: str, violations: Any) -> None:
+    """``plugin`` (one of this library's) reported these open blocking violations of ``root`` in this synthesis:
+    CDK drops any whose rule name is acknowledged, whatever this library made of the acknowledgment, so
+    :func:`least_privilege_constructs.validation.synth.synth` compares them with CDK's report. ``violations``:
+    CDK ``PolicyViolation`` objects (those of severity ``error`` are kept) or (rule name, description) pairs."""
+    if root is None:
+        return
+    pairs = [(v.rule_name, v.description) for v in violations if getattr(v, "severity", "error") == "error"] \
+        if violations and not isinstance(violations[0], tuple) else list(violations)
+    _BLOCKING.setdefault(root, []).extend((plugin, rule, description) for rule, description in pairs)
 
 
-def blocking(root: Any) -> list[tuple[str, str]]:
-    """The blocking violations the gates of ``root`` reported in this synthesis."""
+def blocking(root: Any) -> list[tuple[str, str, str]]:
+    """(plugin, rule name, description) of the open blocking violations this library's plugins reported."""
     return list(_BLOCKING.get(root, []))
 
 

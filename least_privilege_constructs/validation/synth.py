@@ -107,20 +107,18 @@ def _outside_top_level_stacks(app: Any, failures: list[dict[str, Any]]) -> list[
     return hidden
 
 
-PLUGIN = "LeastPrivilege-PolicyValidation"
-
-
-def _suppressed_blocking(root: Any, outdir: str) -> list[tuple[str, str]]:
-    """The gate's blocking violations that CDK's report does not list (CDK removes a violation whose rule name is
-    acknowledged, whatever the gate made of it: ``LP-ACK[...]``, which names a finding left open on purpose)."""
+def _suppressed_blocking(root: Any, outdir: str) -> list[tuple[str, str, str]]:
+    """The open blocking violations of this library's plugins that CDK's report does not list (CDK removes a
+    violation whose rule name is acknowledged, whatever the plugin made of it: ``LP-ACK[...]``, which names a
+    finding left open on purpose, or a blank-reason ``ANALYSIS_FAILED``)."""
     from least_privilege_constructs.validation.registry import blocking
 
-    gate = blocking(root)
-    if not gate:
+    ours = blocking(root)
+    if not ours:
         return []
-    listed = {(str(v.get("ruleName")), str(v.get("description"))) for r in read_plugin_reports(outdir)
-              if r.get("pluginName") == PLUGIN for v in r.get("violations", []) or []}
-    return [v for v in gate if v not in listed]
+    listed = {(str(r.get("pluginName")), str(v.get("ruleName")), str(v.get("description")))
+              for r in read_plugin_reports(outdir) for v in r.get("violations", []) or []}
+    return [v for v in ours if v not in listed]
 
 
 def _root(app: Any) -> Any:
@@ -168,10 +166,10 @@ def synth(app: Any, *, exit_on_failure: bool = True, printer: Callable[[str], No
         return assembly
     suppressed = _suppressed_blocking(root, assembly.directory) if root is not None else []
     if suppressed:  # CDK dropped a violation the gate keeps open (its rule name, LP-ACK[...], acknowledged)
-        for rule, description in suppressed:
-            emit(f"ERROR {description} ({PLUGIN})\n   the acknowledgment of '{PLUGIN}::{rule}' accepts nothing: "
+        for plugin, rule, description in suppressed:
+            emit(f"ERROR {description} ({plugin})\n   the acknowledgment of '{plugin}::{rule}' accepts nothing: "
                  "acknowledge the finding's own id (and each folded consequence's), with a reason")
-        emit(f"least-privilege: synthesis blocked: {len(suppressed)} finding(s) the gate keeps open were "
+        emit(f"least-privilege: synthesis blocked: {len(suppressed)} finding(s) this library keeps open were "
              "suppressed by an acknowledgment of an id that accepts nothing; `lpc gate` blocks them too")
         if exit_on_failure:
             raise SystemExit(1)

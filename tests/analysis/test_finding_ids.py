@@ -476,3 +476,13 @@ def test_without_the_rule_an_issue_code_never_owns_another_s_trust_policy_findin
     # then two findings: an acknowledgment of the provider's external access never accepts public access
     assert [(finding_id(f), f.details.get("alsoReportedAs", []) if f.details else []) for f in merged] == [
         ("PUBLIC_ACCESS", []), ("EXTERNAL_PRINCIPAL", [])]
+
+
+def test_nothing_merges_into_a_rule_that_could_not_decide() -> None:
+    # given LP-IAM4 undecided on a policy (a statement imports a value no stack of the input exports), and
+    # Access Analyzer's PassRole finding about another statement of it, which is decided
+    undecided = _f("LP-IAM4", POLICY, fid="LP-IAM4[Unresolved::PolicyDocument]", undecided=True)
+    passrole = _at("PASS_ROLE_WITH_STAR_IN_RESOURCE", POLICY, [0], FindingType.SECURITY_WARNING)
+    # then they stay two findings: acknowledging "could not decide" never accepts PassRole on *
+    assert [finding_id(f) for f in merge_duplicates([undecided, passrole])] == [
+        "LP-IAM4[Unresolved::PolicyDocument]", "PASS_ROLE_WITH_STAR_IN_RESOURCE"]

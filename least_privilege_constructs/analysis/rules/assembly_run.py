@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from least_privilege_constructs.analysis.finding_ids import ACTIONS, NOT_ACTIONS, STATEMENTS
+from least_privilege_constructs.analysis.finding_ids import ACTIONS, NOT_ACTIONS, STATEMENTS, UNDECIDED
 from least_privilege_constructs.analysis.findings import Finding, FindingType, PolicyOrigin
 from least_privilege_constructs.analysis.rules.assembly_index import (
     AssemblyIndex,
@@ -159,6 +159,8 @@ def rule_findings(cdk_out: str | os.PathLike[str], config: NagConfig,
                         info += f" Granted to {', '.join(granted_to)}."
                     details: dict[str, object] = {"findingId": f"{binding.id}[{f.key}]",
                                                   "fix": f"{binding.doc.why} Fix: {binding.doc.fix}"}
+                    if failed:  # the rule could not decide: no mistake of its own, so nothing merges into it
+                        details[UNDECIDED] = True
                     if f.statements:  # how the gate tells that two checks' findings are about one statement
                         details[STATEMENTS] = [f"{origin.json_path}.{s}" for s in f.statements]
                     if f.actions:
