@@ -40,7 +40,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import replace
 
-from least_privilege_constructs.analysis.findings import Finding, FindingType
+from least_privilege_constructs.analysis.findings import Finding
 from least_privilege_constructs.analysis.iam.wildcards import action_matches, has_wildcards
 
 NAMESPACES = ("LeastPrivilege-PolicyValidation", "LeastPrivilegeChecks", "LeastPrivilege-BoundaryEnforcement")
@@ -235,11 +235,6 @@ def _anyone(finding: Finding) -> bool:
     return "*" in principals and all(p == "*" or has_wildcards(p) for p in principals)
 
 
-def _owner_class(finding: Finding) -> str | None:
-    hit = _CLASS_OF.get(finding.issue_code)
-    return hit[0] if hit else None
-
-
 def merge_duplicates(findings: Sequence[Finding]) -> list[Finding]:
     """One finding per mistake, in two steps.
 
@@ -403,7 +398,7 @@ def _within(finding: Finding, statements: frozenset[tuple[str, str]]) -> bool:
 
 
 def _fold(owner: Finding, *, duplicates: Sequence[Finding] = (), covered: Sequence[Finding] = (),
-          consequences: Sequence[Finding] = (), worst: FindingType | None = None) -> Finding:
+          consequences: Sequence[Finding] = ()) -> Finding:
     """``owner`` with other findings folded in: ``duplicates`` (the same mistake: any of their ids acknowledges
     it), ``covered`` (acknowledged with it, never acknowledging it) and ``consequences`` (each needs its own
     acknowledgment). A folded finding brings the findings folded into it, in the same roles but never as
@@ -442,8 +437,7 @@ def _fold(owner: Finding, *, duplicates: Sequence[Finding] = (), covered: Sequen
         else:
             details.pop(key, None)
     all_types = [owner.finding_type, *(f.finding_type for f in (*duplicates, *covered, *consequences))]
-    worst_type = min([*all_types, *([worst] if worst else [])], key=lambda t: t.rank)
-    return replace(owner, finding_type=worst_type, details=details)
+    return replace(owner, finding_type=min(all_types, key=lambda t: t.rank), details=details)
 
 
 ADMIN = "LP-IAM2"
