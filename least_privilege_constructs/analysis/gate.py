@@ -45,6 +45,7 @@ from least_privilege_constructs.analysis.finding_ids import (
     acknowledgment_groups,
     coarse_ids,
     merge_duplicates,
+    statement_keys,
     stored_ids,
 )
 from least_privilege_constructs.analysis.findings import (
@@ -799,18 +800,14 @@ def _with_recipients(findings: list[Finding], extraction: Any) -> list[Finding]:
 def _drop_public_duplicates(findings: list[Finding]) -> list[Finding]:
     """An EXTERNAL_PRINCIPAL finding for ``*`` repeats the PUBLIC_ACCESS finding on the same statement (only
     there: another statement's is another mistake)."""
-    def statement(f: Finding) -> int | None:
-        return next((loc[1] for loc in f.locations if len(loc) >= 2 and loc[0] == "Statement"
-                     and isinstance(loc[1], int)), None)
-
-    public = {(_origin_key(f.origin), statement(f)) for f in findings if f.issue_code == "PUBLIC_ACCESS"}
+    public = {key for f in findings if f.issue_code == "PUBLIC_ACCESS" for key in statement_keys(f)}
     return [
         f
         for f in findings
         if not (
             f.issue_code == "EXTERNAL_PRINCIPAL"
-            and statement(f) is not None
-            and (_origin_key(f.origin), statement(f)) in public
+            and (keys := statement_keys(f))
+            and keys <= public
             and (f.details or {}).get("principals") == ["*"]
         )
     ]

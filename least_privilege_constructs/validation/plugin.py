@@ -156,8 +156,6 @@ class LeastPrivilegeValidation:
             return PolicyValidationPluginReport(success=False, violations=[failed])
         # open findings, then the acknowledged ones (CDK records them as suppressed in its report)
         violations = [_violation(f, report.treat_as_blocking, cdk_out) for f in report.findings]
-        open_blocking = [(v.rule_name, v.description) for v, f in zip(violations, report.findings, strict=True)
-                         if f.is_blocking(report.treat_as_blocking)]
         # only those CDK can match (its own id): one acknowledged through another id (LP-IAM4, a merged
         # finding's) is in the JSON report's "acknowledged" list, and CDK would count it as open
         violations += [_violation(a.finding, report.treat_as_blocking, cdk_out) for a in report.acknowledged
@@ -170,7 +168,7 @@ class LeastPrivilegeValidation:
         if self._root is not None:  # what CDK may drop by an acknowledgment of its rule name: synth(app) checks
             from least_privilege_constructs.validation.registry import blocked
 
-            blocked(self._root, PLUGIN_NAME, [*open_blocking, *((v.rule_name, v.description) for v in unrecorded)])
+            blocked(self._root, PLUGIN_NAME, violations[:len(report.findings)] + unrecorded)  # the open ones
         return PolicyValidationPluginReport(
             success=not report.blocking and not unrecorded,
             violations=violations,

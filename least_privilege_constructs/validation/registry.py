@@ -58,15 +58,14 @@ _BLOCKING: weakref.WeakKeyDictionary[Any, list[tuple[str, str, str]]] = weakref.
 
 
 def blocked(root: Any, plugin: str, violations: Any) -> None:
-    """``plugin`` (one of this library's) reported these open blocking violations of ``root`` in this synthesis:
-    CDK drops any whose rule name is acknowledged, whatever this library made of the acknowledgment, so
-    :func:`least_privilege_constructs.validation.synth.synth` compares them with CDK's report. ``violations``:
-    CDK ``PolicyViolation`` objects (those of severity ``error`` are kept) or (rule name, description) pairs."""
+    """``plugin`` (one of this library's) reported these open violations of ``root`` in this synthesis (CDK
+    ``PolicyViolation`` objects; those of severity ``error`` block): CDK drops any whose rule name is acknowledged,
+    whatever this library made of the acknowledgment, so :func:`least_privilege_constructs.validation.synth.synth`
+    compares them with CDK's report."""
     if root is None:
         return
-    pairs = [(v.rule_name, v.description) for v in violations if getattr(v, "severity", "error") == "error"] \
-        if violations and not isinstance(violations[0], tuple) else list(violations)
-    _BLOCKING.setdefault(root, []).extend((plugin, rule, description) for rule, description in pairs)
+    _BLOCKING.setdefault(root, []).extend(
+        (plugin, v.rule_name, v.description) for v in violations if v.severity == "error")
 
 
 def blocking(root: Any) -> list[tuple[str, str, str]]:

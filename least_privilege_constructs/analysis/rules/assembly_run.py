@@ -23,6 +23,7 @@ from collections.abc import Mapping
 
 from least_privilege_constructs.analysis.finding_ids import ACTIONS, NOT_ACTIONS, STATEMENTS, UNDECIDED
 from least_privilege_constructs.analysis.findings import Finding, FindingType, PolicyOrigin
+from least_privilege_constructs.analysis.rules._policy import IDENTITY_POLICY_TYPES, PRINCIPAL_TYPES
 from least_privilege_constructs.analysis.rules.assembly_index import (
     AssemblyIndex,
     IndexedTemplate,
@@ -185,5 +186,5 @@ def _recipients(view: StackView | TemplateError, tpl: IndexedTemplate, logical_i
     return [(tpl.paths.get(p) or f"{tpl.construct_path}/{p}").lstrip("/") for p in view.recipients(logical_id)]
 
 
-_POLICY_TYPES = frozenset({"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy",
-                           "AWS::IAM::UserPolicy", "AWS::IAM::GroupPolicy"})
+_POLICY_TYPES = IDENTITY_POLICY_TYPES - PRINCIPAL_TYPES
+"""Identity policy resources that are not themselves principals (their findings name the recipients)."""
