@@ -116,10 +116,15 @@ def write_output(text: str, output: str | None) -> None:
 def silence_stdout() -> None:
     """Point stdout at /dev/null after the reader of a pipe went away, so that Python's final flush does
     not fail again (https://docs.python.org/3/library/signal.html#note-on-sigpipe)."""
+    silence(sys.stdout)
+
+
+def silence(stream: Any) -> None:
+    """Point ``stream`` (stdout, stderr) at /dev/null once the reader of its pipe went away."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):  # no real file descriptor (tests capture stdout)
+        os.dup2(devnull, stream.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (tests capture it)
         pass
 
 

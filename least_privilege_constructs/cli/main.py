@@ -105,16 +105,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         sys.stderr = stderr
         if quiet.closed_by_reader:
-            _silence(stderr)
+            from least_privilege_constructs.cli.files import silence
 
-
-def _silence(stream: Any) -> None:
-    """Point a stream whose reader went away at /dev/null, so that Python's final flush does not fail."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, stream.fileno())
-    except (OSError, ValueError, AttributeError):  # no real file descriptor (tests capture it)
-        pass
+            silence(stderr)
 
 
 def _run(argv: Sequence[str] | None) -> int:
