@@ -135,8 +135,28 @@ class Reason:
         return cls(desc, idx, sid, grants=grants)
 
 
-_KEPT_DETAILS = ("undetermined", "undeterminedStatements")
-"""Details of a FAIL that become findings of their own (the statements a check could not decide)."""
+UNDETERMINED = "undetermined"
+"""``details`` key of a FAIL answer: why some other statements could not be decided (each reason once). A FAIL
+answers the question, but the undecided statements are reported as well (``CHECK_UNDETERMINED``): an
+acknowledgment of the failing statement's finding must not accept them."""
+UNDETERMINED_STATEMENTS = "undeterminedStatements"
+"""``details`` key: the indexes of those statements, when the undecided part is known to be theirs alone."""
+_KEPT_DETAILS = (UNDETERMINED, UNDETERMINED_STATEMENTS)
+"""Details of a FAIL that become findings of their own, kept through the cache."""
+
+
+def undetermined_finding(check: str, details: Mapping[str, Any], origin: PolicyOrigin | None) -> Finding | None:
+    """The ``CHECK_UNDETERMINED`` finding of a FAIL answer whose ``details`` name statements it could not decide
+    (:data:`UNDETERMINED`), located at them when known; None when it decided every statement."""
+    undecided = details.get(UNDETERMINED)
+    if not undecided:
+        return None
+    where = details.get(UNDETERMINED_STATEMENTS) or []
+    return Finding(
+        FindingType.ERROR, CHECK_UNDETERMINED,
+        f"{check} could not decide every statement of {_label(origin)} ({'; '.join(str(u) for u in undecided)}); "
+        "failing closed.",
+        locations=[["Statement", i] for i in where if isinstance(i, int)], origin=origin, check=check)
 
 
 @dataclass(frozen=True)
@@ -248,15 +268,9 @@ class CheckOutcome:
                         details=details,
                     )
                 )
-            undecided = self.details.get("undetermined") if isinstance(self.details, Mapping) else None
-            if undecided:  # other statements could not be decided: reported on their own (fail closed)
-                where = self.details.get("undeterminedStatements") or []
-                findings.append(Finding(
-                    FindingType.ERROR, CHECK_UNDETERMINED,
-                    f"{self.check.value} could not decide every statement of {_label(origin)} "
-                    f"({'; '.join(str(u) for u in undecided)}); failing closed.",
-                    locations=[["Statement", i] for i in where if isinstance(i, int)],
-                    origin=origin, check=self.check.value))
+            undecided = undetermined_finding(self.check.value, self.details, origin)
+            if undecided is not None:  # other statements could not be decided: reported on their own (fail closed)
+                findings.append(undecided)
         elif self.result is CheckStatus.UNKNOWN:
             findings.append(
                 Finding(

@@ -29,7 +29,8 @@ from typing import Any
 
 import z3
 
-from least_privilege_constructs.analysis.reasoning.result import UNDETERMINED, CheckResult, Reason, Verdict
+from least_privilege_constructs.analysis.outcome import UNDETERMINED
+from least_privilege_constructs.analysis.reasoning.result import CheckResult, Reason, Verdict
 from least_privilege_constructs.analysis.reasoning.smt import (
     Encoding,
     Unsupported,

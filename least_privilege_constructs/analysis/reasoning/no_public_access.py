@@ -71,18 +71,13 @@ from least_privilege_constructs.analysis.iam.condition_keys import (
 )
 from least_privilege_constructs.analysis.iam.variables import Lit, Token, Var, Wild, tokenize
 from least_privilege_constructs.analysis.iam.wildcards import arn_segments
+from least_privilege_constructs.analysis.outcome import UNDETERMINED, UNDETERMINED_STATEMENTS
 from least_privilege_constructs.analysis.reasoning.arns import SEG_STAR, arn_steps
 from least_privilege_constructs.analysis.reasoning.conditions import OPERATORS, parse_network
 from least_privilege_constructs.analysis.reasoning.policy import Statement, parse_policy
 from least_privilege_constructs.analysis.reasoning.policy_set import PolicySet
 from least_privilege_constructs.analysis.reasoning.resource_types import SUPPORTED_RESOURCE_TYPES
-from least_privilege_constructs.analysis.reasoning.result import (
-    UNDETERMINED,
-    UNDETERMINED_STATEMENTS,
-    CheckResult,
-    Reason,
-    Verdict,
-)
+from least_privilege_constructs.analysis.reasoning.result import CheckResult, Reason, Verdict
 from least_privilege_constructs.analysis.reasoning.smt import (
     _IPV6_OFFSET,
     UNNAMED_SERVICE,

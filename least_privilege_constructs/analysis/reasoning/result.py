@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from least_privilege_constructs.analysis.findings import Finding, FindingType, PolicyOrigin
+from least_privilege_constructs.analysis.outcome import undetermined_finding
 
 _ISSUE_CODES = {
     "check-no-new-access": "NEW_ACCESS",
@@ -70,14 +71,6 @@ class Reason:
         return out
 
 
-UNDETERMINED = "undetermined"
-"""``details`` key of a FAIL result: why some other statements could not be decided (each reason once). A FAIL
-answers the question, but the undecided statements are reported as well (``CHECK_UNDETERMINED``): an
-acknowledgment of the failing statement's finding must not accept them."""
-UNDETERMINED_STATEMENTS = "undeterminedStatements"
-"""``details`` key: the indexes of those statements, when the undecided part is known to be theirs alone."""
-
-
 @dataclass(frozen=True)
 class CheckResult:
     """The answer of one custom check."""
@@ -116,12 +109,8 @@ class CheckResult:
         code = (
             "CHECK_UNDETERMINED" if self.verdict is Verdict.UNKNOWN else _ISSUE_CODES.get(self.check, "FAIL")
         )
-        undecided = [] if self.verdict is not Verdict.FAIL or not self.details.get(UNDETERMINED) else [Finding(
-            FindingType.ERROR, "CHECK_UNDETERMINED",
-            f"{self.check} could not decide every statement ({'; '.join(map(str, self.details[UNDETERMINED]))}); "
-            "failing closed.",
-            locations=[["Statement", i] for i in self.details.get(UNDETERMINED_STATEMENTS, ()) if isinstance(i, int)],
-            origin=origin, check=self.check)]
+        extra = undetermined_finding(self.check, self.details, origin) if self.verdict is Verdict.FAIL else None
+        undecided = [extra] if extra is not None else []
         if not self.reasons:
             return [Finding(FindingType.ERROR, code, self.message, origin=origin, check=self.check), *undecided]
         return [*(
