@@ -50,9 +50,11 @@ def read_plugin_reports(outdir: str) -> list[dict[str, Any]]:
     return [r for r in reports if isinstance(r, dict)]
 
 
-def failed_plugin_reports(outdir: str) -> list[dict[str, Any]]:
-    """Plugin reports of a synthesized assembly whose conclusion is ``failure``."""
-    return [r for r in read_plugin_reports(outdir) if r.get("conclusion") == "failure"]
+def failed_plugin_reports(outdir: str, reports: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Plugin reports of a synthesized assembly whose conclusion is ``failure`` (of ``reports`` when given,
+    already read from ``outdir``)."""
+    return [r for r in (read_plugin_reports(outdir) if reports is None else reports)
+            if r.get("conclusion") == "failure"]
 
 
 def format_violations(reports: list[dict[str, Any]]) -> list[str]:
@@ -107,7 +109,7 @@ def _outside_top_level_stacks(app: Any, failures: list[dict[str, Any]]) -> list[
     return hidden
 
 
-def _suppressed_blocking(root: Any, outdir: str) -> list[tuple[str, str, str]]:
+def _suppressed_blocking(root: Any, reports: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
     """The open blocking violations of this library's plugins that CDK's report does not list (CDK removes a
     violation whose rule name is acknowledged, whatever the plugin made of it: ``LP-ACK[...]``, which names a
     finding left open on purpose, or a blank-reason ``ANALYSIS_FAILED``)."""
@@ -117,7 +119,7 @@ def _suppressed_blocking(root: Any, outdir: str) -> list[tuple[str, str, str]]:
     if not ours:
         return []
     listed = {(str(r.get("pluginName")), str(v.get("ruleName")), str(v.get("description")))
-              for r in read_plugin_reports(outdir) for v in r.get("violations", []) or []}
+              for r in reports for v in r.get("violations", []) or []}
     return [v for v in ours if v not in listed]
 
 
@@ -164,7 +166,8 @@ def synth(app: Any, *, exit_on_failure: bool = True, printer: Callable[[str], No
         if exit_on_failure:
             raise SystemExit(1)
         return assembly
-    suppressed = _suppressed_blocking(root, assembly.directory) if root is not None else []
+    reports = read_plugin_reports(assembly.directory)  # read once: what CDK kept, and what failed
+    suppressed = _suppressed_blocking(root, reports) if root is not None else []
     if suppressed:  # CDK dropped a violation the gate keeps open (its rule name, LP-ACK[...], acknowledged)
         for plugin, rule, description in suppressed:
             emit(f"ERROR {description} ({plugin})\n   the acknowledgment of '{plugin}::{rule}' accepts nothing: "
@@ -174,7 +177,7 @@ def synth(app: Any, *, exit_on_failure: bool = True, printer: Callable[[str], No
         if exit_on_failure:
             raise SystemExit(1)
         return assembly
-    failures = failed_plugin_reports(assembly.directory)
+    failures = failed_plugin_reports(assembly.directory, reports)
     if not failures:
         return assembly
     cli_reads = _cli_reads_report(app)
